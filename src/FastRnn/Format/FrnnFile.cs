@@ -1,0 +1,193 @@
+namespace FastRnn.Format;
+
+/// <summary>
+/// A validated, read-only .frnn weights file (docs/format.md). <see cref="Open"/> memory-maps the file, so
+/// <see cref="GetFloat32(string)"/> returns views straight into the mapping: loading costs the validation pass,
+/// and weights are paged in by the OS as kernels touch them.
+/// </summary>
+/// <remarks>
+/// Opening validates everything (structure, bounds, overlaps, checksum) before returning, so later accessors only
+/// fail for a caller's mistake: a missing name, another type, another shape. The instance is immutable and safe to
+/// read from several threads. Spans it returned must not be used after <see cref="Dispose"/>, which unmaps the file.
+/// </remarks>
+public sealed partial class FrnnFile : IDisposable
+{
+    private readonly FrnnStorage _storage;
+    private readonly IReadOnlyList<FrnnTensorInfo> _tensors;
+    private readonly Dictionary<string, FrnnTensorInfo> _tensorsByName;
+    private readonly MetadataDictionary _metadata;
+    private readonly int _formatVersion;
+    private bool _disposed;
+
+    private FrnnFile(FrnnStorage storage, FrnnContents contents)
+    {
+        _storage = storage;
+        _formatVersion = contents.Version;
+        _tensors = Array.AsReadOnly(contents.Tensors);
+        _tensorsByName = contents.Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        _metadata = contents.Metadata;
+    }
+
+    /// <summary>Format version of the file (always 1 for files this reader accepts).</summary>
+    public int FormatVersion
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _formatVersion;
+        }
+    }
+
+    /// <summary>The tensor table in file order.</summary>
+    public IReadOnlyList<FrnnTensorInfo> Tensors
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _tensors;
+        }
+    }
+
+    /// <summary>Memory-maps and validates the file at <paramref name="path"/>. The file stays mapped (and open for
+    /// reading, shared with other readers) until <see cref="Dispose"/>.</summary>
+    /// <exception cref="FrnnFormatException">The file is not a valid version-1 .frnn file; the message names the
+    /// field or tensor at fault, the expected and the actual value.</exception>
+    /// <exception cref="IOException">The file cannot be opened or mapped.</exception>
+    public static FrnnFile Open(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+        FrnnStorage storage;
+        try
+        {
+            long length = stream.Length;
+            if (length < FrnnLayout.HeaderSize)
+            {
+                // An empty file cannot be mapped, and one this short is invalid anyway; reading it lets the parser
+                // say precisely why (foreign magic or too short).
+                byte[] bytes = new byte[length];
+                stream.ReadExactly(bytes);
+                stream.Dispose();
+                storage = new MemoryFrnnStorage(bytes);
+            }
+            else
+            {
+                storage = new MappedFrnnStorage(stream, length);
+            }
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+
+        return FromStorage(storage);
+    }
+
+    /// <summary>Validates an .frnn file held in memory. The buffer is referenced, not copied: tensor spans point into
+    /// it (64-byte aligned relative to its start), and it must not be modified while this instance is in use.</summary>
+    /// <exception cref="FrnnFormatException">The bytes are not a valid version-1 .frnn file.</exception>
+    public static FrnnFile Parse(ReadOnlyMemory<byte> bytes) => FromStorage(new MemoryFrnnStorage(bytes));
+
+    /// <summary>Whether the file holds a tensor named <paramref name="name"/> (ordinal comparison).</summary>
+    public bool ContainsTensor(string name)
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(name);
+        return _tensorsByName.ContainsKey(name);
+    }
+
+    /// <summary>Table entry of the tensor named <paramref name="name"/>.</summary>
+    /// <exception cref="FrnnFormatException">No tensor has that name.</exception>
+    public FrnnTensorInfo GetTensorInfo(string name)
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(name);
+        if (!_tensorsByName.TryGetValue(name, out FrnnTensorInfo? info))
+        {
+            FormatErrors.ThrowMissingTensor(name, _tensors);
+        }
+
+        return info;
+    }
+
+    /// <summary>The elements of float32 tensor <paramref name="name"/> in row-major order, as a zero-copy view into
+    /// the mapping or buffer. Allocates nothing.</summary>
+    /// <exception cref="FrnnFormatException">No tensor has that name, or it is not float32.</exception>
+    public ReadOnlySpan<float> GetFloat32(string name) => Float32View(GetTensorInfo(name));
+
+    /// <summary>Like <see cref="GetFloat32(string)"/>, and checks the tensor's shape is exactly
+    /// <paramref name="expectedShape"/> (same rank, same dimensions), as a layer does for each weight it binds.</summary>
+    /// <exception cref="FrnnFormatException">No tensor has that name, it is not float32, or its shape differs; the
+    /// message names the tensor and both shapes.</exception>
+    public ReadOnlySpan<float> GetFloat32(string name, ReadOnlySpan<int> expectedShape)
+    {
+        FrnnTensorInfo info = GetTensorInfo(name);
+        if (!ShapeEquals(info.Shape, expectedShape))
+        {
+            FormatErrors.ThrowWrongShape(name, expectedShape, info.Shape);
+        }
+
+        return Float32View(info);
+    }
+
+    /// <summary>Unmaps the file. Spans obtained earlier become invalid; any later member access throws
+    /// <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _storage.Dispose();
+    }
+
+    /// <summary>Storage backing this file, for tests that check spans are views rather than copies.</summary>
+    internal FrnnStorage Storage => _storage;
+
+    private static FrnnFile FromStorage(FrnnStorage storage)
+    {
+        try
+        {
+            return new FrnnFile(storage, FrnnParser.Parse(storage));
+        }
+        catch
+        {
+            storage.Dispose();
+            throw;
+        }
+    }
+
+    private ReadOnlySpan<float> Float32View(FrnnTensorInfo info)
+    {
+        if (info.DType != FrnnDType.Float32)
+        {
+            FormatErrors.ThrowWrongDType(info.Name, FrnnDType.Float32, info.DType);
+        }
+
+        // ElementCount was bounded by int.MaxValue and the bytes by the file when the file was opened.
+        return _storage.GetFloat32(info.FileOffset, (int)info.ElementCount);
+    }
+
+    private static bool ShapeEquals(IReadOnlyList<int> actual, ReadOnlySpan<int> expected)
+    {
+        if (actual.Count != expected.Length)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (actual[i] != expected[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+}

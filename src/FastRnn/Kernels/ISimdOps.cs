@@ -1,0 +1,30 @@
+namespace FastRnn.Kernels;
+
+/// <summary>
+/// The handful of vector operations the panel kernel needs, implemented once per instruction set.
+/// </summary>
+/// <remarks>
+/// The kernel is written once, generic over a struct implementing this interface; the JIT specialises and inlines
+/// it per struct, so each instruction set gets its own machine code while sharing one tested algorithm. This is how
+/// the AVX-512 variant, which this project's CI machines cannot execute, shares its logic with the AVX2 and
+/// Vector128 variants that they do.
+/// </remarks>
+internal interface ISimdOps<TVector>
+    where TVector : struct
+{
+    /// <summary>Floats per vector.</summary>
+    static abstract int Width { get; }
+
+    static abstract TVector Zero { get; }
+
+    static abstract TVector Load(ref float source, nuint elementOffset);
+
+    static abstract void Store(TVector value, ref float destination, nuint elementOffset);
+
+    static abstract TVector Broadcast(float value);
+
+    /// <summary>a * b + c; fused where the hardware has FMA.</summary>
+    static abstract TVector MultiplyAdd(TVector a, TVector b, TVector c);
+
+    static abstract TVector Add(TVector a, TVector b);
+}

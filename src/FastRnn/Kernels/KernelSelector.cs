@@ -1,0 +1,54 @@
+namespace FastRnn.Kernels;
+
+/// <summary>
+/// Chooses the matrix-kernel variant once per process.
+/// </summary>
+/// <remarks>
+/// Ranking: AVX-512 streams two 64-byte vectors per panel column, AVX2+FMA four 32-byte ones, Vector128 eight 16-byte
+/// ones; the wider the vector the fewer instructions per weight, and these products are bound by how fast the
+/// weights stream in. The widest supported variant wins unless the environment variable
+/// <c>FASTRNN_KERNEL</c> (<c>scalar</c>, <c>vector128</c>, <c>avx2</c>, <c>avx512</c>) forces one — for tests and for
+/// comparing variants on one machine. The runtime's own switches (<c>DOTNET_EnableAVX2=0</c>,
+/// <c>DOTNET_EnableHWIntrinsic=0</c>) also take effect here, since they change what <c>IsSupported</c> reports.
+/// </remarks>
+public static class KernelSelector
+{
+    /// <summary>Name of the environment variable that forces a variant.</summary>
+    public const string EnvironmentVariable = "FASTRNN_KERNEL";
+
+    /// <summary>The variant every model in this process uses.</summary>
+    public static KernelIsa Active { get; } = Choose(Environment.GetEnvironmentVariable(EnvironmentVariable));
+
+    /// <summary>Whether this CPU (and the runtime's switches) allow <paramref name="isa"/>.</summary>
+    public static bool IsSupported(KernelIsa isa) => isa switch
+    {
+        KernelIsa.Scalar => true,
+        KernelIsa.Vector128 => SimdOpsVector128.IsSupported,
+        KernelIsa.Avx2 => SimdOpsAvx2.IsSupported,
+        KernelIsa.Avx512 => SimdOpsAvx512.IsSupported,
+        _ => false,
+    };
+
+    /// <summary>Every variant this CPU can run, scalar first.</summary>
+    public static IReadOnlyList<KernelIsa> Supported { get; } =
+        Enum.GetValues<KernelIsa>().Where(IsSupported).ToArray();
+
+    internal static KernelIsa Choose(string? forced)
+    {
+        if (!string.IsNullOrWhiteSpace(forced))
+        {
+            if (!Enum.TryParse(forced.Trim(), ignoreCase: true, out KernelIsa isa) || !Enum.IsDefined(isa))
+                throw new NotSupportedException(
+                    $"{EnvironmentVariable}='{forced}' is not a kernel variant; use one of: {string.Join(", ", Enum.GetNames<KernelIsa>()).ToLowerInvariant()}");
+            if (!IsSupported(isa))
+                throw new NotSupportedException($"{EnvironmentVariable}='{forced}' asks for {isa}, which this CPU or runtime configuration does not support");
+            return isa;
+        }
+        for (var isa = KernelIsa.Avx512; isa > KernelIsa.Scalar; isa--)
+        {
+            if (IsSupported(isa))
+                return isa;
+        }
+        return KernelIsa.Scalar;
+    }
+}

@@ -1,0 +1,85 @@
+using System.Runtime.CompilerServices;
+using FastRnn.Runtime;
+
+namespace FastRnn.Kernels;
+
+/// <summary>
+/// A weight matrix repacked at load time into the layout the matrix–vector kernels stream through.
+/// </summary>
+/// <remarks>
+/// The rows are cut into panels of <see cref="PanelRows"/> (32) consecutive rows; a panel stores its columns one after
+/// another, and each column holds the panel's 32 row values contiguously:
+/// <c>data[(p * Cols + k) * 32 + r] = W[p * 32 + r, k]</c>, rows past <see cref="Rows"/> are zero.
+/// Why: a panel times a vector is then a single forward stream over memory in which every load feeds a
+/// vertical FMA against one broadcast element of x — no horizontal sums, no gathers, and the same layout serves
+/// 128-, 256- and 512-bit vectors (8, 4 or 2 vectors per column).
+/// </remarks>
+internal sealed class PackedMatrix
+{
+    /// <summary>Rows per panel; every vector width we target divides it.</summary>
+    public const int PanelRows = 32;
+
+    private readonly AlignedBuffer _data;
+
+    private PackedMatrix(int rows, int cols, AlignedBuffer data)
+    {
+        Rows = rows;
+        Cols = cols;
+        _data = data;
+    }
+
+    /// <summary>Logical row count (outputs of the product).</summary>
+    public int Rows { get; }
+
+    /// <summary>Column count (length of the vector it multiplies).</summary>
+    public int Cols { get; }
+
+    /// <summary>Number of 32-row panels, the last one zero-padded.</summary>
+    public int PanelCount => (Rows + PanelRows - 1) / PanelRows;
+
+    /// <summary>The packed floats (panel-major, see the type remarks).</summary>
+    public ReadOnlySpan<float> Data => _data.Span;
+
+    /// <summary>Reference to the first float of panel <paramref name="panel"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref float PanelRef(int panel) => ref Unsafe.Add(ref _data.Reference, (nint)panel * Cols * PanelRows);
+
+    /// <summary>Packs a row-major (rows, cols) matrix.</summary>
+    public static PackedMatrix FromRowMajor(ReadOnlySpan<float> source, int rows, int cols)
+    {
+        if (rows <= 0 || cols <= 0)
+            throw new ArgumentOutOfRangeException(nameof(rows), $"a packed matrix needs positive dimensions, got ({rows}, {cols})");
+        long expected = (long)rows * cols;
+        if (source.Length != expected)
+            throw new ArgumentException($"matrix data has {source.Length} elements; expected rows * cols = {rows} * {cols} = {expected}", nameof(source));
+
+        int panels = (rows + PanelRows - 1) / PanelRows;
+        var buffer = new AlignedBuffer(checked(panels * cols * PanelRows));
+        Span<float> dst = buffer.Span;
+        dst.Clear();
+        for (int p = 0; p < panels; p++)
+        {
+            int rowsHere = Math.Min(PanelRows, rows - p * PanelRows);
+            Span<float> panel = dst.Slice(p * cols * PanelRows, cols * PanelRows);
+            for (int r = 0; r < rowsHere; r++)
+            {
+                ReadOnlySpan<float> row = source.Slice((p * PanelRows + r) * cols, cols);
+                for (int k = 0; k < cols; k++)
+                    panel[k * PanelRows + r] = row[k];
+            }
+        }
+        return new PackedMatrix(rows, cols, buffer);
+    }
+
+    /// <summary>Value of W[row, col], read back from the packed layout (for tests and diagnostics).</summary>
+    public float this[int row, int col]
+    {
+        get
+        {
+            if ((uint)row >= (uint)Rows || (uint)col >= (uint)Cols)
+                throw new ArgumentOutOfRangeException(nameof(row), $"({row}, {col}) is outside ({Rows}, {Cols})");
+            int p = row / PanelRows;
+            return Data[(p * Cols + col) * PanelRows + row % PanelRows];
+        }
+    }
+}

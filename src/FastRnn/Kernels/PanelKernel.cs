@@ -1,0 +1,134 @@
+using System.Runtime.CompilerServices;
+
+namespace FastRnn.Kernels;
+
+/// <summary>
+/// One 32-row panel of a <see cref="PackedMatrix"/> times a vector, written once for every vector width.
+/// </summary>
+/// <remarks>
+/// Eight independent accumulators are live in the main loop: with an FMA latency of 4 cycles and two FMA ports,
+/// fewer would leave the units idle. One iteration consumes eight vectors of the panel stream, which is one column
+/// for 128-bit vectors, two for 256-bit and four for 512-bit; accumulator <c>i</c> therefore covers panel rows
+/// <c>(i % V) * Width</c> (V = vectors per column) and accumulators with equal <c>i % V</c> are summed at the end.
+/// Every <c>if</c> on <c>TOps.Width</c> below is a JIT-time constant and disappears from the specialised code.
+/// </remarks>
+internal static class PanelKernel<TOps, TVector>
+    where TOps : ISimdOps<TVector>
+    where TVector : struct
+{
+    /// <summary>
+    /// y[0..rows) = (accumulate ? y : 0) + panel · x, where the panel has <paramref name="cols"/> columns of 32 floats.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Multiply(ref float panel, ref float x, int cols, ref float y, int rows, bool accumulate)
+    {
+        int w = TOps.Width;
+        int vectorsPerColumn = PackedMatrix.PanelRows / w;
+        int columnsPerIteration = 8 / vectorsPerColumn;
+
+        TVector a0 = TOps.Zero, a1 = TOps.Zero, a2 = TOps.Zero, a3 = TOps.Zero;
+        TVector a4 = TOps.Zero, a5 = TOps.Zero, a6 = TOps.Zero, a7 = TOps.Zero;
+
+        int j = 0;
+        for (; j + columnsPerIteration <= cols; j += columnsPerIteration)
+        {
+            ref float wj = ref Unsafe.Add(ref panel, j * PackedMatrix.PanelRows);
+            // Accumulator i multiplies column j + i / vectorsPerColumn, i.e. broadcast q[i / 2] with
+            // q[m] = x[j + m * columnsPerIteration / 4]; duplicates fold to one broadcast after specialisation.
+            TVector q0 = TOps.Broadcast(Unsafe.Add(ref x, j));
+            TVector q1 = TOps.Broadcast(Unsafe.Add(ref x, j + columnsPerIteration / 4));
+            TVector q2 = TOps.Broadcast(Unsafe.Add(ref x, j + 2 * columnsPerIteration / 4));
+            TVector q3 = TOps.Broadcast(Unsafe.Add(ref x, j + 3 * columnsPerIteration / 4));
+            a0 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(0 * w)), q0, a0);
+            a1 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(1 * w)), q0, a1);
+            a2 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(2 * w)), q1, a2);
+            a3 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(3 * w)), q1, a3);
+            a4 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(4 * w)), q2, a4);
+            a5 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(5 * w)), q2, a5);
+            a6 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(6 * w)), q3, a6);
+            a7 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(7 * w)), q3, a7);
+        }
+
+        // Leftover columns, one at a time: vector i of a single column covers rows i * w, as in the main loop.
+        for (; j < cols; j++)
+        {
+            ref float wj = ref Unsafe.Add(ref panel, j * PackedMatrix.PanelRows);
+            TVector b = TOps.Broadcast(Unsafe.Add(ref x, j));
+            a0 = TOps.MultiplyAdd(TOps.Load(ref wj, 0), b, a0);
+            a1 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)w), b, a1);
+            if (vectorsPerColumn > 2)
+            {
+                a2 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(2 * w)), b, a2);
+                a3 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(3 * w)), b, a3);
+            }
+            if (vectorsPerColumn > 4)
+            {
+                a4 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(4 * w)), b, a4);
+                a5 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(5 * w)), b, a5);
+                a6 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(6 * w)), b, a6);
+                a7 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(7 * w)), b, a7);
+            }
+        }
+
+        // Fold the accumulators that share rows.
+        if (vectorsPerColumn == 4)
+        {
+            a0 = TOps.Add(a0, a4);
+            a1 = TOps.Add(a1, a5);
+            a2 = TOps.Add(a2, a6);
+            a3 = TOps.Add(a3, a7);
+        }
+        else if (vectorsPerColumn == 2)
+        {
+            a0 = TOps.Add(TOps.Add(a0, a2), TOps.Add(a4, a6));
+            a1 = TOps.Add(TOps.Add(a1, a3), TOps.Add(a5, a7));
+        }
+
+        if (rows == PackedMatrix.PanelRows)
+        {
+            Write(a0, ref y, 0, accumulate);
+            Write(a1, ref y, (nuint)w, accumulate);
+            if (vectorsPerColumn > 2)
+            {
+                Write(a2, ref y, (nuint)(2 * w), accumulate);
+                Write(a3, ref y, (nuint)(3 * w), accumulate);
+            }
+            if (vectorsPerColumn > 4)
+            {
+                Write(a4, ref y, (nuint)(4 * w), accumulate);
+                Write(a5, ref y, (nuint)(5 * w), accumulate);
+                Write(a6, ref y, (nuint)(6 * w), accumulate);
+                Write(a7, ref y, (nuint)(7 * w), accumulate);
+            }
+            return;
+        }
+
+        // A partial last panel: the destination may end before the panel does, so go through a stack copy.
+        Span<float> tail = stackalloc float[PackedMatrix.PanelRows];
+        ref float t = ref tail[0];
+        TOps.Store(a0, ref t, 0);
+        TOps.Store(a1, ref t, (nuint)w);
+        if (vectorsPerColumn > 2)
+        {
+            TOps.Store(a2, ref t, (nuint)(2 * w));
+            TOps.Store(a3, ref t, (nuint)(3 * w));
+        }
+        if (vectorsPerColumn > 4)
+        {
+            TOps.Store(a4, ref t, (nuint)(4 * w));
+            TOps.Store(a5, ref t, (nuint)(5 * w));
+            TOps.Store(a6, ref t, (nuint)(6 * w));
+            TOps.Store(a7, ref t, (nuint)(7 * w));
+        }
+        for (int r = 0; r < rows; r++)
+            Unsafe.Add(ref y, r) = accumulate ? Unsafe.Add(ref y, r) + tail[r] : tail[r];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Write(TVector value, ref float y, nuint offset, bool accumulate)
+    {
+        if (accumulate)
+            value = TOps.Add(value, TOps.Load(ref y, offset));
+        TOps.Store(value, ref y, offset);
+    }
+}

@@ -1,0 +1,31 @@
+using System.Numerics.Tensors;
+using FastRnn.Kernels;
+
+namespace FastRnn.Layers;
+
+/// <summary>Plain (Elman) RNN step: <c>h' = act(W_ih x + b_ih + W_hh h + b_hh)</c>, act = tanh or relu.</summary>
+internal sealed class ElmanCell : RecurrentCell
+{
+    private readonly PackedMatrix _recurrent; // W_hh, (H, H)
+    private readonly RnnNonlinearity _nonlinearity;
+
+    public ElmanCell(CellParameters p, RnnNonlinearity nonlinearity)
+        : base(p.PackInput(), p.SummedBias(), p.HiddenSize, p.OutputSize)
+    {
+        _recurrent = p.PackRecurrent();
+        _nonlinearity = nonlinearity;
+    }
+
+    public override int ScratchLength(int batch) => 0;
+
+    public override void Step(Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
+    {
+        int hs = HiddenSize;
+        Span<float> pre = gates[..(batch * hs)];
+        MatrixKernels.Multiply(_recurrent, h, hs, pre, hs, batch, accumulate: true);
+        if (_nonlinearity == RnnNonlinearity.Tanh)
+            TensorPrimitives.Tanh(pre, h);
+        else
+            TensorPrimitives.Max(pre, 0f, h);
+    }
+}

@@ -1,0 +1,47 @@
+using System.Numerics.Tensors;
+using FastRnn.Kernels;
+
+namespace FastRnn.Layers;
+
+/// <summary>
+/// GRU step in PyTorch's "reset after" form (cuDNN, ONNX <c>linear_before_reset=1</c>, Keras <c>reset_after=True</c>):
+/// <c>r = σ(x_r + h_r)</c>, <c>z = σ(x_z + h_z)</c>, <c>n = tanh(x_n + r ⊙ h_n)</c>, <c>h' = n + z ⊙ (h − n)</c>,
+/// where x_* = W_i* x + b_i* and h_* = W_h* h + b_h*.
+/// </summary>
+internal sealed class GruResetAfterCell : RecurrentCell
+{
+    private readonly PackedMatrix _recurrent;  // W_hh, (3H, H)
+    private readonly float[] _recurrentBias;    // b_hh, (3H): kept apart because b_hn sits inside r ⊙ (…)
+
+    public GruResetAfterCell(CellParameters p)
+        : base(p.PackInput(), p.InputBias, p.HiddenSize, p.OutputSize)
+    {
+        _recurrent = p.PackRecurrent();
+        _recurrentBias = p.RecurrentBias;
+    }
+
+    public override int ScratchLength(int batch) => batch * GateRows;
+
+    public override void Step(Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
+    {
+        int hs = HiddenSize, g = GateRows;
+        Span<float> hidden = scratch[..(batch * g)];
+        FillRows(_recurrentBias, hidden, batch);
+        MatrixKernels.Multiply(_recurrent, h, hs, hidden, g, batch, accumulate: true);
+
+        for (int b = 0; b < batch; b++)
+        {
+            Span<float> x = gates.Slice(b * g, g), hh = hidden.Slice(b * g, g);
+            Span<float> rz = x[..(2 * hs)], r = x[..hs], z = x.Slice(hs, hs), n = x.Slice(2 * hs, hs);
+            TensorPrimitives.Add(rz, hh[..(2 * hs)], rz);
+            TensorPrimitives.Sigmoid(rz, rz);
+            TensorPrimitives.FusedMultiplyAdd(r, hh.Slice(2 * hs, hs), n, n);
+            TensorPrimitives.Tanh(n, n);
+
+            // h' = (1 − z) ⊙ n + z ⊙ h = n + z ⊙ (h − n): one subtract and one FMA.
+            Span<float> hb = h.Slice(b * hs, hs), diff = hh[..hs];
+            TensorPrimitives.Subtract(hb, n, diff);
+            TensorPrimitives.FusedMultiplyAdd(z, diff, n, hb);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using System.Numerics.Tensors;
+using FastRnn.Kernels;
+
+namespace FastRnn.Layers;
+
+/// <summary>
+/// LSTM step, PyTorch semantics: gates i, f, g, o; <c>c' = f ⊙ c + i ⊙ g</c>; <c>h' = o ⊙ tanh(c')</c>, or with a
+/// projection <c>h' = W_hr (o ⊙ tanh(c'))</c>.
+/// </summary>
+internal sealed class LstmCell : RecurrentCell
+{
+    private readonly PackedMatrix _recurrent;   // W_hh, (4H, H_out)
+    private readonly PackedMatrix? _projection; // W_hr, (P, H)
+
+    // b_ih + b_hh are folded into one bias on the input side: both are plain additions to every gate.
+    public LstmCell(CellParameters p)
+        : base(p.PackInput(), p.SummedBias(), p.HiddenSize, p.OutputSize)
+    {
+        _recurrent = p.PackRecurrent();
+        if (p.ProjectionWeights is { } projection)
+            _projection = PackedMatrix.FromRowMajor(projection, p.OutputSize, p.HiddenSize);
+    }
+
+    public override int ScratchLength(int batch) => _projection is null ? 0 : batch * HiddenSize;
+
+    public override void Step(Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
+    {
+        int hs = HiddenSize, g = GateRows;
+        MatrixKernels.Multiply(_recurrent, h, OutputSize, gates, g, batch, accumulate: true);
+
+        for (int b = 0; b < batch; b++)
+        {
+            Span<float> row = gates.Slice(b * g, g);
+            Span<float> i = row[..hs], f = row.Slice(hs, hs), gg = row.Slice(2 * hs, hs), o = row.Slice(3 * hs, hs);
+            TensorPrimitives.Sigmoid(row[..(2 * hs)], row[..(2 * hs)]); // i and f are adjacent: one call
+            TensorPrimitives.Tanh(gg, gg);
+            TensorPrimitives.Sigmoid(o, o);
+
+            Span<float> cb = c.Slice(b * hs, hs);
+            TensorPrimitives.Multiply(f, cb, cb);
+            TensorPrimitives.FusedMultiplyAdd(i, gg, cb, cb);
+            TensorPrimitives.Tanh(cb, gg);
+            Span<float> m = _projection is null ? h.Slice(b * hs, hs) : scratch.Slice(b * hs, hs);
+            TensorPrimitives.Multiply(o, gg, m);
+        }
+
+        if (_projection is not null)
+            MatrixKernels.Multiply(_projection, scratch, hs, h, OutputSize, batch, accumulate: false);
+    }
+}

@@ -1,0 +1,80 @@
+using FastRnn.Kernels;
+
+namespace FastRnn.Layers;
+
+/// <summary>
+/// One direction of one layer: its repacked weights and the arithmetic of one time step.
+/// </summary>
+/// <remarks>
+/// A step is split in two so that a whole sequence can hoist the input half out of the recurrence:
+/// <see cref="ProjectInputs"/> computes <c>gx = W_ih x + bias</c> for any number of inputs in one pass over W_ih,
+/// and <see cref="Step"/> adds the recurrent product and applies the gate equations for B streams.
+/// Gate buffers keep PyTorch's gate-major row order (all of gate 0, then gate 1, …), so each activation is one
+/// <c>TensorPrimitives</c> call over a contiguous run of H values.
+/// </remarks>
+internal abstract class RecurrentCell
+{
+    protected RecurrentCell(PackedMatrix inputWeights, float[] inputBias, int hiddenSize, int outputSize)
+    {
+        InputWeights = inputWeights;
+        InputBias = inputBias;
+        HiddenSize = hiddenSize;
+        OutputSize = outputSize;
+    }
+
+    /// <summary>W_ih, (G·H, input), packed.</summary>
+    protected PackedMatrix InputWeights { get; }
+
+    /// <summary>The bias added to W_ih x, (G·H); which of b_ih and b_hh it holds depends on the cell.</summary>
+    protected float[] InputBias { get; }
+
+    public int InputSize => InputWeights.Cols;
+
+    /// <summary>H.</summary>
+    public int HiddenSize { get; }
+
+    /// <summary>H_out, the width of h.</summary>
+    public int OutputSize { get; }
+
+    /// <summary>G·H, the width of one row of gx.</summary>
+    public int GateRows => InputWeights.Rows;
+
+    /// <summary>Floats of scratch <see cref="Step"/> needs for <paramref name="batch"/> streams.</summary>
+    public abstract int ScratchLength(int batch);
+
+    /// <summary>gx[n] = W_ih x[n] + bias for n in 0..count; x rows start every <paramref name="xStride"/> floats, gx rows every G·H.</summary>
+    public void ProjectInputs(ReadOnlySpan<float> x, int xStride, int count, Span<float> gx)
+    {
+        for (int n = 0; n < count; n++)
+            InputBias.CopyTo(gx.Slice(n * GateRows, GateRows));
+        MatrixKernels.Multiply(InputWeights, x, xStride, gx, GateRows, count, accumulate: true);
+    }
+
+    /// <summary>
+    /// Advances <paramref name="batch"/> streams by one step. <paramref name="gates"/> holds their gx rows (B, G·H) and is
+    /// used as scratch; h (B, H_out) and c (B, H; empty unless LSTM) are read and updated in place.
+    /// </summary>
+    public abstract void Step(Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch);
+
+    /// <summary>PyTorch's parameter name for layer k and direction d, e.g. <c>weight_hh_l1_reverse</c>.</summary>
+    public static string ParameterName(string stem, int layer, int direction)
+        => direction == 0 ? $"{stem}_l{layer}" : $"{stem}_l{layer}_reverse";
+
+    /// <summary>Builds the cell for (layer, direction) of <paramref name="config"/>, reading its parameters from <paramref name="source"/>.</summary>
+    public static RecurrentCell Create(RnnConfig config, int layer, int direction, ITensorSource source)
+    {
+        var p = new CellParameters(config, layer, direction, source);
+        return config.Kind switch
+        {
+            RecurrentKind.Lstm => new LstmCell(p),
+            RecurrentKind.Gru => config.GruResetAfter ? new GruResetAfterCell(p) : new GruResetBeforeCell(p),
+            _ => new ElmanCell(p, config.Nonlinearity),
+        };
+    }
+
+    protected static void FillRows(ReadOnlySpan<float> row, Span<float> destination, int count)
+    {
+        for (int n = 0; n < count; n++)
+            row.CopyTo(destination.Slice(n * row.Length, row.Length));
+    }
+}

@@ -1,0 +1,86 @@
+using FastRnn.Format;
+
+namespace FastRnn.Layers;
+
+public sealed partial class RnnModel
+{
+    /// <summary>
+    /// Loads a model from an .frnn file. The file is memory-mapped and fully validated (structure, checksum, the
+    /// architecture metadata, and every tensor's presence and shape against it) before its weights are repacked; the
+    /// mapping is released before this returns.
+    /// </summary>
+    /// <exception cref="FrnnFormatException">The file is malformed or does not describe a valid recurrent model; the message names the field or tensor.</exception>
+    public static RnnModel Load(string path)
+    {
+        using var file = FrnnFile.Open(path);
+        return Load(file);
+    }
+
+    /// <summary>Loads a model from the bytes of an .frnn file; see <see cref="Load(string)"/>.</summary>
+    public static RnnModel Load(ReadOnlyMemory<byte> bytes)
+    {
+        using var file = FrnnFile.Parse(bytes);
+        return Load(file);
+    }
+
+    /// <summary>Builds a model from an open .frnn file whose architecture is <c>rnn</c>.</summary>
+    public static RnnModel Load(FrnnFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        RnnConfig config = RnnMetadata.Read(file);
+        try
+        {
+            return Build(config, new FrnnTensorSource(file));
+        }
+        catch (ArgumentException e)
+        {
+            // The configuration or a tensor came from the file, so for the caller this is a bad file, not a bad argument.
+            throw new FrnnFormatException(e.Message, e);
+        }
+    }
+
+    /// <summary>
+    /// Writes an .frnn file for <paramref name="config"/> and its PyTorch state-dict tensors (the same arguments as
+    /// <see cref="FromPyTorch"/>), after checking that they make a valid model.
+    /// </summary>
+    public static void Save(RnnConfig config, IReadOnlyDictionary<string, float[]> tensors, Stream destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        CreateWriter(config, tensors).WriteTo(destination);
+    }
+
+    /// <summary>Writes an .frnn file to <paramref name="path"/>; see <see cref="Save(RnnConfig, IReadOnlyDictionary{string, float[]}, Stream)"/>.</summary>
+    public static void Save(RnnConfig config, IReadOnlyDictionary<string, float[]> tensors, string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        CreateWriter(config, tensors).Save(path);
+    }
+
+    /// <summary>The bytes of the .frnn file <see cref="Save(RnnConfig, IReadOnlyDictionary{string, float[]}, Stream)"/> would write.</summary>
+    public static byte[] ToFrnn(RnnConfig config, IReadOnlyDictionary<string, float[]> tensors)
+        => CreateWriter(config, tensors).ToArray();
+
+    private static FrnnWriter CreateWriter(RnnConfig config, IReadOnlyDictionary<string, float[]> tensors)
+    {
+        FromPyTorch(config, tensors); // validates names, shapes and configuration before anything is written
+        var writer = new FrnnWriter();
+        RnnMetadata.Write(config, writer);
+        foreach (string name in ParameterNames(config))
+            writer.AddTensor(name, ParameterShape(config, name), tensors[name]);
+        return writer;
+    }
+
+    /// <summary>PyTorch's shape of parameter <paramref name="name"/> in a model of <paramref name="config"/>.</summary>
+    internal static int[] ParameterShape(RnnConfig config, string name)
+    {
+        int layer = int.Parse(name.AsSpan(name.IndexOf("_l", StringComparison.Ordinal) + 2).TrimEnd("_reverse"), System.Globalization.CultureInfo.InvariantCulture);
+        int gates = config.GateCount * config.HiddenSize;
+        return name switch
+        {
+            _ when name.StartsWith("weight_ih", StringComparison.Ordinal) => [gates, config.LayerInputSize(layer)],
+            _ when name.StartsWith("weight_hh", StringComparison.Ordinal) => [gates, config.OutputHiddenSize],
+            _ when name.StartsWith("weight_hr", StringComparison.Ordinal) => [config.OutputHiddenSize, config.HiddenSize],
+            _ => [gates],
+        };
+    }
+}

@@ -1,0 +1,94 @@
+using FastRnn.Runtime;
+
+namespace FastRnn.Layers;
+
+/// <summary>
+/// An immutable recurrent stack (LSTM, GRU or RNN; L layers; one or two directions) with weights repacked for the
+/// matrix kernels. Thread-safe: any number of <see cref="RnnSession"/>s, on any threads, can share one model.
+/// </summary>
+/// <example>
+/// <code>
+/// var model = RnnModel.Load("weights/model.frnn");
+/// using var session = model.CreateSession(batchSize: 1);
+/// session.Step(frame, hidden);          // one time step: frame (B, I) -> hidden (B, H_out)
+/// session.Run(sequence, outputs);       // T steps: (T, B, I) -> (T, B, D·H_out)
+/// </code>
+/// </example>
+public sealed partial class RnnModel
+{
+    private readonly RecurrentCell[] _cells; // index layer * D + direction
+
+    private RnnModel(RnnConfig config, RecurrentCell[] cells)
+    {
+        Config = config;
+        _cells = cells;
+    }
+
+    /// <summary>The architecture.</summary>
+    public RnnConfig Config { get; }
+
+    internal RecurrentCell Cell(int layer, int direction) => _cells[layer * Config.Directions + direction];
+
+    internal IReadOnlyList<RecurrentCell> Cells => _cells;
+
+    /// <summary>
+    /// Builds a model from PyTorch state-dict tensors (<c>weight_ih_l0</c>, <c>weight_hh_l0</c>, <c>bias_ih_l0</c>,
+    /// <c>bias_hh_l0</c>, <c>weight_hr_l0</c>, <c>…_reverse</c>), each a flat row-major array of PyTorch's shape.
+    /// </summary>
+    /// <exception cref="ArgumentException">The configuration is invalid, or a tensor is missing, of the wrong size, or unused.</exception>
+    public static RnnModel FromPyTorch(RnnConfig config, IReadOnlyDictionary<string, float[]> tensors)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(tensors);
+        return Build(config, new DictionaryTensorSource(tensors));
+    }
+
+    internal static RnnModel Build(RnnConfig config, ITensorSource source)
+    {
+        config.Validate();
+        var expected = new HashSet<string>(ParameterNames(config));
+        foreach (string name in source.Names)
+        {
+            if (!expected.Contains(name))
+                throw Errors.UnexpectedTensor(name, $"a {Describe(config)} has no such parameter; is the configuration right?");
+        }
+
+        var cells = new RecurrentCell[config.NumLayers * config.Directions];
+        for (int layer = 0; layer < config.NumLayers; layer++)
+        {
+            for (int d = 0; d < config.Directions; d++)
+                cells[layer * config.Directions + d] = RecurrentCell.Create(config, layer, d, source);
+        }
+        return new RnnModel(config, cells);
+    }
+
+    /// <summary>PyTorch's state-dict names of every parameter <paramref name="config"/> has, in PyTorch's order.</summary>
+    public static IEnumerable<string> ParameterNames(RnnConfig config)
+    {
+        for (int layer = 0; layer < config.NumLayers; layer++)
+        {
+            for (int d = 0; d < config.Directions; d++)
+            {
+                yield return RecurrentCell.ParameterName("weight_ih", layer, d);
+                yield return RecurrentCell.ParameterName("weight_hh", layer, d);
+                if (config.HasBias)
+                {
+                    yield return RecurrentCell.ParameterName("bias_ih", layer, d);
+                    yield return RecurrentCell.ParameterName("bias_hh", layer, d);
+                }
+                if (config.ProjSize > 0)
+                    yield return RecurrentCell.ParameterName("weight_hr", layer, d);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Creates a session: the recurrent state of <paramref name="batchSize"/> independent streams and every buffer a
+    /// step or a run of up to <paramref name="maxSequenceLength"/> steps needs, allocated now and never again.
+    /// </summary>
+    public RnnSession CreateSession(int batchSize = 1, int maxSequenceLength = RnnSession.DefaultMaxSequenceLength)
+        => new(this, batchSize, maxSequenceLength);
+
+    private static string Describe(RnnConfig c)
+        => $"{c.NumLayers}-layer {(c.Bidirectional ? "bidirectional " : "")}{c.Kind}{(c.ProjSize > 0 ? $" with proj_size {c.ProjSize}" : "")}{(c.HasBias ? "" : " without bias")}";
+}

@@ -1,0 +1,157 @@
+using FastRnn.Runtime;
+
+namespace FastRnn.Layers;
+
+/// <summary>
+/// The mutable half of a model: the recurrent state of B streams and every scratch buffer, in one arena sized at
+/// creation. <see cref="Step"/>, <see cref="Run"/>, <see cref="Reset"/> and the state accessors allocate nothing.
+/// Not thread-safe: use one session per thread (sessions of one model share its weights).
+/// </summary>
+/// <remarks>
+/// Layouts follow PyTorch's time-major conventions, flattened row-major:
+/// input (T, B, I), output (T, B, D·H_out), hidden state (L·D, B, H_out), cell state (L·D, B, H).
+/// </remarks>
+public sealed partial class RnnSession : IDisposable
+{
+    /// <summary>Default longest sequence one <see cref="Run"/> call processes in one piece.</summary>
+    public const int DefaultMaxSequenceLength = 256;
+
+    private readonly RnnModel _model;
+    private readonly RnnConfig _config;
+    private readonly Arena _arena;
+    private readonly ArenaSlice _hidden;   // (L·D, B, H_out)
+    private readonly ArenaSlice _cell;     // (L·D, B, H), empty unless LSTM
+    private readonly ArenaSlice _gates;    // (maxT·B, G·H): gx of a whole run, or of one step
+    private readonly ArenaSlice _layerOut; // (maxT·B, D·H_out): the intermediate layer's outputs, if L > 1
+    private readonly ArenaSlice _scratch;  // the largest scratch any cell asks for
+    private bool _disposed;
+
+    internal RnnSession(RnnModel model, int batchSize, int maxSequenceLength)
+    {
+        if (batchSize < 1 || batchSize > 65536)
+            throw Errors.BatchSize(batchSize);
+        if (maxSequenceLength < 1)
+            throw Errors.MaxSequenceLength(maxSequenceLength);
+        _model = model;
+        _config = model.Config;
+        BatchSize = batchSize;
+        MaxSequenceLength = maxSequenceLength;
+
+        var c = _config;
+        long states = (long)c.NumLayers * c.Directions * batchSize;
+        long rows = (long)maxSequenceLength * batchSize;
+        var layout = new ArenaLayout();
+        try
+        {
+            _hidden = layout.Reserve(states * c.OutputHiddenSize);
+            _cell = layout.Reserve(c.Kind == RecurrentKind.Lstm ? states * c.HiddenSize : 0);
+            _gates = layout.Reserve(rows * c.GateCount * c.HiddenSize);
+            _layerOut = layout.Reserve(c.NumLayers > 1 ? rows * c.OutputSize : 0);
+            _scratch = layout.Reserve(model.Cells.Max(cell => cell.ScratchLength(batchSize)));
+        }
+        catch (OutOfMemoryException e)
+        {
+            throw new ArgumentOutOfRangeException($"{nameof(maxSequenceLength)} = {maxSequenceLength} with batch {batchSize}: {e.Message}", e);
+        }
+        _arena = layout.Build();
+        Reset();
+    }
+
+    /// <summary>B, the number of independent streams.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>The longest sequence one <see cref="Run"/> handles in one piece (longer unidirectional runs are chunked).</summary>
+    public int MaxSequenceLength { get; }
+
+    /// <summary>The model this session runs.</summary>
+    public RnnModel Model => _model;
+
+    /// <summary>Floats per step of input for all streams: B · I.</summary>
+    public int InputLength => BatchSize * _config.InputSize;
+
+    /// <summary>Floats per step of output for all streams: B · D · H_out.</summary>
+    public int OutputLength => BatchSize * _config.OutputSize;
+
+    /// <summary>Length of the hidden state, L · D · B · H_out.</summary>
+    public int HiddenStateLength => _hidden.Length;
+
+    /// <summary>Length of the cell state, L · D · B · H for an LSTM, 0 otherwise.</summary>
+    public int CellStateLength => _cell.Length;
+
+    /// <summary>The current hidden state, (L·D, B, H_out); a live view, valid until the next call that changes it.</summary>
+    public ReadOnlySpan<float> HiddenState
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _arena[_hidden];
+        }
+    }
+
+    /// <summary>The current cell state, (L·D, B, H); empty unless the model is an LSTM.</summary>
+    public ReadOnlySpan<float> CellState
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _arena[_cell];
+        }
+    }
+
+    /// <summary>Sets every stream's hidden and cell state to zero, PyTorch's default initial state.</summary>
+    public void Reset()
+    {
+        ThrowIfDisposed();
+        _arena[_hidden].Clear();
+        _arena[_cell].Clear();
+    }
+
+    /// <summary>Copies the state out, to pause a stream or save it: h (L·D, B, H_out), c (L·D, B, H; empty unless LSTM).</summary>
+    public void GetState(Span<float> hidden, Span<float> cell)
+    {
+        ThrowIfDisposed();
+        CheckStateLengths(hidden.Length, cell.Length);
+        _arena[_hidden].CopyTo(hidden);
+        _arena[_cell].CopyTo(cell);
+    }
+
+    /// <summary>Replaces the state (PyTorch's h0/c0): h (L·D, B, H_out), c (L·D, B, H; empty unless LSTM).</summary>
+    public void SetState(ReadOnlySpan<float> hidden, ReadOnlySpan<float> cell)
+    {
+        ThrowIfDisposed();
+        CheckStateLengths(hidden.Length, cell.Length);
+        hidden.CopyTo(_arena[_hidden]);
+        cell.CopyTo(_arena[_cell]);
+    }
+
+    /// <summary>Releases the session's buffers; any later call throws <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose() => _disposed = true;
+
+    private string HiddenLayout => $"(L·D, B, H_out) = ({_config.NumLayers * _config.Directions}, {BatchSize}, {_config.OutputHiddenSize})";
+
+    private string CellLayout => _config.Kind == RecurrentKind.Lstm
+        ? $"(L·D, B, H) = ({_config.NumLayers * _config.Directions}, {BatchSize}, {_config.HiddenSize})"
+        : $"empty: a {_config.Kind} has no cell state";
+
+    private void CheckStateLengths(int hidden, int cell)
+    {
+        if (hidden != _hidden.Length)
+            throw Errors.Length(nameof(hidden), hidden, _hidden.Length, HiddenLayout);
+        if (cell != _cell.Length)
+            throw Errors.Length(nameof(cell), cell, _cell.Length, CellLayout);
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    private Span<float> LayerHidden(int layer, int direction)
+    {
+        int size = BatchSize * _config.OutputHiddenSize;
+        return _arena[_hidden].Slice((layer * _config.Directions + direction) * size, size);
+    }
+
+    private Span<float> LayerCell(int layer, int direction)
+    {
+        int size = _config.Kind == RecurrentKind.Lstm ? BatchSize * _config.HiddenSize : 0;
+        return _arena[_cell].Slice((layer * _config.Directions + direction) * size, size);
+    }
+}

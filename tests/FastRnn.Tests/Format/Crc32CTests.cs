@@ -1,0 +1,60 @@
+using System.Text;
+using FastRnn.Format;
+
+namespace FastRnn.Tests.Format;
+
+public class Crc32CTests
+{
+    [Fact]
+    public void Compute_MatchesCheckValue_ForAsciiDigits() =>
+        Assert.Equal(0xE306_9283u, Crc32C.Compute(Encoding.ASCII.GetBytes("123456789")));
+
+    // RFC 3720 (iSCSI) appendix B.4 test vectors.
+    [Theory]
+    [InlineData(0x00, 0x8A91_36AAu)]
+    [InlineData(0xFF, 0x62A8_AB43u)]
+    public void Compute_MatchesRfc3720Vectors_For32EqualBytes(byte fill, uint expected) =>
+        Assert.Equal(expected, Crc32C.Compute(Enumerable.Repeat(fill, 32).ToArray()));
+
+    [Fact]
+    public void Compute_MatchesRfc3720Vector_ForIncreasingBytes() =>
+        Assert.Equal(0x46DD_794Eu, Crc32C.Compute(Enumerable.Range(0, 32).Select(i => (byte)i).ToArray()));
+
+    [Fact]
+    public void Compute_MatchesBitwiseReference_ForEveryLengthUpTo257()
+    {
+        var random = new Random(42);
+        for (int length = 0; length <= 257; length++)
+        {
+            byte[] data = new byte[length];
+            random.NextBytes(data);
+            Assert.Equal(FrnnBytes.ReferenceCrc32C(data), Crc32C.Compute(data));
+        }
+    }
+
+    [Fact]
+    public void Append_IsIndependentOfHowTheInputIsSplit()
+    {
+        byte[] data = new byte[200];
+        new Random(7).NextBytes(data);
+        uint whole = Crc32C.Compute(data);
+        for (int split = 0; split <= data.Length; split += 13)
+        {
+            uint state = Crc32C.Append(Crc32C.Begin, data.AsSpan(0, split));
+            Assert.Equal(whole, Crc32C.End(Crc32C.Append(state, data.AsSpan(split))));
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(9)]
+    [InlineData(63)]
+    public void AppendZeros_EqualsAppendingZeroBytes(int count)
+    {
+        uint state = Crc32C.Append(Crc32C.Begin, [1, 2, 3]);
+        Assert.Equal(Crc32C.Append(state, new byte[count]), Crc32C.AppendZeros(state, count));
+    }
+}

@@ -1,0 +1,143 @@
+using FastRnn.Kernels;
+using FastRnn.Tests.Support;
+
+namespace FastRnn.Tests.Kernels;
+
+/// <summary>
+/// Every kernel variant this CPU supports against a double-precision row-major reference and against the scalar twin,
+/// over sizes that are not multiples of any vector width (the forced-fallback CI runs cover the variants the
+/// default run cannot reach).
+/// </summary>
+public class MatrixKernelTests
+{
+    private static readonly int[] AwkwardSizes = [1, 3, 7, 8, 9, 15, 17, 31, 32, 33, 63, 65, 100, 257];
+
+    public static IEnumerable<object[]> Variants() => KernelSelector.Supported.Select(isa => new object[] { isa });
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Multiply_MatchesDoubleReference_ForAwkwardSizes(KernelIsa isa)
+    {
+        var random = new Random(1234);
+        foreach (int rows in AwkwardSizes)
+        {
+            foreach (int cols in AwkwardSizes)
+            {
+                float[] w = RandomVector(random, rows * cols);
+                float[] x = RandomVector(random, cols);
+                var packed = PackedMatrix.FromRowMajor(w, rows, cols);
+
+                var y = new float[rows];
+                MatrixKernels.Multiply(isa, packed, x, cols, y, rows, 1, accumulate: false);
+
+                double[] expected = Reference(w, rows, cols, x);
+                // Float32 sums of `cols` terms of size <= 1: the rounding error grows like sqrt(cols) * 2^-24.
+                double tolerance = 1e-6 * Math.Sqrt(cols) + 1e-7;
+                for (int r = 0; r < rows; r++)
+                    Assert.True(Math.Abs(expected[r] - y[r]) <= tolerance, $"{isa} ({rows}x{cols}) row {r}: expected {expected[r]}, got {y[r]}");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Multiply_MatchesScalarTwin_ForBlocksWithStridesAndAccumulation(KernelIsa isa)
+    {
+        var random = new Random(99);
+        foreach (int rows in AwkwardSizes)
+        {
+            foreach (int cols in new[] { 1, 5, 8, 17, 64, 100 })
+            {
+                const int count = 3;
+                int xStride = cols + 2, yStride = rows + 5;
+                float[] w = RandomVector(random, rows * cols);
+                float[] x = RandomVector(random, count * xStride);
+                float[] initial = RandomVector(random, count * yStride);
+                var packed = PackedMatrix.FromRowMajor(w, rows, cols);
+
+                float[] fast = (float[])initial.Clone(), scalar = (float[])initial.Clone();
+                MatrixKernels.Multiply(isa, packed, x, xStride, fast, yStride, count, accumulate: true);
+                MatrixKernels.Multiply(KernelIsa.Scalar, packed, x, xStride, scalar, yStride, count, accumulate: true);
+
+                // Gaps between the rows of y must be left alone.
+                Compare.Close(scalar, fast, 1e-5, $"{isa} ({rows}x{cols}) x {count}");
+                for (int n = 0; n < count; n++)
+                {
+                    for (int r = rows; r < yStride; r++)
+                        Assert.Equal(initial[n * yStride + r], fast[n * yStride + r]);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void FromRowMajor_KeepsEveryElement()
+    {
+        var random = new Random(7);
+        float[] w = RandomVector(random, 37 * 13);
+        var packed = PackedMatrix.FromRowMajor(w, 37, 13);
+        for (int r = 0; r < 37; r++)
+        {
+            for (int k = 0; k < 13; k++)
+                Assert.Equal(w[r * 13 + k], packed[r, k]);
+        }
+    }
+
+    [Fact]
+    public void Multiply_WithTooShortDestination_Throws()
+    {
+        var packed = PackedMatrix.FromRowMajor(new float[10 * 4], 10, 4);
+        var e = Assert.Throws<ArgumentException>(() => MatrixKernels.Multiply(KernelSelector.Active, packed, new float[4], 4, new float[9], 10, 1, false));
+        Assert.Contains("(10, 4)", e.Message);
+    }
+
+    [Theory]
+    [InlineData("scalar", KernelIsa.Scalar)]
+    [InlineData(" Scalar ", KernelIsa.Scalar)]
+    [InlineData(null, null)]
+    public void Choose_HonoursTheEnvironmentVariable(string? forced, KernelIsa? expected)
+    {
+        KernelIsa chosen = KernelSelector.Choose(forced);
+        Assert.Equal(expected ?? KernelSelector.Supported[^1], chosen);
+    }
+
+    [Fact]
+    public void Active_IsTheVariantThisRunExpects()
+    {
+        // CI re-runs the suite with DOTNET_EnableAVX2=0 etc. and says which fallback it expects, so a switch that
+        // silently stopped working would fail here instead of re-testing the default kernel.
+        string? expected = Environment.GetEnvironmentVariable("FASTRNN_EXPECTED_KERNEL")
+            ?? Environment.GetEnvironmentVariable(KernelSelector.EnvironmentVariable);
+        KernelIsa want = expected is null ? KernelSelector.Supported[^1] : Enum.Parse<KernelIsa>(expected, ignoreCase: true);
+        Assert.Equal(want, KernelSelector.Active);
+    }
+
+    [Fact]
+    public void Choose_RejectsAnUnknownVariantByName()
+    {
+        var e = Assert.Throws<NotSupportedException>(() => KernelSelector.Choose("avx9000"));
+        Assert.Contains("avx9000", e.Message);
+        Assert.Contains(KernelSelector.EnvironmentVariable, e.Message);
+    }
+
+    private static double[] Reference(float[] w, int rows, int cols, float[] x)
+    {
+        var y = new double[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            double sum = 0;
+            for (int k = 0; k < cols; k++)
+                sum += (double)w[r * cols + k] * x[k];
+            y[r] = sum;
+        }
+        return y;
+    }
+
+    private static float[] RandomVector(Random random, int length)
+    {
+        var v = new float[length];
+        for (int i = 0; i < v.Length; i++)
+            v[i] = (float)(random.NextDouble() * 2 - 1);
+        return v;
+    }
+}
