@@ -27,4 +27,22 @@ internal interface ISimdOps<TVector>
     static abstract TVector MultiplyAdd(TVector a, TVector b, TVector c);
 
     static abstract TVector Add(TVector a, TVector b);
+
+    static abstract TVector Subtract(TVector a, TVector b);
+
+    static abstract TVector Multiply(TVector a, TVector b);
+
+    static abstract TVector Divide(TVector a, TVector b);
+
+    /// <summary>The smaller of a and b; NaN in <paramref name="b"/> propagates (the hardware min's rule).</summary>
+    static abstract TVector Min(TVector a, TVector b);
+
+    /// <summary>The larger of a and b; NaN in <paramref name="b"/> propagates.</summary>
+    static abstract TVector Max(TVector a, TVector b);
+
+    /// <summary>Round to the nearest integer, ties to even.</summary>
+    static abstract TVector Round(TVector a);
+
+    /// <summary>2^n for integral n in [−126, 127], built directly in the exponent field.</summary>
+    static abstract TVector Pow2(TVector n);
 }

@@ -31,4 +31,26 @@ internal readonly struct SimdOpsVector128 : ISimdOps<Vector128<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Subtract(Vector128<float> a, Vector128<float> b) => a - b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Multiply(Vector128<float> a, Vector128<float> b) => a * b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Divide(Vector128<float> a, Vector128<float> b) => a / b;
+
+    // The Native forms compile to a single minps/maxps, which returns its second operand when either is NaN.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Min(Vector128<float> a, Vector128<float> b) => Vector128.MinNative(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Max(Vector128<float> a, Vector128<float> b) => Vector128.MaxNative(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Round(Vector128<float> a) => Vector128.Round(a);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Pow2(Vector128<float> n) => Vector128.ShiftLeft(Vector128.ConvertToInt32(n) + Vector128.Create(127), 23).AsSingle();
 }

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using FastRnn.Kernels;
 
 namespace FastRnn.Layers;
@@ -23,9 +22,6 @@ internal sealed class ElmanCell : RecurrentCell
         int hs = HiddenSize;
         Span<float> pre = gates[..(batch * hs)];
         MatrixKernels.Multiply(_recurrent, h, hs, pre, hs, batch, accumulate: true);
-        if (_nonlinearity == RnnNonlinearity.Tanh)
-            TensorPrimitives.Tanh(pre, h);
-        else
-            TensorPrimitives.Max(pre, 0f, h);
+        CellKernels.Elman(pre, h, relu: _nonlinearity == RnnNonlinearity.Relu);
     }
 }

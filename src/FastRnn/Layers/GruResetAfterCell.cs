@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using FastRnn.Kernels;
 
 namespace FastRnn.Layers;
@@ -30,18 +29,6 @@ internal sealed class GruResetAfterCell : RecurrentCell
         MatrixKernels.Multiply(_recurrent, h, hs, hidden, g, batch, accumulate: true);
 
         for (int b = 0; b < batch; b++)
-        {
-            Span<float> x = gates.Slice(b * g, g), hh = hidden.Slice(b * g, g);
-            Span<float> rz = x[..(2 * hs)], r = x[..hs], z = x.Slice(hs, hs), n = x.Slice(2 * hs, hs);
-            TensorPrimitives.Add(rz, hh[..(2 * hs)], rz);
-            TensorPrimitives.Sigmoid(rz, rz);
-            TensorPrimitives.FusedMultiplyAdd(r, hh.Slice(2 * hs, hs), n, n);
-            TensorPrimitives.Tanh(n, n);
-
-            // h' = (1 − z) ⊙ n + z ⊙ h = n + z ⊙ (h − n): one subtract and one FMA.
-            Span<float> hb = h.Slice(b * hs, hs), diff = hh[..hs];
-            TensorPrimitives.Subtract(hb, n, diff);
-            TensorPrimitives.FusedMultiplyAdd(z, diff, n, hb);
-        }
+            CellKernels.GruResetAfter(gates.Slice(b * g, g), hidden.Slice(b * g, g), h.Slice(b * hs, hs));
     }
 }

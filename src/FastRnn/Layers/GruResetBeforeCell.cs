@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using FastRnn.Kernels;
 
 namespace FastRnn.Layers;
@@ -38,25 +37,12 @@ internal sealed class GruResetBeforeCell : RecurrentCell
         MatrixKernels.Multiply(_resetUpdate, h, hs, hidden, g, batch, accumulate: true);
 
         for (int b = 0; b < batch; b++)
-        {
-            Span<float> rz = gates.Slice(b * g, 2 * hs);
-            TensorPrimitives.Add(rz, hidden.Slice(b * g, 2 * hs), rz);
-            TensorPrimitives.Sigmoid(rz, rz);
-            TensorPrimitives.Multiply(rz[..hs], h.Slice(b * hs, hs), resetHidden.Slice(b * hs, hs));
-        }
+            CellKernels.GruResetBeforeGates(gates.Slice(b * g, g), hidden.Slice(b * g, g), h.Slice(b * hs, hs), resetHidden.Slice(b * hs, hs));
 
-        // hidden rows' n part (offset 2H) = b_hn + W_hn (r ⊙ h).
+        // The n part of each hidden row (offset 2H) = b_hn + W_hn (r ⊙ h).
         MatrixKernels.Multiply(_candidate, resetHidden, hs, hidden[(2 * hs)..], g, batch, accumulate: true);
 
         for (int b = 0; b < batch; b++)
-        {
-            Span<float> x = gates.Slice(b * g, g), hh = hidden.Slice(b * g, g);
-            Span<float> z = x.Slice(hs, hs), n = x.Slice(2 * hs, hs);
-            TensorPrimitives.Add(n, hh.Slice(2 * hs, hs), n);
-            TensorPrimitives.Tanh(n, n);
-            Span<float> hb = h.Slice(b * hs, hs), diff = hh[..hs];
-            TensorPrimitives.Subtract(hb, n, diff);
-            TensorPrimitives.FusedMultiplyAdd(z, diff, n, hb);
-        }
+            CellKernels.GruResetBeforeUpdate(gates.Slice(b * g, g), hidden.Slice(b * g, g), h.Slice(b * hs, hs));
     }
 }

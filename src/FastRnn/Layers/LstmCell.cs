@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using FastRnn.Kernels;
 
 namespace FastRnn.Layers;
@@ -30,18 +29,8 @@ internal sealed class LstmCell : RecurrentCell
 
         for (int b = 0; b < batch; b++)
         {
-            Span<float> row = gates.Slice(b * g, g);
-            Span<float> i = row[..hs], f = row.Slice(hs, hs), gg = row.Slice(2 * hs, hs), o = row.Slice(3 * hs, hs);
-            TensorPrimitives.Sigmoid(row[..(2 * hs)], row[..(2 * hs)]); // i and f are adjacent: one call
-            TensorPrimitives.Tanh(gg, gg);
-            TensorPrimitives.Sigmoid(o, o);
-
-            Span<float> cb = c.Slice(b * hs, hs);
-            TensorPrimitives.Multiply(f, cb, cb);
-            TensorPrimitives.FusedMultiplyAdd(i, gg, cb, cb);
-            TensorPrimitives.Tanh(cb, gg);
             Span<float> m = _projection is null ? h.Slice(b * hs, hs) : scratch.Slice(b * hs, hs);
-            TensorPrimitives.Multiply(o, gg, m);
+            CellKernels.Lstm(gates.Slice(b * g, g), c.Slice(b * hs, hs), m);
         }
 
         if (_projection is not null)
