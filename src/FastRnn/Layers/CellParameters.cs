@@ -3,35 +3,27 @@ using FastRnn.Kernels;
 namespace FastRnn.Layers;
 
 /// <summary>
-/// The PyTorch parameters of one (layer, direction), read and shape-checked; cells repack what they need from here.
+/// The PyTorch parameters of one (layer, direction), read by name and shape-checked. Weight matrices are packed
+/// straight from the source's span — for a memory-mapped .frnn file, from the mapping itself — so the repacked
+/// copy is the only one made.
 /// </summary>
 internal sealed class CellParameters
 {
+    private readonly ITensorSource _source;
+    private readonly int _layer;
+    private readonly int _direction;
+
     public CellParameters(RnnConfig config, int layer, int direction, ITensorSource source)
     {
-        int g = config.GateCount, h = config.HiddenSize, hOut = config.OutputHiddenSize, input = config.LayerInputSize(layer);
-        HiddenSize = h;
-        OutputSize = hOut;
-        InputSize = input;
-        // (G·H, input) and (G·H, H_out), PyTorch's row-major layout.
-        InputWeights = source.Get(RecurrentCell.ParameterName("weight_ih", layer, direction), [g * h, input]).ToArray();
-        RecurrentWeights = source.Get(RecurrentCell.ParameterName("weight_hh", layer, direction), [g * h, hOut]).ToArray();
-        if (config.HasBias)
-        {
-            // (G·H) each.
-            InputBias = source.Get(RecurrentCell.ParameterName("bias_ih", layer, direction), [g * h]).ToArray();
-            RecurrentBias = source.Get(RecurrentCell.ParameterName("bias_hh", layer, direction), [g * h]).ToArray();
-        }
-        else
-        {
-            InputBias = new float[g * h];
-            RecurrentBias = new float[g * h];
-        }
-        if (config.ProjSize > 0)
-        {
-            // (P, H).
-            ProjectionWeights = source.Get(RecurrentCell.ParameterName("weight_hr", layer, direction), [hOut, h]).ToArray();
-        }
+        _source = source;
+        _layer = layer;
+        _direction = direction;
+        HiddenSize = config.HiddenSize;
+        OutputSize = config.OutputHiddenSize;
+        InputSize = config.LayerInputSize(layer);
+        GateRows = config.GateCount * config.HiddenSize;
+        HasBias = config.HasBias;
+        HasProjection = config.ProjSize > 0;
     }
 
     public int InputSize { get; }
@@ -40,28 +32,47 @@ internal sealed class CellParameters
 
     public int OutputSize { get; }
 
-    public float[] InputWeights { get; }
+    /// <summary>G·H.</summary>
+    public int GateRows { get; }
 
-    public float[] RecurrentWeights { get; }
+    public bool HasBias { get; }
 
-    public float[] InputBias { get; }
+    public bool HasProjection { get; }
 
-    public float[] RecurrentBias { get; }
+    /// <summary>W_ih, (G·H, input).</summary>
+    public PackedMatrix PackInput() => PackedMatrix.FromRowMajor(Tensor("weight_ih", [GateRows, InputSize]), GateRows, InputSize);
 
-    public float[]? ProjectionWeights { get; }
+    /// <summary>W_hh, (G·H, H_out).</summary>
+    public PackedMatrix PackRecurrent() => PackRecurrentRows(0, GateRows);
 
-    public int GateRows => InputBias.Length;
+    /// <summary>Rows [start, start + count) of W_hh, e.g. a GRU's r/z block or its n block.</summary>
+    public PackedMatrix PackRecurrentRows(int start, int count)
+        => PackedMatrix.FromRowMajor(Tensor("weight_hh", [GateRows, OutputSize]).Slice(start * OutputSize, count * OutputSize), count, OutputSize);
 
-    public PackedMatrix PackInput() => PackedMatrix.FromRowMajor(InputWeights, GateRows, InputSize);
+    /// <summary>W_hr, (P, H); only with a projection.</summary>
+    public PackedMatrix PackProjection() => PackedMatrix.FromRowMajor(Tensor("weight_hr", [OutputSize, HiddenSize]), OutputSize, HiddenSize);
 
-    public PackedMatrix PackRecurrent() => PackedMatrix.FromRowMajor(RecurrentWeights, GateRows, OutputSize);
+    /// <summary>b_ih, (G·H); zeros without biases.</summary>
+    public float[] InputBias() => Bias("bias_ih");
+
+    /// <summary>b_hh, (G·H); zeros without biases.</summary>
+    public float[] RecurrentBias() => Bias("bias_hh");
 
     /// <summary>b_ih + b_hh, for cells where both biases simply add (LSTM, RNN).</summary>
     public float[] SummedBias()
     {
-        var sum = new float[GateRows];
-        for (int i = 0; i < sum.Length; i++)
-            sum[i] = InputBias[i] + RecurrentBias[i];
+        float[] sum = InputBias();
+        if (HasBias)
+        {
+            ReadOnlySpan<float> recurrent = Tensor("bias_hh", [GateRows]);
+            for (int i = 0; i < sum.Length; i++)
+                sum[i] += recurrent[i];
+        }
         return sum;
     }
+
+    private float[] Bias(string stem) => HasBias ? Tensor(stem, [GateRows]).ToArray() : new float[GateRows];
+
+    private ReadOnlySpan<float> Tensor(string stem, ReadOnlySpan<int> shape)
+        => _source.Get(RecurrentCell.ParameterName(stem, _layer, _direction), shape);
 }

@@ -13,10 +13,10 @@ internal sealed class GruResetAfterCell : RecurrentCell
     private readonly float[] _recurrentBias;    // b_hh, (3H): kept apart because b_hn sits inside r ⊙ (…)
 
     public GruResetAfterCell(CellParameters p)
-        : base(p.PackInput(), p.InputBias, p.HiddenSize, p.OutputSize)
+        : base(p.PackInput(), p.InputBias(), p.HiddenSize, p.OutputSize)
     {
         _recurrent = p.PackRecurrent();
-        _recurrentBias = p.RecurrentBias;
+        _recurrentBias = p.RecurrentBias();
     }
 
     public override int ScratchLength(int batch) => batch * GateRows;

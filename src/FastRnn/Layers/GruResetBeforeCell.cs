@@ -17,12 +17,12 @@ internal sealed class GruResetBeforeCell : RecurrentCell
     private readonly float[] _recurrentBias;     // b_hh, (3H)
 
     public GruResetBeforeCell(CellParameters p)
-        : base(p.PackInput(), p.InputBias, p.HiddenSize, p.OutputSize)
+        : base(p.PackInput(), p.InputBias(), p.HiddenSize, p.OutputSize)
     {
         int hs = p.HiddenSize;
-        _resetUpdate = PackedMatrix.FromRowMajor(p.RecurrentWeights.AsSpan(0, 2 * hs * hs), 2 * hs, hs);
-        _candidate = PackedMatrix.FromRowMajor(p.RecurrentWeights.AsSpan(2 * hs * hs, hs * hs), hs, hs);
-        _recurrentBias = p.RecurrentBias;
+        _resetUpdate = p.PackRecurrentRows(0, 2 * hs);
+        _candidate = p.PackRecurrentRows(2 * hs, hs);
+        _recurrentBias = p.RecurrentBias();
     }
 
     // (B, 3H) for the recurrent pre-activations, then (B, H) for r ⊙ h.

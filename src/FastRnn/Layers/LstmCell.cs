@@ -16,8 +16,8 @@ internal sealed class LstmCell : RecurrentCell
         : base(p.PackInput(), p.SummedBias(), p.HiddenSize, p.OutputSize)
     {
         _recurrent = p.PackRecurrent();
-        if (p.ProjectionWeights is { } projection)
-            _projection = PackedMatrix.FromRowMajor(projection, p.OutputSize, p.HiddenSize);
+        if (p.HasProjection)
+            _projection = p.PackProjection();
     }
 
     public override int ScratchLength(int batch) => _projection is null ? 0 : batch * HiddenSize;
