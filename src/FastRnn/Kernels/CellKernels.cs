@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -10,6 +11,7 @@ namespace FastRnn.Kernels;
 internal static class CellKernels
 {
     /// <summary>LSTM update: gates (4H) pre-activations, c (H) updated in place, m (H) ← o⊙tanh(c).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Lstm(Span<float> gates, Span<float> c, Span<float> m, KernelIsa? isa = null)
     {
         int h = c.Length;
@@ -27,6 +29,7 @@ internal static class CellKernels
     }
 
     /// <summary>GRU "reset after" update: x and hh (3H each, biases in), h (H) updated in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GruResetAfter(Span<float> x, Span<float> hh, Span<float> h, KernelIsa? isa = null)
     {
         int n = h.Length;
@@ -44,6 +47,7 @@ internal static class CellKernels
     }
 
     /// <summary>GRU "reset before", first half: writes r⊙h to <paramref name="resetHidden"/> and z over x_z.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GruResetBeforeGates(Span<float> x, Span<float> hh, Span<float> h, Span<float> resetHidden, KernelIsa? isa = null)
     {
         int n = h.Length;
@@ -62,6 +66,7 @@ internal static class CellKernels
     }
 
     /// <summary>GRU "reset before", second half: h ← n + z⊙(h − n), n = tanh(x_n + h_n).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GruResetBeforeUpdate(Span<float> x, Span<float> hh, Span<float> h, KernelIsa? isa = null)
     {
         int n = h.Length;
@@ -79,6 +84,7 @@ internal static class CellKernels
     }
 
     /// <summary>h ← tanh(pre) or relu(pre), element-wise.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Elman(Span<float> pre, Span<float> h, bool relu, KernelIsa? isa = null)
     {
         int n = h.Length;

@@ -18,6 +18,7 @@ internal static class CellMath<TOps, TVector>
     /// <summary>
     /// LSTM: gates = [i; f; g; o] pre-activations (4 × H). c ← σ(f)⊙c + σ(i)⊙tanh(g); m ← σ(o)⊙tanh(c).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Lstm(ref float gates, ref float c, ref float m, int hidden, int start = 0)
     {
         int j = start;
@@ -40,6 +41,7 @@ internal static class CellMath<TOps, TVector>
     /// GRU, reset after: x = [x_r; x_z; x_n], hh = [h_r; h_z; h_n] (3 × H each, biases included).
     /// h ← n + σ(x_z + h_z)⊙(h − n) with n = tanh(x_n + σ(x_r + h_r)⊙h_n).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GruResetAfter(ref float x, ref float hh, ref float h, int hidden, int start = 0)
     {
         uint h1 = (uint)hidden, h2 = (uint)(2 * hidden);
@@ -60,6 +62,7 @@ internal static class CellMath<TOps, TVector>
     /// GRU, reset before, first half: r = σ(x_r + h_r) and z = σ(x_z + h_z); writes r⊙h to <paramref name="resetHidden"/>
     /// (the input of W_hn) and z over x_z for <see cref="GruResetBeforeUpdate"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GruResetBeforeGates(ref float x, ref float hh, ref float h, ref float resetHidden, int hidden, int start = 0)
     {
         uint h1 = (uint)hidden;
@@ -77,6 +80,7 @@ internal static class CellMath<TOps, TVector>
     }
 
     /// <summary>GRU, reset before, second half: n = tanh(x_n + h_n) with h_n = W_hn (r⊙h) + b_hn; h ← n + z⊙(h − n).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GruResetBeforeUpdate(ref float x, ref float hh, ref float h, int hidden, int start = 0)
     {
         uint h1 = (uint)hidden, h2 = (uint)(2 * hidden);
@@ -93,6 +97,7 @@ internal static class CellMath<TOps, TVector>
     }
 
     /// <summary>h ← tanh(pre) or max(0, pre), element-wise over <paramref name="length"/> floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Elman(ref float pre, ref float h, int length, bool relu, int start = 0)
     {
         int j = start;

@@ -18,6 +18,7 @@ internal static class MatrixKernels
     /// for every vector: for the hoisted input projection of a whole sequence this turns T matrix–vector products
     /// into one pass over the weights.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(KernelIsa isa, PackedMatrix w, ReadOnlySpan<float> x, int xStride, Span<float> y, int yStride, int count, bool accumulate)
     {
         CheckShapes(w, x, xStride, y, yStride, count);
@@ -65,6 +66,7 @@ internal static class MatrixKernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Drive<TOps, TVector>(PackedMatrix w, ReadOnlySpan<float> x, int xStride, Span<float> y, int yStride, int count, bool accumulate)
         where TOps : ISimdOps<TVector>
         where TVector : struct
@@ -90,6 +92,7 @@ internal static class MatrixKernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DriveScalar(PackedMatrix w, ReadOnlySpan<float> x, int xStride, Span<float> y, int yStride, int count, bool accumulate)
     {
         int panelLength = w.Cols * PackedMatrix.PanelRows;

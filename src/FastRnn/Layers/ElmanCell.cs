@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FastRnn.Kernels;
 
 namespace FastRnn.Layers;
@@ -17,6 +18,7 @@ internal sealed class ElmanCell : RecurrentCell
 
     public override int ScratchLength(int batch) => 0;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Step(Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
     {
         int hs = HiddenSize;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FastRnn.Kernels;
 
 namespace FastRnn.Layers;
@@ -28,6 +29,7 @@ internal sealed class GruResetBeforeCell : RecurrentCell
     // (B, 3H) for the recurrent pre-activations, then (B, H) for r ⊙ h.
     public override int ScratchLength(int batch) => batch * (GateRows + HiddenSize);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Step(Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
     {
         int hs = HiddenSize, g = GateRows;

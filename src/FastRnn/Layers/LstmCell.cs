@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FastRnn.Kernels;
 
 namespace FastRnn.Layers;
@@ -22,6 +23,7 @@ internal sealed class LstmCell : RecurrentCell
 
     public override int ScratchLength(int batch) => _projection is null ? 0 : batch * HiddenSize;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Step(Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
     {
         int hs = HiddenSize, g = GateRows;

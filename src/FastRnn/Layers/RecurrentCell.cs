@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FastRnn.Kernels;
 
 namespace FastRnn.Layers;
@@ -43,6 +44,7 @@ internal abstract class RecurrentCell
     public abstract int ScratchLength(int batch);
 
     /// <summary>gx[n] = W_ih x[n] + bias for n in 0..count; x rows start every <paramref name="xStride"/> floats, gx rows every G·H.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ProjectInputs(ReadOnlySpan<float> x, int xStride, int count, Span<float> gx)
     {
         for (int n = 0; n < count; n++)

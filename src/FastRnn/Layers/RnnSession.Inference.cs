@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FastRnn.Runtime;
 
 namespace FastRnn.Layers;
@@ -10,6 +11,7 @@ public sealed partial class RnnSession
     /// </summary>
     /// <exception cref="ArgumentException">A span has the wrong length.</exception>
     /// <exception cref="InvalidOperationException">The model is bidirectional.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Step(ReadOnlySpan<float> input, Span<float> output)
     {
         ThrowIfDisposed();
@@ -47,6 +49,7 @@ public sealed partial class RnnSession
     /// bidirectional one needs T ≤ <see cref="MaxSequenceLength"/>, since its backward direction starts at the end.
     /// </remarks>
     /// <exception cref="ArgumentException">A span has the wrong length, or a bidirectional sequence is too long.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(ReadOnlySpan<float> input, Span<float> output)
     {
         ThrowIfDisposed();
@@ -66,6 +69,7 @@ public sealed partial class RnnSession
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunPiece(ReadOnlySpan<float> input, Span<float> output, int steps)
     {
         int batch = BatchSize, layers = _config.NumLayers, directions = _config.Directions, hOut = _config.OutputHiddenSize;

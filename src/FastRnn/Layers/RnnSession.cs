@@ -10,6 +10,8 @@ namespace FastRnn.Layers;
 /// <remarks>
 /// Layouts follow PyTorch's time-major conventions, flattened row-major:
 /// input (T, B, I), output (T, B, D·H_out), hidden state (L·D, B, H_out), cell state (L·D, B, H).
+/// <para>The hot path is compiled fully optimised on first use (<c>AggressiveOptimization</c>) rather than through
+/// tiered compilation, so the first steps of a stream are as fast as the thousandth.</para>
 /// </remarks>
 public sealed partial class RnnSession : IDisposable
 {
