@@ -1,0 +1,115 @@
+using FastRnn.Layers;
+
+namespace FastRnn.Import;
+
+/// <summary>
+/// Imports a weights file and writes it as an .frnn file. The reader is chosen by extension:
+/// <c>.safetensors</c> (<see cref="SafetensorsFile"/>) or <c>.npz</c> (<see cref="NpzFile"/>); the tensors are
+/// then read as a PyTorch state dict (<see cref="PyTorchStateDictImporter"/>) or, with
+/// <see cref="ImportOptions.Keras"/>, in Keras layout (<see cref="KerasImporter"/>).
+/// </summary>
+public static class ModelConverter
+{
+    /// <summary>Reads <paramref name="inputPath"/> and infers the model it holds.</summary>
+    /// <param name="inputPath">A .safetensors or .npz file.</param>
+    /// <param name="options">Prefix, layout and the choices the weights do not record; null for the defaults.</param>
+    /// <param name="progress">Receives the fraction done, 0 to 1.</param>
+    /// <returns>The configuration and the tensors under PyTorch's names, ready for <see cref="RnnModel.FromPyTorch"/>.</returns>
+    /// <exception cref="ImportException">The file cannot be read or does not hold one recurrent model; the message says why.</exception>
+    public static ImportedModel Convert(string inputPath, ImportOptions? options = null, IProgress<double>? progress = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(inputPath);
+        options ??= ImportOptions.Default;
+        IReadOnlyList<KeyValuePair<string, TensorData>> tensors = ReadTensors(inputPath, options, Scaled(progress, 0, 0.8));
+        ImportedModel model = options.Keras ? KerasImporter.Import(tensors, options) : PyTorchStateDictImporter.Import(tensors, options);
+        progress?.Report(0.9);
+        return model;
+    }
+
+    /// <summary>
+    /// Reads <paramref name="inputPath"/>, infers the model and writes it to <paramref name="outputPath"/> as an .frnn
+    /// file (through <see cref="RnnModel.Save(RnnConfig, IReadOnlyDictionary{string, float[]}, string)"/>, which
+    /// checks the model once more and replaces the target only when the file is complete).
+    /// </summary>
+    /// <param name="inputPath">A .safetensors or .npz file.</param>
+    /// <param name="outputPath">The .frnn file to write.</param>
+    /// <param name="options">Prefix, layout and the choices the weights do not record.</param>
+    /// <param name="progress">Receives the fraction done, 0 to 1.</param>
+    /// <returns>The configuration that was written.</returns>
+    /// <exception cref="ImportException">The input cannot be read or does not hold one recurrent model.</exception>
+    public static RnnConfig Convert(string inputPath, string outputPath, ImportOptions options, IProgress<double>? progress = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(outputPath);
+        ArgumentNullException.ThrowIfNull(options);
+        ImportedModel model = Convert(inputPath, options, progress);
+        try
+        {
+            RnnModel.Save(model.Config, model.Tensors, outputPath);
+        }
+        catch (ArgumentException e)
+        {
+            throw ImportErrors.InvalidModel(e);
+        }
+        progress?.Report(1.0);
+        return model.Config;
+    }
+
+    /// <summary>
+    /// The tensors of a .safetensors or .npz file as float32, in file order; with a prefix, only those under it, so
+    /// tensors of other modules (say an int64 <c>num_batches_tracked</c>) are never decoded.
+    /// </summary>
+    internal static IReadOnlyList<KeyValuePair<string, TensorData>> ReadTensors(string path, ImportOptions options, IProgress<double>? progress)
+    {
+        string extension = Path.GetExtension(path).ToLowerInvariant();
+        string separators = options.Keras ? "/." : ".";
+        string prefix = (options.Prefix ?? "").TrimEnd(separators.ToCharArray());
+        Func<string, bool> include = prefix.Length == 0 ? _ => true : name => NamedTensors.IsUnder(name, prefix, separators);
+        Func<string, string> moduleOf = options.Keras ? name => KerasImporter.Split(name).Layer : PyTorchStateDictImporter.ModuleOf;
+        List<string> names;
+        IReadOnlyList<KeyValuePair<string, TensorData>> tensors;
+        switch (extension)
+        {
+            case ".safetensors":
+                using (SafetensorsFile file = SafetensorsFile.Open(path))
+                {
+                    names = file.Tensors.Select(t => t.Name).ToList();
+                    SafetensorsTensorInfo[] selected = file.Tensors.Where(t => include(t.Name)).ToArray();
+                    if (selected.FirstOrDefault(t => !SafetensorsDType.IsFloat(t.DType)) is { } other)
+                    {
+                        throw ImportErrors.Tensor(path, other.Name, $"has dtype {other.DType}, which no recurrent layer has; "
+                            + (prefix.Length == 0 ? "if it belongs to another module, select the recurrent one with --prefix (ImportOptions.Prefix)" : "only F32, F16, BF16 and F64 can be read as float32"));
+                    }
+                    var list = new List<KeyValuePair<string, TensorData>>(selected.Length);
+                    foreach (SafetensorsTensorInfo t in selected)
+                    {
+                        list.Add(new(t.Name, file.ReadTensor(t.Name)));
+                        progress?.Report((double)list.Count / selected.Length);
+                    }
+                    tensors = list;
+                }
+                break;
+            case ".npz":
+                (tensors, names) = NpzFile.ReadSelected(path, include, progress);
+                break;
+            case ".onnx":
+                throw ImportErrors.UnsupportedFile(path, "ONNX import is not available yet");
+            case ".pt" or ".pth" or ".bin" or ".ckpt":
+                throw ImportErrors.UnsupportedFile(path,
+                    "PyTorch pickle files are not read (loading a pickle can run code); save the weights with safetensors.torch.save_file(module.state_dict(), \"model.safetensors\")");
+            default:
+                throw ImportErrors.UnsupportedFile(path, $"unknown file type '{extension}'; expected .safetensors or .npz");
+        }
+        if (tensors.Count == 0 && names.Count > 0)
+            throw NamedTensors.PrefixNotFound(options.Prefix!, names, moduleOf);
+        return tensors;
+    }
+
+    private static Progress? Scaled(IProgress<double>? progress, double from, double to)
+        => progress is null ? null : new Progress(progress, from, to);
+
+    // Synchronous (unlike System.Progress<T>, which posts to a synchronization context).
+    private sealed class Progress(IProgress<double> inner, double from, double to) : IProgress<double>
+    {
+        public void Report(double value) => inner.Report(from + (to - from) * value);
+    }
+}
