@@ -100,6 +100,23 @@ internal static class CellKernels
         }
     }
 
+    /// <summary>y ← σ(x), element-wise; x and y may be the same span.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Sigmoid(Span<float> x, Span<float> y, KernelIsa? isa = null)
+    {
+        int n = x.Length;
+        Require(y.Length >= n, "sigmoid", y.Length, n);
+        ref float x0 = ref MemoryMarshal.GetReference(x);
+        ref float y0 = ref MemoryMarshal.GetReference(y);
+        switch (isa ?? KernelSelector.Active)
+        {
+            case KernelIsa.Avx512: CellMath<SimdOpsAvx512, Vector512<float>>.Sigmoid(ref x0, ref y0, n); break;
+            case KernelIsa.Avx2: CellMath<SimdOpsAvx2, Vector256<float>>.Sigmoid(ref x0, ref y0, n); break;
+            case KernelIsa.Vector128: CellMath<SimdOpsVector128, Vector128<float>>.Sigmoid(ref x0, ref y0, n); break;
+            default: CellMath<SimdOpsScalar, float>.Sigmoid(ref x0, ref y0, n); break;
+        }
+    }
+
     private static void Require(bool condition, string cell, int gateLength, int hidden)
     {
         if (!condition)

@@ -96,6 +96,17 @@ internal static class CellMath<TOps, TVector>
             CellMath<SimdOpsScalar, float>.GruResetBeforeUpdate(ref x, ref hh, ref h, hidden, j);
     }
 
+    /// <summary>y ← σ(x), element-wise over <paramref name="length"/> floats (x and y may be the same buffer).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Sigmoid(ref float x, ref float y, int length, int start = 0)
+    {
+        int j = start;
+        for (; j + TOps.Width <= length; j += TOps.Width)
+            TOps.Store(Activation<TOps, TVector>.Sigmoid(TOps.Load(ref x, (uint)j)), ref y, (uint)j);
+        if (TOps.Width > 1 && j < length)
+            CellMath<SimdOpsScalar, float>.Sigmoid(ref x, ref y, length, j);
+    }
+
     /// <summary>h ← tanh(pre) or max(0, pre), element-wise over <paramref name="length"/> floats.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Elman(ref float pre, ref float h, int length, bool relu, int start = 0)

@@ -24,7 +24,19 @@ internal sealed class CellParameters
         GateRows = config.GateCount * config.HiddenSize;
         HasBias = config.HasBias;
         HasProjection = config.ProjSize > 0;
+        InputForget = config.InputForget;
+        General = config.UsesGeneralCells ? new GeneralCellMath(config.DirectionActivations(direction), config.Clip) : null;
+        Peepholes = config.Peepholes ? Tensor("peephole", [3, HiddenSize]).ToArray() : [];
     }
+
+    /// <summary>The element-wise math for ONNX-only features, or null for the fused fast path.</summary>
+    public GeneralCellMath? General { get; }
+
+    /// <summary>LSTM peepholes, (3, H) in order i, f, o; empty without.</summary>
+    public float[] Peepholes { get; }
+
+    /// <summary>LSTM with a coupled forget gate, f = 1 − i.</summary>
+    public bool InputForget { get; }
 
     public int InputSize { get; }
 

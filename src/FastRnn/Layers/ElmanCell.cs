@@ -8,12 +8,14 @@ internal sealed class ElmanCell : RecurrentCell
 {
     private readonly PackedMatrix _recurrent; // W_hh, (H, H)
     private readonly RnnNonlinearity _nonlinearity;
+    private readonly GeneralCellMath? _general; // ONNX activations/clip, else null for the fused path
 
     public ElmanCell(CellParameters p, RnnNonlinearity nonlinearity)
         : base(p.PackInput(), p.SummedBias(), p.HiddenSize, p.OutputSize)
     {
         _recurrent = p.PackRecurrent();
         _nonlinearity = nonlinearity;
+        _general = p.General;
     }
 
     public override int ScratchLength(int batch) => 0;
@@ -24,6 +26,9 @@ internal sealed class ElmanCell : RecurrentCell
         int hs = HiddenSize;
         Span<float> pre = gates[..(batch * hs)];
         MatrixKernels.Multiply(_recurrent, h, hs, pre, hs, batch, accumulate: true);
-        CellKernels.Elman(pre, h, relu: _nonlinearity == RnnNonlinearity.Relu);
+        if (_general is null)
+            CellKernels.Elman(pre, h, relu: _nonlinearity == RnnNonlinearity.Relu);
+        else
+            _general.Elman(pre, h);
     }
 }

@@ -12,12 +12,14 @@ internal sealed class GruResetAfterCell : RecurrentCell
 {
     private readonly PackedMatrix _recurrent;  // W_hh, (3H, H)
     private readonly float[] _recurrentBias;    // b_hh, (3H): kept apart because b_hn sits inside r ⊙ (…)
+    private readonly GeneralCellMath? _general; // ONNX activations/clip, else null for the fused path
 
     public GruResetAfterCell(CellParameters p)
         : base(p.PackInput(), p.InputBias(), p.HiddenSize, p.OutputSize)
     {
         _recurrent = p.PackRecurrent();
         _recurrentBias = p.RecurrentBias();
+        _general = p.General;
     }
 
     public override int ScratchLength(int batch) => batch * GateRows;
@@ -31,6 +33,11 @@ internal sealed class GruResetAfterCell : RecurrentCell
         MatrixKernels.Multiply(_recurrent, h, hs, hidden, g, batch, accumulate: true);
 
         for (int b = 0; b < batch; b++)
-            CellKernels.GruResetAfter(gates.Slice(b * g, g), hidden.Slice(b * g, g), h.Slice(b * hs, hs));
+        {
+            if (_general is null)
+                CellKernels.GruResetAfter(gates.Slice(b * g, g), hidden.Slice(b * g, g), h.Slice(b * hs, hs));
+            else
+                _general.GruResetAfter(gates.Slice(b * g, g), hidden.Slice(b * g, g), h.Slice(b * hs, hs));
+        }
     }
 }

@@ -16,6 +16,7 @@ internal sealed class GruResetBeforeCell : RecurrentCell
     private readonly PackedMatrix _resetUpdate; // W_hr ; W_hz, (2H, H)
     private readonly PackedMatrix _candidate;   // W_hn, (H, H)
     private readonly float[] _recurrentBias;     // b_hh, (3H)
+    private readonly GeneralCellMath? _general;  // ONNX activations/clip, else null for the fused path
 
     public GruResetBeforeCell(CellParameters p)
         : base(p.PackInput(), p.InputBias(), p.HiddenSize, p.OutputSize)
@@ -24,6 +25,7 @@ internal sealed class GruResetBeforeCell : RecurrentCell
         _resetUpdate = p.PackRecurrentRows(0, 2 * hs);
         _candidate = p.PackRecurrentRows(2 * hs, hs);
         _recurrentBias = p.RecurrentBias();
+        _general = p.General;
     }
 
     // (B, 3H) for the recurrent pre-activations, then (B, H) for r ⊙ h.
@@ -39,12 +41,22 @@ internal sealed class GruResetBeforeCell : RecurrentCell
         MatrixKernels.Multiply(_resetUpdate, h, hs, hidden, g, batch, accumulate: true);
 
         for (int b = 0; b < batch; b++)
-            CellKernels.GruResetBeforeGates(gates.Slice(b * g, g), hidden.Slice(b * g, g), h.Slice(b * hs, hs), resetHidden.Slice(b * hs, hs));
+        {
+            if (_general is null)
+                CellKernels.GruResetBeforeGates(gates.Slice(b * g, g), hidden.Slice(b * g, g), h.Slice(b * hs, hs), resetHidden.Slice(b * hs, hs));
+            else
+                _general.GruResetBeforeGates(gates.Slice(b * g, g), hidden.Slice(b * g, g), h.Slice(b * hs, hs), resetHidden.Slice(b * hs, hs));
+        }
 
         // The n part of each hidden row (offset 2H) = b_hn + W_hn (r ⊙ h).
         MatrixKernels.Multiply(_candidate, resetHidden, hs, hidden[(2 * hs)..], g, batch, accumulate: true);
 
         for (int b = 0; b < batch; b++)
-            CellKernels.GruResetBeforeUpdate(gates.Slice(b * g, g), hidden.Slice(b * g, g), h.Slice(b * hs, hs));
+        {
+            if (_general is null)
+                CellKernels.GruResetBeforeUpdate(gates.Slice(b * g, g), hidden.Slice(b * g, g), h.Slice(b * hs, hs));
+            else
+                _general.GruResetBeforeUpdate(gates.Slice(b * g, g), hidden.Slice(b * g, g), h.Slice(b * hs, hs));
+        }
     }
 }

@@ -11,6 +11,9 @@ internal sealed class LstmCell : RecurrentCell
 {
     private readonly PackedMatrix _recurrent;   // W_hh, (4H, H_out)
     private readonly PackedMatrix? _projection; // W_hr, (P, H)
+    private readonly GeneralCellMath? _general;  // ONNX-only features, else null for the fused path
+    private readonly float[] _peepholes;         // (3, H): P_i, P_f, P_o; empty without
+    private readonly bool _inputForget;
 
     // b_ih + b_hh are folded into one bias on the input side: both are plain additions to every gate.
     public LstmCell(CellParameters p)
@@ -19,6 +22,9 @@ internal sealed class LstmCell : RecurrentCell
         _recurrent = p.PackRecurrent();
         if (p.HasProjection)
             _projection = p.PackProjection();
+        _general = p.General;
+        _peepholes = p.Peepholes;
+        _inputForget = p.InputForget;
     }
 
     public override int ScratchLength(int batch) => _projection is null ? 0 : batch * HiddenSize;
@@ -32,7 +38,10 @@ internal sealed class LstmCell : RecurrentCell
         for (int b = 0; b < batch; b++)
         {
             Span<float> m = _projection is null ? h.Slice(b * hs, hs) : scratch.Slice(b * hs, hs);
-            CellKernels.Lstm(gates.Slice(b * g, g), c.Slice(b * hs, hs), m);
+            if (_general is null)
+                CellKernels.Lstm(gates.Slice(b * g, g), c.Slice(b * hs, hs), m);
+            else
+                _general.Lstm(gates.Slice(b * g, g), c.Slice(b * hs, hs), m, _peepholes, _inputForget);
         }
 
         if (_projection is not null)

@@ -8,6 +8,9 @@ namespace FastRnn.Layers;
 /// </summary>
 /// <remarks>
 /// A single cell (<c>nn.LSTMCell</c>, <c>nn.GRUCell</c>, <c>nn.RNNCell</c>) is the one-layer, unidirectional case.
+/// <para>The ONNX operators add <see cref="Clip"/>, <see cref="Activations"/>, <see cref="Peepholes"/>,
+/// <see cref="InputForget"/> and <see cref="Reverse"/>; with their defaults a model runs the fused fast path, otherwise
+/// a general element-wise path with the same matrix kernels.</para>
 /// </remarks>
 public sealed record RnnConfig
 {
@@ -47,6 +50,64 @@ public sealed record RnnConfig
     /// <summary>RNN only: tanh or relu.</summary>
     public RnnNonlinearity Nonlinearity { get; init; } = RnnNonlinearity.Tanh;
 
+    /// <summary>
+    /// ONNX <c>clip</c>: when positive, the input of every activation is clamped to [−Clip, Clip] (for an LSTM's
+    /// output activation that input is c, which itself is not clamped). 0 = no clipping.
+    /// </summary>
+    public float Clip { get; init; }
+
+    /// <summary>
+    /// ONNX <c>activations</c>, for each direction in turn: LSTM f, g, h (gates, candidate, output); GRU f, g; RNN f.
+    /// Null means PyTorch's functions (σ, tanh, tanh; σ, tanh; <see cref="Nonlinearity"/>).
+    /// </summary>
+    public IReadOnlyList<RnnActivation>? Activations { get; init; }
+
+    /// <summary>
+    /// LSTM only, ONNX peepholes: <c>i += P_i ⊙ c_{t−1}</c>, <c>f += P_f ⊙ c_{t−1}</c>, <c>o += P_o ⊙ c_t</c>, with a
+    /// tensor <c>peephole_l{k}</c> of shape (3, H) holding P_i, P_f, P_o in that order.
+    /// </summary>
+    public bool Peepholes { get; init; }
+
+    /// <summary>LSTM only, ONNX <c>input_forget</c>: the forget gate is coupled to the input gate, f = 1 − i.</summary>
+    public bool InputForget { get; init; }
+
+    /// <summary>ONNX <c>direction="reverse"</c>: a unidirectional model that reads the sequence from its end.</summary>
+    public bool Reverse { get; init; }
+
+    /// <summary>Activation functions per direction: 3 (LSTM), 2 (GRU), 1 (RNN).</summary>
+    public int ActivationsPerDirection => Kind switch { RecurrentKind.Lstm => 3, RecurrentKind.Gru => 2, _ => 1 };
+
+    /// <summary>Whether any ONNX-only feature is in use, which selects the general element-wise path.</summary>
+    internal bool UsesGeneralCells => Clip != 0f || Activations is not null || Peepholes || InputForget;
+
+    /// <summary>The activations of <paramref name="direction"/>, defaults filled in.</summary>
+    internal RnnActivation[] DirectionActivations(int direction)
+    {
+        int n = ActivationsPerDirection;
+        if (Activations is { } given)
+            return Enumerable.Range(direction * n, n).Select(i => given[i]).ToArray();
+        return Kind switch
+        {
+            RecurrentKind.Lstm => [RnnActivation.Sigmoid, RnnActivation.Tanh, RnnActivation.Tanh],
+            RecurrentKind.Gru => [RnnActivation.Sigmoid, RnnActivation.Tanh],
+            _ => [Nonlinearity == RnnNonlinearity.Relu ? new RnnActivation(RnnActivationKind.Relu) : RnnActivation.Tanh],
+        };
+    }
+
+    /// <summary>Field-by-field equality, with <see cref="Activations"/> compared element by element.</summary>
+    public bool Equals(RnnConfig? other)
+        => other is not null
+           && Kind == other.Kind && InputSize == other.InputSize && HiddenSize == other.HiddenSize
+           && NumLayers == other.NumLayers && Bidirectional == other.Bidirectional && ProjSize == other.ProjSize
+           && HasBias == other.HasBias && GruResetAfter == other.GruResetAfter && Nonlinearity == other.Nonlinearity
+           && Clip.Equals(other.Clip) && Peepholes == other.Peepholes && InputForget == other.InputForget
+           && Reverse == other.Reverse
+           && (Activations ?? []).SequenceEqual(other.Activations ?? [])
+           && (Activations is null) == (other.Activations is null);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Kind, InputSize, HiddenSize, NumLayers, Bidirectional, ProjSize, HasBias, Activations?.Count);
+
     /// <summary>D: 2 if bidirectional, else 1.</summary>
     public int Directions => Bidirectional ? 2 : 1;
 
@@ -79,5 +140,24 @@ public sealed record RnnConfig
             throw Errors.InvalidConfig(nameof(ProjSize), ProjSize, $"must be smaller than HiddenSize ({HiddenSize}), as in PyTorch");
         if (!Enum.IsDefined(Nonlinearity))
             throw Errors.InvalidConfig(nameof(Nonlinearity), Nonlinearity, "must be Tanh or Relu");
+        if (!(Clip >= 0f) || float.IsInfinity(Clip))
+            throw Errors.InvalidConfig(nameof(Clip), Clip, "must be 0 (none) or a positive finite threshold");
+        if ((Peepholes || InputForget) && Kind != RecurrentKind.Lstm)
+            throw Errors.InvalidConfig(Peepholes ? nameof(Peepholes) : nameof(InputForget), true, "applies to LSTM only");
+        if (Reverse && Bidirectional)
+            throw Errors.InvalidConfig(nameof(Reverse), true, "a bidirectional model already runs both ways; Reverse is for one backward direction");
+        if (Activations is { } activations)
+        {
+            int expected = Directions * ActivationsPerDirection;
+            if (activations.Count != expected)
+                throw Errors.InvalidConfig(nameof(Activations), $"{activations.Count} functions", $"a {Kind} with {Directions} direction(s) needs {expected}");
+            foreach (RnnActivation a in activations)
+            {
+                if (!Enum.IsDefined(a.Kind) || !float.IsFinite(a.Alpha) || !float.IsFinite(a.Beta))
+                    throw Errors.InvalidConfig(nameof(Activations), a, "unknown function or non-finite alpha/beta");
+            }
+            if (Kind == RecurrentKind.Rnn && Nonlinearity != RnnNonlinearity.Tanh)
+                throw Errors.InvalidConfig(nameof(Nonlinearity), Nonlinearity, "leave it at Tanh when Activations are given; they take precedence");
+        }
     }
 }

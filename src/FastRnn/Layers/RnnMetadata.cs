@@ -20,6 +20,13 @@ internal static class RnnMetadata
     public const string GruResetAfter = "rnn.gru_reset_after";
     public const string Nonlinearity = "rnn.nonlinearity";
 
+    // ONNX-only features: written only when used, and optional on read, so files without them stay as they were.
+    public const string Clip = "rnn.clip";
+    public const string Activations = "rnn.activations";
+    public const string Peepholes = "rnn.peepholes";
+    public const string InputForget = "rnn.input_forget";
+    public const string Reverse = "rnn.reverse";
+
     public static void Write(RnnConfig c, FrnnWriter writer)
     {
         writer.AddMetadata(Architecture, ArchitectureValue);
@@ -32,6 +39,16 @@ internal static class RnnMetadata
         writer.AddMetadata(Bias, c.HasBias);
         writer.AddMetadata(GruResetAfter, c.GruResetAfter);
         writer.AddMetadata(Nonlinearity, c.Nonlinearity.ToString().ToLowerInvariant());
+        if (c.Clip != 0f)
+            writer.AddMetadata(Clip, (double)c.Clip);
+        if (c.Activations is { } activations)
+            writer.AddMetadata(Activations, activations.Select(a => a.ToString()).ToArray());
+        if (c.Peepholes)
+            writer.AddMetadata(Peepholes, true);
+        if (c.InputForget)
+            writer.AddMetadata(InputForget, true);
+        if (c.Reverse)
+            writer.AddMetadata(Reverse, true);
     }
 
     public static RnnConfig Read(FrnnFile file)
@@ -50,7 +67,29 @@ internal static class RnnMetadata
             HasBias = file.GetBool(Bias),
             GruResetAfter = file.GetBool(GruResetAfter),
             Nonlinearity = ParseEnum<RnnNonlinearity>(file, Nonlinearity),
+            Clip = file.TryGetDouble(Clip, out double clip) ? CheckedClip(clip) : 0f,
+            Activations = file.TryGetStringArray(Activations, out string[]? names) ? names.Select(ParseActivation).ToArray() : null,
+            Peepholes = file.TryGetBool(Peepholes, out bool peepholes) && peepholes,
+            InputForget = file.TryGetBool(InputForget, out bool inputForget) && inputForget,
+            Reverse = file.TryGetBool(Reverse, out bool reverse) && reverse,
         };
+    }
+
+    private static float CheckedClip(double clip)
+    {
+        if (!(clip >= 0) || clip > float.MaxValue)
+            throw new FrnnFormatException($"metadata '{Clip}': expected a finite threshold >= 0, actual {clip}");
+        return (float)clip;
+    }
+
+    private static RnnActivation ParseActivation(string text)
+    {
+        if (!RnnActivation.TryParse(text, out RnnActivation activation))
+        {
+            throw new FrnnFormatException(
+                $"metadata '{Activations}': \"{text}\" is not an activation; expected one of {string.Join(", ", Enum.GetNames<RnnActivationKind>()).ToLowerInvariant()}, optionally as name:alpha:beta");
+        }
+        return activation;
     }
 
     private static int Dimension(FrnnFile file, string key)

@@ -80,6 +80,7 @@ public sealed partial class RnnModel
             _ when name.StartsWith("weight_ih", StringComparison.Ordinal) => [gates, config.LayerInputSize(layer)],
             _ when name.StartsWith("weight_hh", StringComparison.Ordinal) => [gates, config.OutputHiddenSize],
             _ when name.StartsWith("weight_hr", StringComparison.Ordinal) => [config.OutputHiddenSize, config.HiddenSize],
+            _ when name.StartsWith("peephole", StringComparison.Ordinal) => [3, config.HiddenSize],
             _ => [gates],
         };
     }

@@ -78,6 +78,8 @@ public sealed partial class RnnModel
                 }
                 if (config.ProjSize > 0)
                     yield return RecurrentCell.ParameterName("weight_hr", layer, d);
+                if (config.Peepholes)
+                    yield return RecurrentCell.ParameterName("peephole", layer, d);
             }
         }
     }

@@ -7,16 +7,16 @@ public sealed partial class RnnSession
 {
     /// <summary>
     /// Advances every stream by one time step: <paramref name="input"/> (B, I) in, the top layer's new hidden state
-    /// (B, H_out) out. Unidirectional models only.
+    /// (B, H_out) out. Forward unidirectional models only.
     /// </summary>
     /// <exception cref="ArgumentException">A span has the wrong length.</exception>
-    /// <exception cref="InvalidOperationException">The model is bidirectional.</exception>
+    /// <exception cref="InvalidOperationException">The model is bidirectional or reads its input in reverse.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Step(ReadOnlySpan<float> input, Span<float> output)
     {
         ThrowIfDisposed();
-        if (_config.Bidirectional)
-            throw Errors.StepOnBidirectional();
+        if (_config.Bidirectional || _config.Reverse)
+            throw Errors.StepNeedsFuture(_config.Bidirectional);
         if (input.Length != InputLength)
             throw Errors.Length(nameof(input), input.Length, InputLength, $"(B, I) = ({BatchSize}, {_config.InputSize})");
         if (output.Length != OutputLength)
@@ -45,12 +45,22 @@ public sealed partial class RnnSession
     /// length. The input projection of each layer is one matrix product over all T steps, hoisted out of the recurrence.
     /// </summary>
     /// <remarks>
-    /// A unidirectional model runs sequences of any length, in pieces of <see cref="MaxSequenceLength"/> steps; a
-    /// bidirectional one needs T ≤ <see cref="MaxSequenceLength"/>, since its backward direction starts at the end.
+    /// A forward unidirectional model runs sequences of any length, in pieces of <see cref="MaxSequenceLength"/> steps;
+    /// a bidirectional or reverse one needs T ≤ <see cref="MaxSequenceLength"/>, since it starts at the end.
     /// </remarks>
-    /// <exception cref="ArgumentException">A span has the wrong length, or a bidirectional sequence is too long.</exception>
+    /// <exception cref="ArgumentException">A span has the wrong length, or a sequence that must fit in one piece is too long.</exception>
+    public void Run(ReadOnlySpan<float> input, Span<float> output) => Run(input, output, []);
+
+    /// <summary>
+    /// Runs a batch of sequences of different lengths (ONNX <c>sequence_lens</c>): stream b uses the first
+    /// <c>sequenceLengths[b]</c> steps of <paramref name="input"/>; later steps give zeros in <paramref name="output"/>
+    /// and leave its state alone, and a backward direction starts at the stream's own last step. Empty
+    /// <paramref name="sequenceLengths"/> means every stream is T long. Needs T ≤ <see cref="MaxSequenceLength"/>
+    /// when lengths are given.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span has the wrong length, or a length is outside 0..T.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Run(ReadOnlySpan<float> input, Span<float> output)
+    public void Run(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> sequenceLengths)
     {
         ThrowIfDisposed();
         int perStep = InputLength;
@@ -59,22 +69,35 @@ public sealed partial class RnnSession
         int steps = input.Length / perStep;
         if (output.Length != (long)steps * OutputLength)
             throw Errors.Length(nameof(output), output.Length, (long)steps * OutputLength, $"(T, B, D·H_out) = ({steps}, {BatchSize}, {_config.OutputSize})");
-        if (_config.Bidirectional && steps > MaxSequenceLength)
-            throw Errors.SequenceTooLong(steps, MaxSequenceLength);
+        bool ragged = !sequenceLengths.IsEmpty;
+        if (ragged)
+            CheckSequenceLengths(sequenceLengths, steps);
+        bool whole = _config.Bidirectional || _config.Reverse || ragged;
+        if (whole && steps > MaxSequenceLength)
+            throw Errors.SequenceTooLong(steps, MaxSequenceLength, _config.Bidirectional ? "a bidirectional" : _config.Reverse ? "a reverse" : "a variable-length");
 
         for (int start = 0; start < steps; start += MaxSequenceLength)
         {
             int count = Math.Min(MaxSequenceLength, steps - start);
-            RunPiece(input.Slice(start * perStep, count * perStep), output.Slice(start * OutputLength, count * OutputLength), count);
+            RunPiece(input.Slice(start * perStep, count * perStep), output.Slice(start * OutputLength, count * OutputLength), count, sequenceLengths);
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void RunPiece(ReadOnlySpan<float> input, Span<float> output, int steps)
+    private void CheckSequenceLengths(ReadOnlySpan<int> lengths, int steps)
     {
-        int batch = BatchSize, layers = _config.NumLayers, directions = _config.Directions, hOut = _config.OutputHiddenSize;
+        if (lengths.Length != BatchSize)
+            throw Errors.Length("sequenceLengths", lengths.Length, BatchSize, "(B)");
+        for (int b = 0; b < lengths.Length; b++)
+        {
+            if ((uint)lengths[b] > (uint)steps)
+                throw new ArgumentException($"sequenceLengths[{b}] = {lengths[b]} is outside 0..T = 0..{steps}", "sequenceLengths");
+        }
+    }
+
+    private void RunPiece(ReadOnlySpan<float> input, Span<float> output, int steps, ReadOnlySpan<int> lengths)
+    {
+        int batch = BatchSize, layers = _config.NumLayers, directions = _config.Directions;
         int width = _config.OutputSize;
-        Span<float> scratch = _arena[_scratch];
         Span<float> layerOut = _arena[_layerOut];
 
         ReadOnlySpan<float> x = input;
@@ -87,21 +110,86 @@ public sealed partial class RnnSession
             for (int d = 0; d < directions; d++)
             {
                 RecurrentCell cell = _model.Cell(layer, d);
-                int g = cell.GateRows;
-                Span<float> gates = _arena[_gates][..(steps * batch * g)];
+                Span<float> gates = _arena[_gates][..(steps * batch * cell.GateRows)];
                 cell.ProjectInputs(x, xWidth, steps * batch, gates);
-
-                Span<float> h = LayerHidden(layer, d), c = LayerCell(layer, d);
-                for (int s = 0; s < steps; s++)
-                {
-                    int t = d == 0 ? s : steps - 1 - s;
-                    cell.Step(gates.Slice(t * batch * g, batch * g), h, c, scratch, batch);
-                    for (int b = 0; b < batch; b++)
-                        h.Slice(b * hOut, hOut).CopyTo(y.Slice((t * batch + b) * width + d * hOut, hOut));
-                }
+                bool backward = d == 1 || _config.Reverse;
+                if (lengths.IsEmpty)
+                    Recur(cell, layer, d, gates, y, steps, backward);
+                else
+                    RecurRagged(cell, layer, d, gates, y, steps, backward, lengths);
             }
             x = y;
             xWidth = width;
+        }
+    }
+
+    // Every stream is `steps` long: one batched step per time index.
+    private void Recur(RecurrentCell cell, int layer, int d, Span<float> gates, Span<float> y, int steps, bool backward)
+    {
+        int batch = BatchSize, g = cell.GateRows, hOut = _config.OutputHiddenSize, width = _config.OutputSize;
+        Span<float> h = LayerHidden(layer, d), c = LayerCell(layer, d), scratch = _arena[_scratch];
+        for (int s = 0; s < steps; s++)
+        {
+            int t = backward ? steps - 1 - s : s;
+            cell.Step(gates.Slice(t * batch * g, batch * g), h, c, scratch, batch);
+            for (int b = 0; b < batch; b++)
+                h.Slice(b * hOut, hOut).CopyTo(y.Slice((t * batch + b) * width + d * hOut, hOut));
+        }
+    }
+
+    // Streams of different lengths. Step s of stream b is time s forwards, or lengths[b] − 1 − s backwards; its gate row
+    // is gathered into one contiguous (B, G·H) block, the batched step runs for all streams, and streams already past
+    // their end get their state back from a copy taken before the step.
+    private void RecurRagged(RecurrentCell cell, int layer, int d, Span<float> gates, Span<float> y, int steps, bool backward, ReadOnlySpan<int> lengths)
+    {
+        int batch = BatchSize, g = cell.GateRows, hOut = _config.OutputHiddenSize, hs = _config.HiddenSize, width = _config.OutputSize;
+        Span<float> h = LayerHidden(layer, d), c = LayerCell(layer, d), scratch = _arena[_scratch];
+        Span<float> stepGates = _arena[_stepGates][..(batch * g)], saved = _arena[_saved];
+        int cellWidth = c.IsEmpty ? 0 : hs;
+
+        // Positions past a stream's end are zeros in every direction's half of the output.
+        for (int b = 0; b < batch; b++)
+        {
+            for (int t = lengths[b]; t < steps; t++)
+                y.Slice((t * batch + b) * width + d * hOut, hOut).Clear();
+        }
+
+        int longest = 0;
+        foreach (int length in lengths)
+            longest = Math.Max(longest, length);
+        for (int s = 0; s < longest; s++)
+        {
+            for (int b = 0; b < batch; b++)
+            {
+                Span<float> row = stepGates.Slice(b * g, g);
+                if (s < lengths[b])
+                {
+                    int t = backward ? lengths[b] - 1 - s : s;
+                    gates.Slice((t * batch + b) * g, g).CopyTo(row);
+                }
+                else
+                {
+                    row.Clear(); // computed and then discarded: finite values keep the step well-defined
+                    h.Slice(b * hOut, hOut).CopyTo(saved.Slice(b * (hOut + cellWidth), hOut));
+                    c.Slice(b * cellWidth, cellWidth).CopyTo(saved.Slice(b * (hOut + cellWidth) + hOut, cellWidth));
+                }
+            }
+
+            cell.Step(stepGates, h, c, scratch, batch);
+
+            for (int b = 0; b < batch; b++)
+            {
+                if (s < lengths[b])
+                {
+                    int t = backward ? lengths[b] - 1 - s : s;
+                    h.Slice(b * hOut, hOut).CopyTo(y.Slice((t * batch + b) * width + d * hOut, hOut));
+                }
+                else
+                {
+                    saved.Slice(b * (hOut + cellWidth), hOut).CopyTo(h.Slice(b * hOut, hOut));
+                    saved.Slice(b * (hOut + cellWidth) + hOut, cellWidth).CopyTo(c.Slice(b * cellWidth, cellWidth));
+                }
+            }
         }
     }
 }

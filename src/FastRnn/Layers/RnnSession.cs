@@ -4,7 +4,7 @@ namespace FastRnn.Layers;
 
 /// <summary>
 /// The mutable half of a model: the recurrent state of B streams and every scratch buffer, in one arena sized at
-/// creation. <see cref="Step"/>, <see cref="Run"/>, <see cref="Reset"/> and the state accessors allocate nothing.
+/// creation. <see cref="Step"/>, <see cref="Run(ReadOnlySpan{float}, Span{float})"/>, <see cref="Reset"/> and the state accessors allocate nothing.
 /// Not thread-safe: use one session per thread (sessions of one model share its weights).
 /// </summary>
 /// <remarks>
@@ -15,7 +15,7 @@ namespace FastRnn.Layers;
 /// </remarks>
 public sealed partial class RnnSession : IDisposable
 {
-    /// <summary>Default longest sequence one <see cref="Run"/> call processes in one piece.</summary>
+    /// <summary>Default longest sequence one <see cref="Run(ReadOnlySpan{float}, Span{float})"/> call processes in one piece.</summary>
     public const int DefaultMaxSequenceLength = 256;
 
     private readonly RnnModel _model;
@@ -26,6 +26,8 @@ public sealed partial class RnnSession : IDisposable
     private readonly ArenaSlice _gates;    // (maxT·B, G·H): gx of a whole run, or of one step
     private readonly ArenaSlice _layerOut; // (maxT·B, D·H_out): the intermediate layer's outputs, if L > 1
     private readonly ArenaSlice _scratch;  // the largest scratch any cell asks for
+    private readonly ArenaSlice _stepGates; // (B, G·H): one step's gate rows gathered for streams of different lengths
+    private readonly ArenaSlice _saved;     // (B, H_out + H): state of streams past their end, restored after a step
     private bool _disposed;
 
     internal RnnSession(RnnModel model, int batchSize, int maxSequenceLength)
@@ -50,6 +52,8 @@ public sealed partial class RnnSession : IDisposable
             _gates = layout.Reserve(rows * c.GateCount * c.HiddenSize);
             _layerOut = layout.Reserve(c.NumLayers > 1 ? rows * c.OutputSize : 0);
             _scratch = layout.Reserve(model.Cells.Max(cell => cell.ScratchLength(batchSize)));
+            _stepGates = layout.Reserve((long)batchSize * c.GateCount * c.HiddenSize);
+            _saved = layout.Reserve((long)batchSize * (c.OutputHiddenSize + (c.Kind == RecurrentKind.Lstm ? c.HiddenSize : 0)));
         }
         catch (OutOfMemoryException e)
         {
@@ -62,7 +66,7 @@ public sealed partial class RnnSession : IDisposable
     /// <summary>B, the number of independent streams.</summary>
     public int BatchSize { get; }
 
-    /// <summary>The longest sequence one <see cref="Run"/> handles in one piece (longer unidirectional runs are chunked).</summary>
+    /// <summary>The longest sequence one <see cref="Run(ReadOnlySpan{float}, Span{float})"/> handles in one piece (longer unidirectional runs are chunked).</summary>
     public int MaxSequenceLength { get; }
 
     /// <summary>The model this session runs.</summary>

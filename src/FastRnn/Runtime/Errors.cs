@@ -14,11 +14,13 @@ internal static class Errors
     public static ArgumentException SequenceLength(string name, int actual, int perStep, string layout)
         => new($"{name} has {actual} floats, which is not a positive whole number of time steps of {perStep} floats ({layout})", name);
 
-    public static ArgumentException SequenceTooLong(int steps, int maxSequenceLength)
-        => new($"a bidirectional Run needs the whole sequence at once: {steps} steps exceed the session's MaxSequenceLength of {maxSequenceLength}; create the session with a larger maxSequenceLength");
+    public static ArgumentException SequenceTooLong(int steps, int maxSequenceLength, string kind)
+        => new($"{kind} Run needs the whole sequence at once: {steps} steps exceed the session's MaxSequenceLength of {maxSequenceLength}; create the session with a larger maxSequenceLength");
 
-    public static InvalidOperationException StepOnBidirectional()
-        => new("Step is not defined for a bidirectional model: its backward direction needs the future of the sequence; use Run");
+    public static InvalidOperationException StepNeedsFuture(bool bidirectional)
+        => new(bidirectional
+            ? "Step is not defined for a bidirectional model: its backward direction needs the future of the sequence; use Run"
+            : "Step is not defined for a reverse model: it reads the sequence from its end; use Run");
 
     public static ArgumentException InvalidConfig(string field, object value, string requirement)
         => new($"model configuration: {field} = {value} is invalid; {requirement}");

@@ -60,4 +60,40 @@ public class ZeroAllocationTests
         Assert.Equal(0, allocated);
         Assert.All(output, v => Assert.True(float.IsFinite(v)));
     }
+
+    public static IEnumerable<object[]> GeneralPathModels() =>
+    [
+        [new RnnConfig { Kind = RecurrentKind.Lstm, InputSize = 7, HiddenSize = 19, Peepholes = true, InputForget = true, Clip = 1f, NumLayers = 2 }],
+        [new RnnConfig { Kind = RecurrentKind.Gru, InputSize = 5, HiddenSize = 9, Bidirectional = true, GruResetAfter = false,
+            Activations = [new RnnActivation(RnnActivationKind.HardSigmoid, 0.2f, 0.5f), RnnActivation.Tanh, RnnActivation.Sigmoid, new RnnActivation(RnnActivationKind.Softsign)] }],
+        [new RnnConfig { Kind = RecurrentKind.Rnn, InputSize = 4, HiddenSize = 13, Reverse = true, Activations = [new RnnActivation(RnnActivationKind.Elu, 0.5f)] }],
+    ];
+
+    [Theory]
+    [MemberData(nameof(GeneralPathModels))]
+    public void RunWithSequenceLengths_OnTheGeneralPath_AllocatesNothing(RnnConfig config)
+    {
+        const int steps = 40, batch = 3;
+        var model = RnnModel.FromPyTorch(config, OnnxFeatureTests.RandomParameters(config, new Random(3)));
+        using var session = model.CreateSession(batch, steps);
+        var input = new float[steps * batch * config.InputSize];
+        for (int i = 0; i < input.Length; i++)
+            input[i] = MathF.Sin(i);
+        var output = new float[steps * batch * config.OutputSize];
+        int[] lengths = [steps, 23, 1];
+
+        for (int i = 0; i < 50; i++)
+        {
+            session.Run(input, output, lengths);
+            session.Run(input, output);
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 200; i++)
+        {
+            session.Run(input, output, lengths);
+            session.Run(input, output);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.All(output, v => Assert.True(float.IsFinite(v)));
+    }
 }
