@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
 using FastRnn.Cli.Commands;
 
 namespace FastRnn.Cli;
@@ -7,12 +9,40 @@ namespace FastRnn.Cli;
 public static class Program
 {
     public static int Main(string[] args)
+        => Run(args, Console.Out, Console.Error, errorIsTerminal: !Console.IsErrorRedirected);
+
+    /// <summary>
+    /// Runs the tool in-process: results go to <paramref name="stdout"/>, errors (one line each) to
+    /// <paramref name="stderr"/>. Returns the exit code: 0 success, 1 usage error, 2 bad input file or data.
+    /// </summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+        => Run(args, stdout, stderr, errorIsTerminal: false);
+
+    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool errorIsTerminal)
     {
-        var root = new RootCommand("FastRnn: run LSTM, GRU and RNN models on the CPU, step by step, without allocating.")
+        ArgumentNullException.ThrowIfNull(args);
+        var context = new CliContext(stdout, stderr, errorIsTerminal);
+        // A plain command named "fastrnn" rather than RootCommand, which is named after the executable: that is
+        // "FastRnn.Cli" under `dotnet run` and the test host in-process, and help should show the tool's name.
+        var root = new Command("fastrnn", "FastRnn: run LSTM, GRU and RNN models on the CPU, step by step, without allocating.")
         {
-            DemoCommand.Create(),
-            InspectCommand.Create(),
+            new HelpOption(),
+            new VersionOption(),
+            ConvertCommand.Create(context),
+            InspectCommand.Create(context),
+            RunCommand.Create(context),
+            BenchCommand.Create(context),
+            DemoCommand.Create(context),
         };
-        return root.Parse(args).Invoke();
+        ParseResult parse = root.Parse(args);
+        if (parse.Action is ParseErrorAction)
+        {
+            // System.CommandLine's own handler prints every error and the whole help text; one line that names the
+            // problem and where to find help keeps the stderr contract of every other failure (and its exit code is 1).
+            string command = parse.CommandResult.Command == root ? "fastrnn" : $"fastrnn {parse.CommandResult.Command.Name}";
+            string errors = string.Join("; ", parse.Errors.Select(e => e.Message.TrimEnd('.')));
+            return CliErrors.Report(context, $"{errors} (see '{command} --help')", ExitCodes.Usage);
+        }
+        return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
     }
 }

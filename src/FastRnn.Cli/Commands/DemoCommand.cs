@@ -13,7 +13,7 @@ internal static class DemoCommand
 {
     private const string DefaultModel = "sine-lstm.frnn";
 
-    public static Command Create()
+    public static Command Create(CliContext context)
     {
         var model = new Option<FileInfo?>("--model") { Description = $"Model file (default: weights/{DefaultModel})." };
         var steps = new Option<int>("--steps") { Description = "Samples to stream.", DefaultValueFactory = _ => 2000 };
@@ -22,11 +22,11 @@ internal static class DemoCommand
         {
             model, steps, seed,
         };
-        command.SetAction(parse => CliErrors.Run(() => Demo(parse.GetValue(model), parse.GetValue(steps), parse.GetValue(seed))));
+        command.SetAction(parse => CliErrors.Run(context, () => Demo(context.Out, parse.GetValue(model), parse.GetValue(steps), parse.GetValue(seed))));
         return command;
     }
 
-    private static int Demo(FileInfo? modelFile, int steps, int seed)
+    private static int Demo(TextWriter output, FileInfo? modelFile, int steps, int seed)
     {
         if (steps < 2)
             throw new ArgumentException($"--steps must be at least 2, got {steps}");
@@ -38,10 +38,10 @@ internal static class DemoCommand
         if (c.InputSize != 1 || c.OutputSize != 1)
             throw new ArgumentException($"the demo streams a one-dimensional signal and needs a model with input and output size 1; {Path.GetFileName(path)} has {c.InputSize} and {c.OutputSize}");
 
-        Console.WriteLine($"model   {Path.GetFileName(path)}: {c.Kind}, {c.NumLayers} layer(s), hidden {c.HiddenSize}, proj {c.ProjSize}; loaded in {load.Elapsed.TotalMilliseconds:F1} ms");
-        Console.WriteLine($"kernel  {KernelSelector.Active} (force another with {KernelSelector.EnvironmentVariable}=scalar|vector128|avx2|avx512)");
-        Console.WriteLine();
-        Console.WriteLine("     t    x[t]   predicted x[t+1]   actual x[t+1]");
+        output.WriteLine($"model   {Path.GetFileName(path)}: {c.Kind}, {c.NumLayers} layer(s), hidden {c.HiddenSize}, proj {c.ProjSize}; loaded in {load.Elapsed.TotalMilliseconds:F1} ms");
+        output.WriteLine($"kernel  {KernelSelector.Active} (force another with {KernelSelector.EnvironmentVariable}=scalar|vector128|avx2|avx512)");
+        output.WriteLine();
+        output.WriteLine("     t    x[t]   predicted x[t+1]   actual x[t+1]");
 
         float[] signal = DemoSignal.Generate(steps + 1, seed);
         using RnnSession session = model.CreateSession();
@@ -61,7 +61,7 @@ internal static class DemoCommand
             squaredError += error * error;
             naiveSquaredError += naive * naive;
             if (t % (steps / 20 + 1) == 0 || t == steps - 1)
-                Console.WriteLine($"{t,6} {signal[t],7:F3}   {prediction[0],16:F3}   {signal[t + 1],13:F3}   {Bar(prediction[0], signal[t + 1])}");
+                output.WriteLine($"{t,6} {signal[t],7:F3}   {prediction[0],16:F3}   {signal[t + 1],13:F3}   {Bar(prediction[0], signal[t + 1])}");
         }
         long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
 
@@ -75,10 +75,10 @@ internal static class DemoCommand
         long engineAllocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
 
         Array.Sort(latencies);
-        Console.WriteLine();
-        Console.WriteLine($"rmse    model {Math.Sqrt(squaredError / steps):F4}   repeat-last-sample baseline {Math.Sqrt(naiveSquaredError / steps):F4}");
-        Console.WriteLine($"latency median {latencies[steps / 2]:F2} µs per step, p99 {latencies[(int)(steps * 0.99)]:F2} µs (includes the first, cold steps)");
-        Console.WriteLine($"memory  {engineAllocated} bytes allocated by {steps} engine steps (loop with console output: {allocated} bytes)");
+        output.WriteLine();
+        output.WriteLine($"rmse    model {Math.Sqrt(squaredError / steps):F4}   repeat-last-sample baseline {Math.Sqrt(naiveSquaredError / steps):F4}");
+        output.WriteLine($"latency median {latencies[steps / 2]:F2} µs per step, p99 {latencies[(int)(steps * 0.99)]:F2} µs (includes the first, cold steps)");
+        output.WriteLine($"memory  {engineAllocated} bytes allocated by {steps} engine steps (loop with console output: {allocated} bytes)");
         return ExitCodes.Success;
     }
 

@@ -1,52 +1,61 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
+using FastRnn.Cli.Reporting;
 using FastRnn.Format;
+using FastRnn.Layers;
 
 namespace FastRnn.Cli.Commands;
 
-/// <summary><c>fastrnn inspect &lt;model.frnn&gt; [--json]</c>: metadata, every tensor, checksum status.</summary>
+/// <summary><c>fastrnn inspect &lt;model.frnn&gt; [--json]</c>: architecture, metadata, every tensor, checksum status.</summary>
 internal static class InspectCommand
 {
-    public static Command Create()
+    public static Command Create(CliContext context)
     {
         var model = new Argument<FileInfo>("model") { Description = "The .frnn file to describe." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
         var command = new Command("inspect", "Show a model file's architecture, tensors and checksum status.") { model, json };
-        command.SetAction(parse => CliErrors.Run(() => Inspect(parse.GetValue(model)!, parse.GetValue(json))));
+        command.SetAction(parse => CliErrors.Run(context, () => Inspect(context.Out, parse.GetValue(model)!, parse.GetValue(json))));
         return command;
     }
 
-    private static int Inspect(FileInfo path, bool json)
+    private static int Inspect(TextWriter output, FileInfo path, bool json)
     {
         // Open validates the structure and the CRC-32C checksum before returning: reaching the output means both passed.
-        using var file = FrnnFile.Open(path.FullName);
+        using FrnnFile file = ModelFiles.Open(path);
+        RnnConfig config = ModelFiles.Config(path, file);
+        long totalBytes = file.Tensors.Sum(t => t.ByteLength);
         if (json)
         {
-            var document = new
+            CliJson.Write(output, new Dictionary<string, object>
             {
-                file = path.Name,
-                format_version = file.FormatVersion,
-                checksum = "verified",
-                metadata = file.Metadata.ToDictionary(m => m.Key, m => m.Value),
-                tensors = file.Tensors.Select(t => new { name = t.Name, dtype = t.DType.ToString().ToLowerInvariant(), shape = t.Shape, bytes = t.ByteLength }),
-            };
-            Console.WriteLine(JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }));
+                ["file"] = path.Name,
+                ["format_version"] = file.FormatVersion,
+                ["checksum"] = "verified",
+                ["checksum_algorithm"] = "crc32c",
+                ["architecture"] = ModelSummary.ToJson(config),
+                ["metadata"] = file.Metadata.OrderBy(m => m.Key, StringComparer.Ordinal).ToDictionary(m => m.Key, m => m.Value),
+                ["tensors"] = file.Tensors.Select(t => new Dictionary<string, object>
+                {
+                    ["name"] = t.Name,
+                    ["dtype"] = t.DType.ToString().ToLowerInvariant(),
+                    ["shape"] = t.Shape,
+                    ["bytes"] = t.ByteLength,
+                }).ToList(),
+                ["parameters"] = file.Tensors.Sum(t => t.ElementCount),
+                ["tensor_bytes"] = totalBytes,
+            });
             return ExitCodes.Success;
         }
 
-        Console.WriteLine($"{path.Name}: .frnn format version {file.FormatVersion}, checksum verified (CRC-32C)");
-        Console.WriteLine("metadata:");
+        output.WriteLine($"{path.Name}: .frnn format version {file.FormatVersion}, checksum verified (CRC-32C)");
+        output.WriteLine($"architecture: {ModelSummary.Describe(config)}");
+        output.WriteLine("metadata:");
         foreach (var (key, value) in file.Metadata.OrderBy(m => m.Key, StringComparer.Ordinal))
-            Console.WriteLine($"  {key,-28} {Format(value)}");
-        Console.WriteLine($"tensors ({file.Tensors.Count}):");
-        long total = 0;
+            output.WriteLine($"  {key,-28} {Format(value)}");
+        output.WriteLine($"tensors ({file.Tensors.Count}):");
         foreach (FrnnTensorInfo t in file.Tensors)
-        {
-            Console.WriteLine($"  {t.Name,-28} {t.DType.ToString().ToLowerInvariant(),-8} ({string.Join(", ", t.Shape)}){"",-4} {t.ByteLength,12:N0} bytes");
-            total += t.ByteLength;
-        }
-        Console.WriteLine($"  {"total",-28} {"",-8} {total,18:N0} bytes");
+            output.WriteLine($"  {t.Name,-28} {t.DType.ToString().ToLowerInvariant(),-8} {Shapes.Format(t.Shape),-14} {t.ByteLength,12:N0} bytes");
+        output.WriteLine($"  {"total",-28} {"",-8} {"",-14} {totalBytes,12:N0} bytes");
         return ExitCodes.Success;
     }
 
@@ -56,6 +65,6 @@ internal static class InspectCommand
         bool b => b ? "true" : "false",
         double d => d.ToString("R", CultureInfo.InvariantCulture),
         System.Collections.IEnumerable list => $"[{string.Join(", ", list.Cast<object>().Select(Format))}]",
-        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
+        _ => System.Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
     };
 }

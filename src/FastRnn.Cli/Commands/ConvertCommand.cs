@@ -1,0 +1,76 @@
+using System.CommandLine;
+using FastRnn.Cli.Reporting;
+using FastRnn.Format;
+using FastRnn.Import;
+using FastRnn.Layers;
+
+namespace FastRnn.Cli.Commands;
+
+/// <summary>
+/// <c>fastrnn convert &lt;weights&gt; -o &lt;model.frnn&gt;</c>: imports a PyTorch state dict or Keras-layout weights
+/// (.safetensors, .npz) through <see cref="ModelConverter"/> and writes an .frnn file.
+/// </summary>
+internal static class ConvertCommand
+{
+    /// <summary>Inputs from this size on get a progress bar (on a terminal); smaller ones convert before a bar could be read.</summary>
+    internal const long LargeModelBytes = 16L << 20;
+
+    public static Command Create(CliContext context)
+    {
+        var input = new Argument<FileInfo>("input") { Description = "The weights to import: .safetensors or .npz (PyTorch state dict, or Keras layout with --keras)." };
+        var output = new Option<FileInfo>("--output", "-o") { Description = "The .frnn file to write (replaced only once complete).", Required = true };
+        var config = new Option<FileInfo?>("--config") { Description = "A seq2seq model description (JSON); not supported yet." };
+        var keras = new Option<bool>("--keras") { Description = "Read Keras layout (kernel, recurrent_kernel, bias) instead of a PyTorch state dict." };
+        var prefix = new Option<string?>("--prefix") { Description = "Import only the module under this name, e.g. encoder.rnn (PyTorch) or encoder (Keras)." };
+        var nonlinearity = new Option<string?>("--nonlinearity") { Description = "A plain RNN's activation, which weights do not record (default tanh)." };
+        nonlinearity.AcceptOnlyFromAmong("tanh", "relu");
+        var resetBefore = new Option<bool>("--gru-reset-before")
+        {
+            Description = "A GRU in the original reset-before form (Keras reset_after=False, ONNX linear_before_reset=0); PyTorch's nn.GRU is reset-after.",
+        };
+        var command = new Command("convert", "Import PyTorch or Keras weights (.safetensors, .npz) and write an .frnn model file.")
+        {
+            input, output, config, keras, prefix, nonlinearity, resetBefore,
+        };
+        command.SetAction(parse => CliErrors.Run(context, () =>
+        {
+            if (parse.GetValue(config) is not null)
+                throw CliErrors.Usage("--config: seq2seq configs are not supported yet");
+            var options = new ImportOptions
+            {
+                Keras = parse.GetValue(keras),
+                Prefix = parse.GetValue(prefix),
+                Nonlinearity = parse.GetValue(nonlinearity) switch
+                {
+                    null => null,
+                    "relu" => RnnNonlinearity.Relu,
+                    _ => RnnNonlinearity.Tanh,
+                },
+                GruResetAfter = parse.GetValue(resetBefore) ? false : null,
+            };
+            return Convert(context, parse.GetValue(input)!, parse.GetValue(output)!, options);
+        }));
+        return command;
+    }
+
+    private static int Convert(CliContext context, FileInfo input, FileInfo output, ImportOptions options)
+    {
+        if (!input.Exists)
+            throw CliErrors.Missing("input", input);
+        if (output.Directory is { Exists: false } directory)
+            throw new DirectoryNotFoundException($"--output: the directory {directory} does not exist");
+        RnnConfig config;
+        using (ProgressBar? bar = context.ErrorIsTerminal && input.Length >= LargeModelBytes ? new ProgressBar(context.Error, $"converting {input.Name}") : null)
+            config = ModelConverter.Convert(input.FullName, output.FullName, options, bar);
+
+        // Reopening the result checks what was written (structure and checksum) and gives the sizes to report.
+        long parameters, bytes;
+        using (FrnnFile file = ModelFiles.Open(output))
+        {
+            parameters = file.Tensors.Sum(t => t.ElementCount);
+            bytes = new FileInfo(output.FullName).Length;
+        }
+        context.Out.WriteLine($"wrote {output}: {ModelSummary.Describe(config)}; {parameters:N0} parameters, {bytes:N0} bytes");
+        return ExitCodes.Success;
+    }
+}

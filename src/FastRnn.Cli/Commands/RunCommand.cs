@@ -1,0 +1,128 @@
+using System.CommandLine;
+using FastRnn.Cli.Reporting;
+using FastRnn.Import;
+using FastRnn.Layers;
+
+namespace FastRnn.Cli.Commands;
+
+/// <summary>
+/// <c>fastrnn run &lt;model.frnn&gt; --input x.npy --output y.npy</c>: one forward pass over a whole sequence, with
+/// PyTorch's shapes: x (T, B, I) or (T, I), or (B, T, I) with <c>--batch-first</c>; y (T, B, D·H_out) in x's layout;
+/// h0/hn (L·D, B, H_out); c0/cn (L·D, B, H).
+/// </summary>
+internal static class RunCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var model = new Argument<FileInfo>("model") { Description = "The .frnn model to run." };
+        var input = new Option<FileInfo>("--input", "-i") { Description = "x: float32 .npy, (T, B, I), (T, I) for one stream, or (B, T, I) with --batch-first.", Required = true };
+        var output = new Option<FileInfo>("--output", "-o") { Description = "y: float32 .npy to write, (T, B, D·H_out) in the layout of x.", Required = true };
+        var h0 = new Option<FileInfo?>("--h0") { Description = "Initial hidden state, (L·D, B, H_out); (L·D, H_out) also accepted for a 2-D x. Default zeros." };
+        var c0 = new Option<FileInfo?>("--c0") { Description = "LSTM initial cell state, (L·D, B, H); (L·D, H) also accepted for a 2-D x. Default zeros." };
+        var hn = new Option<FileInfo?>("--hn") { Description = "Write the final hidden state, (L·D, B, H_out), or (L·D, H_out) for a 2-D x." };
+        var cn = new Option<FileInfo?>("--cn") { Description = "LSTM: write the final cell state, (L·D, B, H), or (L·D, H) for a 2-D x." };
+        var batchFirst = new Option<bool>("--batch-first") { Description = "x and y are (B, T, ·), as with PyTorch's batch_first=True; states keep (L·D, B, ·)." };
+        var command = new Command("run", "Run a model over a whole sequence: .npy in, .npy out, with PyTorch's shape conventions.")
+        {
+            model, input, output, h0, c0, hn, cn, batchFirst,
+        };
+        command.SetAction(parse => CliErrors.Run(context, () => Run(context, new RunRequest(
+            parse.GetValue(model)!, parse.GetValue(input)!, parse.GetValue(output)!,
+            parse.GetValue(h0), parse.GetValue(c0), parse.GetValue(hn), parse.GetValue(cn), parse.GetValue(batchFirst)))));
+        return command;
+    }
+
+    private sealed record RunRequest(FileInfo Model, FileInfo Input, FileInfo Output, FileInfo? H0, FileInfo? C0, FileInfo? Hn, FileInfo? Cn, bool BatchFirst);
+
+    private static int Run(CliContext context, RunRequest r)
+    {
+        CheckDistinctOutputs(r);
+        RnnModel model = ModelFiles.Load(r.Model);
+        RnnConfig c = model.Config;
+        if (c.Kind != RecurrentKind.Lstm && (r.C0 is not null || r.Cn is not null))
+            throw CliErrors.Usage($"{(r.C0 is not null ? "--c0" : "--cn")}: a {c.Kind.ToString().ToUpperInvariant()} has no cell state; --c0 and --cn are for LSTMs");
+
+        TensorData x = ReadArray("--input", r.Input);
+        SequenceLayout layout = SequenceLayout.Of(x.Shape, c, r.BatchFirst);
+        var states = new StateShapes(c, layout.Batch, layout.Unbatched);
+        float[]? h0 = r.H0 is null ? null : states.CheckHidden("--h0", ReadArray("--h0", r.H0));
+        float[]? c0 = r.C0 is null ? null : states.CheckCell("--c0", ReadArray("--c0", r.C0));
+
+        long outputLength = (long)layout.Steps * layout.Batch * c.OutputSize;
+        if (outputLength > Array.MaxLength)
+            throw CliErrors.BadData($"--input: shape {Shapes.Format(x.Shape)} would give an output of {outputLength:N0} floats, more than fit in one array");
+        using RnnSession session = CreateSession(model, layout);
+        if (h0 is not null || c0 is not null)
+            session.SetState(h0 ?? new float[session.HiddenStateLength], c0 ?? new float[session.CellStateLength]);
+
+        var y = new float[outputLength];
+        session.Run(layout.ToTimeMajor(x.Data), y);
+        var hFinal = new float[session.HiddenStateLength];
+        var cFinal = new float[session.CellStateLength];
+        session.GetState(hFinal, cFinal);
+
+        var written = new List<string>();
+        Write("--output", r.Output, layout.OutputShape(c.OutputSize), layout.FromTimeMajor(y), written);
+        if (r.Hn is not null)
+            Write("--hn", r.Hn, states.Hidden, hFinal, written);
+        if (r.Cn is not null)
+            Write("--cn", r.Cn, states.Cell, cFinal, written);
+        context.Out.WriteLine($"ran {layout.Steps} step(s) of {layout.Batch} stream(s); wrote {string.Join(", ", written)}");
+        return ExitCodes.Success;
+    }
+
+    private static void CheckDistinctOutputs(RunRequest r)
+    {
+        var outputs = new (string Option, FileInfo? File)[] { ("--output", r.Output), ("--hn", r.Hn), ("--cn", r.Cn) }
+            .Where(o => o.File is not null).ToArray();
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            for (int j = i + 1; j < outputs.Length; j++)
+            {
+                if (string.Equals(outputs[i].File!.FullName, outputs[j].File!.FullName, StringComparison.Ordinal))
+                    throw CliErrors.Usage($"{outputs[i].Option} and {outputs[j].Option} name the same file, {outputs[i].File}");
+            }
+        }
+    }
+
+    private static RnnSession CreateSession(RnnModel model, SequenceLayout layout)
+    {
+        try
+        {
+            // One piece: the whole sequence is known, and a bidirectional model needs it at once anyway.
+            return model.CreateSession(layout.Batch, maxSequenceLength: layout.Steps);
+        }
+        catch (ArgumentException e)
+        {
+            throw CliErrors.BadData($"--input: {layout.Steps} steps of {layout.Batch} streams: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Reads a float32 C-order .npy array; every refusal names the option and the file.</summary>
+    internal static TensorData ReadArray(string option, FileInfo file)
+    {
+        if (!file.Exists)
+            throw CliErrors.Missing(option, file);
+        try
+        {
+            return NpyArray.Read(file.FullName);
+        }
+        catch (ImportException e)
+        {
+            throw CliErrors.BadData($"{option}: {e.Message}", e);
+        }
+    }
+
+    private static void Write(string option, FileInfo file, int[] shape, float[] data, List<string> written)
+    {
+        try
+        {
+            NpyArray.Write(file.FullName, shape, data);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"{option}: cannot write {file}: {e.Message}", e);
+        }
+        written.Add($"{file} {Shapes.Format(shape)}");
+    }
+}
