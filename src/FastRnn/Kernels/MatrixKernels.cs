@@ -41,6 +41,51 @@ internal static class MatrixKernels
         }
     }
 
+    /// <summary>
+    /// For each of <paramref name="count"/> vectors n: y_n = bias + A · a_n (+ B · b_n when <paramref name="wb"/> is
+    /// given), with A and B sharing their rows. One pass writes y: no separate bias copy, and when both products are
+    /// present (W_ih x + W_hh h of one step) they accumulate in the same registers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MultiplyAdd(
+        KernelIsa isa, PackedMatrix wa, ReadOnlySpan<float> a, int aStride, PackedMatrix? wb, ReadOnlySpan<float> b, int bStride,
+        ReadOnlySpan<float> bias, Span<float> y, int yStride, int count)
+    {
+        CheckShapes(wa, a, aStride, y, yStride, count);
+        if (wb is not null)
+        {
+            CheckShapes(wb, b, bStride, y, yStride, count);
+            if (wb.Rows != wa.Rows)
+                throw new ArgumentException($"paired matrices must share their rows: ({wa.Rows}, {wa.Cols}) and ({wb.Rows}, {wb.Cols})");
+        }
+        if (bias.Length < wa.Rows)
+            throw new ArgumentException($"bias has {bias.Length} floats; the matrix has {wa.Rows} rows");
+        switch (isa)
+        {
+            case KernelIsa.Avx512 when SimdOpsAvx512.IsSupported:
+                DrivePair<SimdOpsAvx512, Vector512<float>>(wa, a, aStride, wb, b, bStride, bias, y, yStride, count);
+                break;
+            case KernelIsa.Avx2 when SimdOpsAvx2.IsSupported:
+                DrivePair<SimdOpsAvx2, Vector256<float>>(wa, a, aStride, wb, b, bStride, bias, y, yStride, count);
+                break;
+            case KernelIsa.Vector128 when SimdOpsVector128.IsSupported:
+                DrivePair<SimdOpsVector128, Vector128<float>>(wa, a, aStride, wb, b, bStride, bias, y, yStride, count);
+                break;
+            case KernelIsa.Scalar:
+                DrivePairScalar(wa, a, aStride, wb, b, bStride, bias, y, yStride, count);
+                break;
+            default:
+                throw new NotSupportedException($"kernel variant {isa} is not supported on this CPU");
+        }
+    }
+
+    /// <summary><see cref="MultiplyAdd(KernelIsa, PackedMatrix, ReadOnlySpan{float}, int, PackedMatrix?, ReadOnlySpan{float}, int, ReadOnlySpan{float}, Span{float}, int, int)"/> with the process-wide variant.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void MultiplyAdd(
+        PackedMatrix wa, ReadOnlySpan<float> a, int aStride, PackedMatrix? wb, ReadOnlySpan<float> b, int bStride,
+        ReadOnlySpan<float> bias, Span<float> y, int yStride, int count)
+        => MultiplyAdd(KernelSelector.Active, wa, a, aStride, wb, b, bStride, bias, y, yStride, count);
+
     /// <summary>y = (accumulate ? y : 0) + W · x with the process-wide kernel variant.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Multiply(PackedMatrix w, ReadOnlySpan<float> x, Span<float> y, bool accumulate)
@@ -93,6 +138,53 @@ internal static class MatrixKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DrivePair<TOps, TVector>(
+        PackedMatrix wa, ReadOnlySpan<float> a, int aStride, PackedMatrix? wb, ReadOnlySpan<float> b, int bStride,
+        ReadOnlySpan<float> bias, Span<float> y, int yStride, int count)
+        where TOps : ISimdOps<TVector>
+        where TVector : struct
+    {
+        ref float a0 = ref MemoryMarshal.GetReference(a);
+        ref float b0 = ref MemoryMarshal.GetReference(b);
+        ref float y0 = ref MemoryMarshal.GetReference(y);
+        ref float bias0 = ref MemoryMarshal.GetReference(bias);
+        int colsB = wb?.Cols ?? 0;
+        for (int p = 0; p < wa.PanelCount; p++)
+        {
+            ref float panelA = ref wa.PanelRef(p);
+            ref float panelB = ref wb is null ? ref panelA : ref wb.PanelRef(p);
+            int rowStart = p * PackedMatrix.PanelRows;
+            int rows = Math.Min(PackedMatrix.PanelRows, wa.Rows - rowStart);
+            for (int n = 0; n < count; n++)
+            {
+                PanelKernel<TOps, TVector>.Multiply(
+                    ref panelA, ref Unsafe.Add(ref a0, (nint)n * aStride), wa.Cols,
+                    ref panelB, ref Unsafe.Add(ref b0, (nint)n * bStride), colsB,
+                    ref Unsafe.Add(ref y0, (nint)n * yStride + rowStart), rows,
+                    ref Unsafe.Add(ref bias0, rowStart), hasInit: true);
+            }
+        }
+    }
+
+    private static void DrivePairScalar(
+        PackedMatrix wa, ReadOnlySpan<float> a, int aStride, PackedMatrix? wb, ReadOnlySpan<float> b, int bStride,
+        ReadOnlySpan<float> bias, Span<float> y, int yStride, int count)
+    {
+        int panelA = wa.Cols * PackedMatrix.PanelRows, colsB = wb?.Cols ?? 0, panelB = colsB * PackedMatrix.PanelRows;
+        for (int p = 0; p < wa.PanelCount; p++)
+        {
+            int rowStart = p * PackedMatrix.PanelRows;
+            int rows = Math.Min(PackedMatrix.PanelRows, wa.Rows - rowStart);
+            for (int n = 0; n < count; n++)
+            {
+                PanelKernelScalar.Multiply(
+                    wa.Data.Slice(p * panelA, panelA), a.Slice(n * aStride, wa.Cols), wa.Cols,
+                    wb is null ? default : wb.Data.Slice(p * panelB, panelB), wb is null ? default : b.Slice(n * bStride, colsB), colsB,
+                    y.Slice(n * yStride + rowStart, rows), rows, bias.Slice(rowStart, rows), hasInit: true);
+            }
+        }
+    }
+
     private static void DriveScalar(PackedMatrix w, ReadOnlySpan<float> x, int xStride, Span<float> y, int yStride, int count, bool accumulate)
     {
         int panelLength = w.Cols * PackedMatrix.PanelRows;

@@ -19,8 +19,17 @@ internal static class PanelKernel<TOps, TVector>
     /// <summary>
     /// y[0..rows) = (accumulate ? y : 0) + panel · x, where the panel has <paramref name="cols"/> columns of 32 floats.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Multiply(ref float panel, ref float x, int cols, ref float y, int rows, bool accumulate)
+        => Multiply(ref panel, ref x, cols, ref panel, ref x, 0, ref y, rows, ref y, accumulate);
+
+    /// <summary>
+    /// y[0..rows) = (hasInit ? init : 0) + A · a + B · b for two panels sharing their rows (for example the same rows
+    /// of W_ih and W_hh): both products land in the same registers, and y is written once.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Multiply(
+        ref float panelA, ref float xA, int colsA, ref float panelB, ref float xB, int colsB, ref float y, int rows, ref float init, bool hasInit)
     {
         int w = TOps.Width;
         int vectorsPerColumn = PackedMatrix.PanelRows / w;
@@ -29,45 +38,57 @@ internal static class PanelKernel<TOps, TVector>
         TVector a0 = TOps.Zero, a1 = TOps.Zero, a2 = TOps.Zero, a3 = TOps.Zero;
         TVector a4 = TOps.Zero, a5 = TOps.Zero, a6 = TOps.Zero, a7 = TOps.Zero;
 
-        int j = 0;
-        for (; j + columnsPerIteration <= cols; j += columnsPerIteration)
+        ref float panel = ref panelA;
+        ref float x = ref xA;
+        int cols = colsA;
+        for (int source = 0; ; source++)
         {
-            ref float wj = ref Unsafe.Add(ref panel, j * PackedMatrix.PanelRows);
-            // Accumulator i multiplies column j + i / vectorsPerColumn, i.e. broadcast q[i / 2] with
-            // q[m] = x[j + m * columnsPerIteration / 4]; duplicates fold to one broadcast after specialisation.
-            TVector q0 = TOps.Broadcast(Unsafe.Add(ref x, j));
-            TVector q1 = TOps.Broadcast(Unsafe.Add(ref x, j + columnsPerIteration / 4));
-            TVector q2 = TOps.Broadcast(Unsafe.Add(ref x, j + 2 * columnsPerIteration / 4));
-            TVector q3 = TOps.Broadcast(Unsafe.Add(ref x, j + 3 * columnsPerIteration / 4));
-            a0 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(0 * w)), q0, a0);
-            a1 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(1 * w)), q0, a1);
-            a2 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(2 * w)), q1, a2);
-            a3 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(3 * w)), q1, a3);
-            a4 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(4 * w)), q2, a4);
-            a5 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(5 * w)), q2, a5);
-            a6 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(6 * w)), q3, a6);
-            a7 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(7 * w)), q3, a7);
-        }
+            int j = 0;
+            for (; j + columnsPerIteration <= cols; j += columnsPerIteration)
+            {
+                ref float wj = ref Unsafe.Add(ref panel, j * PackedMatrix.PanelRows);
+                // Accumulator i multiplies column j + i / vectorsPerColumn, i.e. broadcast q[i / 2] with
+                // q[m] = x[j + m * columnsPerIteration / 4]; duplicates fold to one broadcast after specialisation.
+                TVector q0 = TOps.Broadcast(Unsafe.Add(ref x, j));
+                TVector q1 = TOps.Broadcast(Unsafe.Add(ref x, j + columnsPerIteration / 4));
+                TVector q2 = TOps.Broadcast(Unsafe.Add(ref x, j + 2 * columnsPerIteration / 4));
+                TVector q3 = TOps.Broadcast(Unsafe.Add(ref x, j + 3 * columnsPerIteration / 4));
+                a0 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(0 * w)), q0, a0);
+                a1 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(1 * w)), q0, a1);
+                a2 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(2 * w)), q1, a2);
+                a3 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(3 * w)), q1, a3);
+                a4 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(4 * w)), q2, a4);
+                a5 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(5 * w)), q2, a5);
+                a6 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(6 * w)), q3, a6);
+                a7 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(7 * w)), q3, a7);
+            }
 
-        // Leftover columns, one at a time: vector i of a single column covers rows i * w, as in the main loop.
-        for (; j < cols; j++)
-        {
-            ref float wj = ref Unsafe.Add(ref panel, j * PackedMatrix.PanelRows);
-            TVector b = TOps.Broadcast(Unsafe.Add(ref x, j));
-            a0 = TOps.MultiplyAdd(TOps.Load(ref wj, 0), b, a0);
-            a1 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)w), b, a1);
-            if (vectorsPerColumn > 2)
+            // Leftover columns, one at a time: vector i of a single column covers rows i * w, as in the main loop.
+            for (; j < cols; j++)
             {
-                a2 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(2 * w)), b, a2);
-                a3 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(3 * w)), b, a3);
+                ref float wj = ref Unsafe.Add(ref panel, j * PackedMatrix.PanelRows);
+                TVector b = TOps.Broadcast(Unsafe.Add(ref x, j));
+                a0 = TOps.MultiplyAdd(TOps.Load(ref wj, 0), b, a0);
+                a1 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)w), b, a1);
+                if (vectorsPerColumn > 2)
+                {
+                    a2 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(2 * w)), b, a2);
+                    a3 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(3 * w)), b, a3);
+                }
+                if (vectorsPerColumn > 4)
+                {
+                    a4 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(4 * w)), b, a4);
+                    a5 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(5 * w)), b, a5);
+                    a6 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(6 * w)), b, a6);
+                    a7 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(7 * w)), b, a7);
+                }
             }
-            if (vectorsPerColumn > 4)
-            {
-                a4 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(4 * w)), b, a4);
-                a5 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(5 * w)), b, a5);
-                a6 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(6 * w)), b, a6);
-                a7 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(7 * w)), b, a7);
-            }
+
+            if (source == 1 || colsB == 0)
+                break;
+            panel = ref panelB;
+            x = ref xB;
+            cols = colsB;
         }
 
         // Fold the accumulators that share rows.
@@ -86,19 +107,19 @@ internal static class PanelKernel<TOps, TVector>
 
         if (rows == PackedMatrix.PanelRows)
         {
-            Write(a0, ref y, 0, accumulate);
-            Write(a1, ref y, (nuint)w, accumulate);
+            Write(a0, ref y, 0, ref init, hasInit);
+            Write(a1, ref y, (nuint)w, ref init, hasInit);
             if (vectorsPerColumn > 2)
             {
-                Write(a2, ref y, (nuint)(2 * w), accumulate);
-                Write(a3, ref y, (nuint)(3 * w), accumulate);
+                Write(a2, ref y, (nuint)(2 * w), ref init, hasInit);
+                Write(a3, ref y, (nuint)(3 * w), ref init, hasInit);
             }
             if (vectorsPerColumn > 4)
             {
-                Write(a4, ref y, (nuint)(4 * w), accumulate);
-                Write(a5, ref y, (nuint)(5 * w), accumulate);
-                Write(a6, ref y, (nuint)(6 * w), accumulate);
-                Write(a7, ref y, (nuint)(7 * w), accumulate);
+                Write(a4, ref y, (nuint)(4 * w), ref init, hasInit);
+                Write(a5, ref y, (nuint)(5 * w), ref init, hasInit);
+                Write(a6, ref y, (nuint)(6 * w), ref init, hasInit);
+                Write(a7, ref y, (nuint)(7 * w), ref init, hasInit);
             }
             return;
         }
@@ -121,14 +142,14 @@ internal static class PanelKernel<TOps, TVector>
             TOps.Store(a7, ref t, (nuint)(7 * w));
         }
         for (int r = 0; r < rows; r++)
-            Unsafe.Add(ref y, r) = accumulate ? Unsafe.Add(ref y, r) + tail[r] : tail[r];
+            Unsafe.Add(ref y, r) = hasInit ? Unsafe.Add(ref init, r) + tail[r] : tail[r];
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Write(TVector value, ref float y, nuint offset, bool accumulate)
+    private static void Write(TVector value, ref float y, nuint offset, ref float init, bool hasInit)
     {
-        if (accumulate)
-            value = TOps.Add(value, TOps.Load(ref y, offset));
+        if (hasInit)
+            value = TOps.Add(value, TOps.Load(ref init, offset));
         TOps.Store(value, ref y, offset);
     }
 }

@@ -23,9 +23,21 @@ internal sealed class ElmanCell : RecurrentCell
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Step(Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
     {
-        int hs = HiddenSize;
-        Span<float> pre = gates[..(batch * hs)];
-        MatrixKernels.Multiply(_recurrent, h, hs, pre, hs, batch, accumulate: true);
+        MatrixKernels.Multiply(_recurrent, h, HiddenSize, gates, HiddenSize, batch, accumulate: true);
+        Update(gates, h, batch);
+    }
+
+    /// <summary>pre = (b_ih + b_hh) + W_ih x + W_hh h in one pass over both matrices, then the activation.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public override void StepFromInput(ReadOnlySpan<float> x, int xStride, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
+    {
+        MatrixKernels.MultiplyAdd(InputWeights, x, xStride, _recurrent, h, HiddenSize, InputBias, gates, HiddenSize, batch);
+        Update(gates, h, batch);
+    }
+
+    private void Update(Span<float> gates, Span<float> h, int batch)
+    {
+        Span<float> pre = gates[..(batch * HiddenSize)];
         if (_general is null)
             CellKernels.Elman(pre, h, relu: _nonlinearity == RnnNonlinearity.Relu);
         else

@@ -29,8 +29,7 @@ internal sealed class GruResetAfterCell : RecurrentCell
     {
         int hs = HiddenSize, g = GateRows;
         Span<float> hidden = scratch[..(batch * g)];
-        FillRows(_recurrentBias, hidden, batch);
-        MatrixKernels.Multiply(_recurrent, h, hs, hidden, g, batch, accumulate: true);
+        MatrixKernels.MultiplyAdd(_recurrent, h, hs, null, default, 0, _recurrentBias, hidden, g, batch);
 
         for (int b = 0; b < batch; b++)
         {

@@ -37,8 +37,7 @@ internal sealed class GruResetBeforeCell : RecurrentCell
         int hs = HiddenSize, g = GateRows;
         Span<float> hidden = scratch[..(batch * g)];
         Span<float> resetHidden = scratch.Slice(batch * g, batch * hs);
-        FillRows(_recurrentBias, hidden, batch);
-        MatrixKernels.Multiply(_resetUpdate, h, hs, hidden, g, batch, accumulate: true);
+        MatrixKernels.MultiplyAdd(_resetUpdate, h, hs, null, default, 0, _recurrentBias, hidden, g, batch);
 
         for (int b = 0; b < batch; b++)
         {
@@ -49,7 +48,7 @@ internal sealed class GruResetBeforeCell : RecurrentCell
         }
 
         // The n part of each hidden row (offset 2H) = b_hn + W_hn (r ⊙ h).
-        MatrixKernels.Multiply(_candidate, resetHidden, hs, hidden[(2 * hs)..], g, batch, accumulate: true);
+        MatrixKernels.MultiplyAdd(_candidate, resetHidden, hs, null, default, 0, _recurrentBias.AsSpan(2 * hs), hidden[(2 * hs)..], g, batch);
 
         for (int b = 0; b < batch; b++)
         {

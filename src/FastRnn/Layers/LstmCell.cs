@@ -32,9 +32,21 @@ internal sealed class LstmCell : RecurrentCell
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Step(Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
     {
-        int hs = HiddenSize, g = GateRows;
-        MatrixKernels.Multiply(_recurrent, h, OutputSize, gates, g, batch, accumulate: true);
+        MatrixKernels.Multiply(_recurrent, h, OutputSize, gates, GateRows, batch, accumulate: true);
+        Update(gates, h, c, scratch, batch);
+    }
 
+    /// <summary>gates = (b_ih + b_hh) + W_ih x + W_hh h in one pass over both matrices, then the update.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public override void StepFromInput(ReadOnlySpan<float> x, int xStride, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
+    {
+        MatrixKernels.MultiplyAdd(InputWeights, x, xStride, _recurrent, h, OutputSize, InputBias, gates, GateRows, batch);
+        Update(gates, h, c, scratch, batch);
+    }
+
+    private void Update(Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
+    {
+        int hs = HiddenSize, g = GateRows;
         for (int b = 0; b < batch; b++)
         {
             Span<float> m = _projection is null ? h.Slice(b * hs, hs) : scratch.Slice(b * hs, hs);

@@ -47,9 +47,17 @@ internal abstract class RecurrentCell
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ProjectInputs(ReadOnlySpan<float> x, int xStride, int count, Span<float> gx)
     {
-        for (int n = 0; n < count; n++)
-            InputBias.CopyTo(gx.Slice(n * GateRows, GateRows));
-        MatrixKernels.Multiply(InputWeights, x, xStride, gx, GateRows, count, accumulate: true);
+        MatrixKernels.MultiplyAdd(InputWeights, x, xStride, null, default, 0, InputBias, gx, GateRows, count);
+    }
+
+    /// <summary>
+    /// One step straight from the inputs: <see cref="ProjectInputs"/> then <see cref="Step"/>, which cells whose input and
+    /// recurrent products simply add override with a single fused pass over W_ih and W_hh.
+    /// </summary>
+    public virtual void StepFromInput(ReadOnlySpan<float> x, int xStride, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
+    {
+        ProjectInputs(x, xStride, batch, gates);
+        Step(gates, h, c, scratch, batch);
     }
 
     /// <summary>
@@ -72,11 +80,5 @@ internal abstract class RecurrentCell
             RecurrentKind.Gru => config.GruResetAfter ? new GruResetAfterCell(p) : new GruResetBeforeCell(p),
             _ => new ElmanCell(p, config.Nonlinearity),
         };
-    }
-
-    protected static void FillRows(ReadOnlySpan<float> row, Span<float> destination, int count)
-    {
-        for (int n = 0; n < count; n++)
-            row.CopyTo(destination.Slice(n * row.Length, row.Length));
     }
 }

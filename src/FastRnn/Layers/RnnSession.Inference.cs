@@ -30,9 +30,8 @@ public sealed partial class RnnSession
         {
             RecurrentCell cell = _model.Cell(layer, 0);
             Span<float> gates = _arena[_gates][..(batch * cell.GateRows)];
-            cell.ProjectInputs(x, xWidth, batch, gates);
             Span<float> h = LayerHidden(layer, 0);
-            cell.Step(gates, h, LayerCell(layer, 0), scratch, batch);
+            cell.StepFromInput(x, xWidth, gates, h, LayerCell(layer, 0), scratch, batch);
             x = h;
             xWidth = cell.OutputSize;
         }

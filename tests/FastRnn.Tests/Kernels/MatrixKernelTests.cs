@@ -70,6 +70,38 @@ public class MatrixKernelTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void MultiplyAdd_OfTwoMatricesAndABias_MatchesDoubleReference(KernelIsa isa)
+    {
+        var random = new Random(31);
+        foreach (int rows in AwkwardSizes)
+        {
+            foreach ((int colsA, int colsB) in new[] { (1, 1), (3, 0), (7, 9), (16, 16), (37, 63), (100, 17) })
+            {
+                const int count = 2;
+                float[] wa = RandomVector(random, rows * colsA), wb = RandomVector(random, rows * colsB);
+                float[] a = RandomVector(random, count * colsA), b = RandomVector(random, count * colsB), bias = RandomVector(random, rows);
+                var packedA = PackedMatrix.FromRowMajor(wa, rows, colsA);
+                PackedMatrix? packedB = colsB == 0 ? null : PackedMatrix.FromRowMajor(wb, rows, colsB);
+                var y = new float[count * rows];
+                MatrixKernels.MultiplyAdd(isa, packedA, a, colsA, packedB, b, colsB, bias, y, rows, count);
+
+                for (int n = 0; n < count; n++)
+                {
+                    double[] ya = Reference(wa, rows, colsA, a[(n * colsA)..((n + 1) * colsA)]);
+                    double[] yb = colsB == 0 ? new double[rows] : Reference(wb, rows, colsB, b[(n * colsB)..((n + 1) * colsB)]);
+                    double tolerance = 1e-6 * Math.Sqrt(colsA + colsB) + 1e-7;
+                    for (int r = 0; r < rows; r++)
+                    {
+                        double expected = bias[r] + ya[r] + yb[r];
+                        Assert.True(Math.Abs(expected - y[n * rows + r]) <= tolerance, $"{isa} ({rows}; {colsA}+{colsB}) n={n} row {r}: expected {expected}, got {y[n * rows + r]}");
+                    }
+                }
+            }
+        }
+    }
+
     [Fact]
     public void FromRowMajor_KeepsEveryElement()
     {
