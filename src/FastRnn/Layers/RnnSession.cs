@@ -28,6 +28,7 @@ public sealed partial class RnnSession : IDisposable
     private readonly ArenaSlice _scratch;  // the largest scratch any cell asks for
     private readonly ArenaSlice _stepGates; // (B, G·H): one step's gate rows gathered for streams of different lengths
     private readonly ArenaSlice _saved;     // (B, H_out + H): state of streams past their end, restored after a step
+    private readonly ArenaSlice _reorder;   // a copy of the larger state, for ReorderStreams
     private bool _disposed;
 
     internal RnnSession(RnnModel model, int batchSize, int maxSequenceLength)
@@ -53,6 +54,7 @@ public sealed partial class RnnSession : IDisposable
             _layerOut = layout.Reserve(c.NumLayers > 1 ? rows * c.OutputSize : 0);
             _scratch = layout.Reserve(model.Cells.Max(cell => cell.ScratchLength(batchSize)));
             _stepGates = layout.Reserve((long)batchSize * c.GateCount * c.HiddenSize);
+            _reorder = layout.Reserve(states * Math.Max(c.OutputHiddenSize, c.HiddenSize));
             _saved = layout.Reserve((long)batchSize * (c.OutputHiddenSize + (c.Kind == RecurrentKind.Lstm ? c.HiddenSize : 0)));
         }
         catch (OutOfMemoryException e)
@@ -138,6 +140,34 @@ public sealed partial class RnnSession : IDisposable
     private string CellLayout => _config.Kind == RecurrentKind.Lstm
         ? $"(L·D, B, H) = ({_config.NumLayers * _config.Directions}, {BatchSize}, {_config.HiddenSize})"
         : $"empty: a {_config.Kind} has no cell state";
+
+    /// <summary>The top layer's hidden state of one stream (forward direction), H_out floats.</summary>
+    internal ReadOnlySpan<float> TopHidden(int stream)
+        => LayerHidden(_config.NumLayers - 1, 0).Slice(stream * _config.OutputHiddenSize, _config.OutputHiddenSize);
+
+    /// <summary>
+    /// Stream b takes the state stream <c>parents[b]</c> had (beam search keeping its best hypotheses); several streams
+    /// may copy one parent.
+    /// </summary>
+    internal void ReorderStreams(ReadOnlySpan<int> parents)
+    {
+        Reorder(_arena[_hidden], _config.OutputHiddenSize, parents);
+        Reorder(_arena[_cell], _config.HiddenSize, parents);
+    }
+
+    private void Reorder(Span<float> state, int width, ReadOnlySpan<int> parents)
+    {
+        if (state.IsEmpty)
+            return;
+        Span<float> copy = _arena[_reorder][..state.Length];
+        state.CopyTo(copy);
+        int block = BatchSize * width;
+        for (int layer = 0; layer < state.Length / block; layer++)
+        {
+            for (int b = 0; b < BatchSize; b++)
+                copy.Slice(layer * block + parents[b] * width, width).CopyTo(state.Slice(layer * block + b * width, width));
+        }
+    }
 
     private void CheckStateLengths(int hidden, int cell)
     {

@@ -1,0 +1,115 @@
+using System.Numerics.Tensors;
+using FastRnn.Kernels;
+using FastRnn.Layers;
+
+namespace FastRnn.Attention;
+
+/// <summary>
+/// Scores a decoder query against the encoder outputs (the memory), and returns the attention weights and the
+/// context vector. The key side of every kind is computed once per source by <see cref="PrecomputeKeys"/>, so a
+/// step costs one query projection plus S small dot products.
+/// </summary>
+internal sealed class AttentionLayer
+{
+    private readonly Linear? _query;   // (A, H): additive kinds
+    private readonly Linear? _key;     // (A, K) additive, (H, K) general
+    private readonly float[] _v = [];  // (A): additive; for the normalized kind already g · v / ‖v‖
+    private readonly float _vBias;     // b_v (tutorial form); shifts every score equally
+    private readonly float[] _innerBias = []; // (A): the normalized kind's b inside the tanh
+
+    public AttentionLayer(AttentionKind kind, ITensorSource source, int querySize, int memorySize, int attentionSize)
+    {
+        Kind = kind;
+        QuerySize = querySize;
+        MemorySize = memorySize;
+        switch (kind)
+        {
+            case AttentionKind.Bahdanau:
+            case AttentionKind.Mlp:
+            case AttentionKind.BahdanauNormalized:
+                bool tutorial = kind == AttentionKind.Bahdanau;
+                _query = new Linear(source, "attention.query", attentionSize, querySize, bias: kind != AttentionKind.BahdanauNormalized);
+                _key = new Linear(source, "attention.key", attentionSize, memorySize, bias: tutorial);
+                _v = source.Get("attention.v.weight", [1, attentionSize]).ToArray();
+                if (tutorial)
+                    _vBias = source.Get("attention.v.bias", [1])[0];
+                if (kind == AttentionKind.BahdanauNormalized)
+                {
+                    // g · v / ‖v‖, folded once at load.
+                    float g = source.Get("attention.g", [1])[0];
+                    float norm = TensorPrimitives.Norm(_v);
+                    TensorPrimitives.Multiply(_v, g / norm, _v);
+                    _innerBias = source.Get("attention.b", [attentionSize]).ToArray();
+                }
+                KeyWidth = attentionSize;
+                break;
+            case AttentionKind.General:
+                _key = new Linear(source, "attention.key", querySize, memorySize, bias: false);
+                KeyWidth = querySize;
+                break;
+            case AttentionKind.Dot:
+                if (querySize != memorySize)
+                    throw new ArgumentException($"dot attention needs the decoder hidden size ({querySize}) to equal the encoder output width ({memorySize})");
+                KeyWidth = memorySize;
+                break;
+            default:
+                throw new ArgumentException($"unknown attention kind {kind}");
+        }
+    }
+
+    public AttentionKind Kind { get; }
+
+    /// <summary>H, the query width.</summary>
+    public int QuerySize { get; }
+
+    /// <summary>K, the width of one encoder output.</summary>
+    public int MemorySize { get; }
+
+    /// <summary>Width of one precomputed key: A (additive), H (general), K (dot).</summary>
+    public int KeyWidth { get; }
+
+    /// <summary>Floats of scratch <see cref="Attend"/> needs for a source of <paramref name="sourceLength"/> positions.</summary>
+    public int ScratchLength(int sourceLength) => _query is null ? 0 : (sourceLength + 1) * KeyWidth;
+
+    /// <summary>keys (S, KeyWidth) from memory (S, K): the step-independent half of every score.</summary>
+    public void PrecomputeKeys(ReadOnlySpan<float> memory, int sourceLength, Span<float> keys)
+    {
+        if (_key is null)
+            memory[..(sourceLength * MemorySize)].CopyTo(keys);
+        else
+            _key.Forward(memory, MemorySize, keys, KeyWidth, sourceLength);
+    }
+
+    /// <summary>
+    /// weights (S) = softmax of the scores of <paramref name="query"/> (H) against the keys; context (K) = Σ weights_i · memory_i.
+    /// </summary>
+    public void Attend(ReadOnlySpan<float> query, ReadOnlySpan<float> keys, ReadOnlySpan<float> memory, int sourceLength,
+                       Span<float> weights, Span<float> context, Span<float> scratch)
+    {
+        int s = sourceLength, a = KeyWidth;
+        Span<float> scores = weights[..s];
+        if (_query is null)
+        {
+            for (int i = 0; i < s; i++)
+                scores[i] = TensorPrimitives.Dot(query, keys.Slice(i * a, a));
+        }
+        else
+        {
+            // scratch = [ W_q q (+ b) | tanh(W_q q + key_i) for every i ]: one vectorised tanh over the whole (S, A) block.
+            Span<float> projected = scratch[..a], block = scratch.Slice(a, s * a);
+            _query.Forward(query, projected);
+            if (_innerBias.Length > 0)
+                TensorPrimitives.Add(projected, _innerBias, projected);
+            for (int i = 0; i < s; i++)
+                TensorPrimitives.Add(keys.Slice(i * a, a), projected, block.Slice(i * a, a));
+            CellKernels.Elman(block, block, relu: false);
+            for (int i = 0; i < s; i++)
+                scores[i] = TensorPrimitives.Dot(block.Slice(i * a, a), _v) + _vBias;
+        }
+
+        Softmax.InPlace(scores);
+        context.Clear();
+        for (int i = 0; i < s; i++)
+            TensorPrimitives.MultiplyAdd(memory.Slice(i * MemorySize, MemorySize), scores[i], context, context);
+    }
+}

@@ -1,0 +1,107 @@
+using FastRnn.Attention;
+using FastRnn.Format;
+using FastRnn.Layers;
+
+namespace FastRnn.Decoding;
+
+/// <summary>
+/// An immutable, thread-safe attention encoder–decoder (docs/seq2seq.md) with its vocabularies; decoders created
+/// from it hold all mutable state.
+/// </summary>
+/// <example>
+/// <code>
+/// var model = Seq2SeqModel.Load("model.frnn");
+/// using var decoder = model.CreateDecoder(beamSize: 5);
+/// decoder.Encode(model.EncodeText("30 Nov 2026"));
+/// decoder.Begin(DecodingOptions.Greedy(maxLength: 20));
+/// while (decoder.TryNext(out DecodedToken token)) Console.Write(model.TargetVocabulary[token.Id]);
+/// </code>
+/// </example>
+public sealed class Seq2SeqModel
+{
+    private Seq2SeqModel(Seq2SeqConfig config, Vocabulary source, Vocabulary target, TokenizerKind tokenizer, ITensorSource tensors)
+    {
+        config.Validate();
+        Config = config;
+        SourceVocabulary = source;
+        TargetVocabulary = target;
+        Tokenizer = tokenizer;
+
+        var recorder = new RecordingTensorSource(tensors);
+        SourceEmbedding = new Embedding(recorder, "src_embedding", config.SourceVocabularySize, config.SourceEmbeddingSize);
+        TargetEmbedding = new Embedding(recorder, "tgt_embedding", config.TargetVocabularySize, config.TargetEmbeddingSize);
+        Encoder = RnnModel.Build(config.EncoderRnn, new PrefixedTensorSource(recorder, "encoder."));
+        Decoder = RnnModel.Build(config.DecoderRnn, new PrefixedTensorSource(recorder, "decoder."));
+        if (config.Bridge == BridgeKind.LinearTanh)
+            Bridge = new Linear(recorder, "bridge", config.DecoderHiddenSize, config.EncoderHiddenSize, bias: true);
+        Attention = new AttentionLayer(config.Attention, recorder, config.DecoderHiddenSize, config.MemorySize, config.AttentionSize);
+        if (config.InputFeeding)
+            Combine = new Linear(recorder, "combine", config.DecoderHiddenSize, config.MemorySize + config.DecoderHiddenSize, bias: true);
+        Output = new Linear(recorder, "output", config.TargetVocabularySize, config.OutputFeatures, bias: true);
+        recorder.ThrowIfAnyUnused("seq2seq");
+    }
+
+    /// <summary>The architecture.</summary>
+    public Seq2SeqConfig Config { get; }
+
+    /// <summary>Source tokens by id.</summary>
+    public Vocabulary SourceVocabulary { get; }
+
+    /// <summary>Target tokens by id.</summary>
+    public Vocabulary TargetVocabulary { get; }
+
+    /// <summary>The tokenizer the model was trained with.</summary>
+    public TokenizerKind Tokenizer { get; }
+
+    internal Embedding SourceEmbedding { get; }
+
+    internal Embedding TargetEmbedding { get; }
+
+    internal RnnModel Encoder { get; }
+
+    internal RnnModel Decoder { get; }
+
+    internal Linear? Bridge { get; }
+
+    internal AttentionLayer Attention { get; }
+
+    internal Linear? Combine { get; }
+
+    internal Linear Output { get; }
+
+    /// <summary>Loads and validates a seq2seq .frnn file (memory-mapped while loading).</summary>
+    /// <exception cref="FrnnFormatException">The file is malformed or inconsistent; the message names the key or tensor.</exception>
+    public static Seq2SeqModel Load(string path)
+    {
+        using var file = FrnnFile.Open(path);
+        return Load(file);
+    }
+
+    /// <summary>Loads a seq2seq model from an open .frnn file.</summary>
+    public static Seq2SeqModel Load(FrnnFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var (config, source, target, tokenizer) = Seq2SeqMetadata.Read(file);
+        try
+        {
+            return new Seq2SeqModel(config, source, target, tokenizer, new FrnnTensorSource(file));
+        }
+        catch (ArgumentException e)
+        {
+            throw new FrnnFormatException(e.Message, e);
+        }
+    }
+
+    /// <summary>Source ids of <paramref name="text"/> with the model's tokenizer (unknown tokens become UNK).</summary>
+    public int[] EncodeText(string text) => Decoding.Tokenizer.Encode(Tokenizer, text, SourceVocabulary, Config.UnkId);
+
+    /// <summary>The text of target ids, without BOS, EOS and PAD.</summary>
+    public string DecodeText(ReadOnlySpan<int> ids)
+        => Decoding.Tokenizer.Decode(Tokenizer, ids, TargetVocabulary, [Config.BosId, Config.EosId, Config.PadId]);
+
+    /// <summary>
+    /// A decoder for one source at a time, with every buffer for sources up to <see cref="Seq2SeqConfig.MaxSourceLength"/>,
+    /// <paramref name="beamSize"/> hypotheses and outputs of up to <paramref name="maxOutputLength"/> tokens allocated now.
+    /// </summary>
+    public Seq2SeqDecoder CreateDecoder(int beamSize = 1, int maxOutputLength = 256) => new(this, beamSize, maxOutputLength);
+}
