@@ -120,7 +120,8 @@ public sealed partial class Seq2SeqDecoder
 
         if (_finishedCount >= k || _step >= _limit || _live == 0)
         {
-            if (_finishedCount < k || _step >= _limit)
+            // k finished ends the search and drops the live ones; otherwise (the length limit) they finish as they are.
+            if (_finishedCount < k)
             {
                 for (int j = 0; j < _live; j++)
                     Finish(_tokens.AsSpan(j * width, _step), -1, _scores[j]);

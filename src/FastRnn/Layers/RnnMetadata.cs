@@ -51,11 +51,13 @@ internal static class RnnMetadata
             writer.AddMetadata(Reverse, true);
     }
 
-    public static RnnConfig Read(FrnnFile file)
+    /// <summary>The recurrent configuration; <paramref name="architecture"/> is what <c>fastrnn.architecture</c> must say
+    /// (<c>rnn</c> for a bare stack, <c>lm</c> for a language model whose stack uses the same keys).</summary>
+    public static RnnConfig Read(FrnnFile file, string architecture = ArchitectureValue)
     {
-        string architecture = file.GetString(Architecture);
-        if (architecture != ArchitectureValue)
-            throw new FrnnFormatException($"metadata '{Architecture}': expected \"{ArchitectureValue}\", actual \"{architecture}\"");
+        string actual = file.GetString(Architecture);
+        if (actual != architecture)
+            throw new FrnnFormatException($"metadata '{Architecture}': expected \"{architecture}\", actual \"{actual}\"");
         return new RnnConfig
         {
             Kind = ParseEnum<RecurrentKind>(file, Kind),
