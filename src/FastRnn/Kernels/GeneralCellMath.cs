@@ -9,7 +9,7 @@ namespace FastRnn.Kernels;
 /// the fused <see cref="CellMath{TOps, TVector}"/> path instead.
 /// </summary>
 /// <remarks>Order of operations follows ONNX Runtime: peephole terms are added before clipping, the LSTM output
-/// peephole uses the new c, and h() reads c clipped while c itself stays unclipped.</remarks>
+/// peephole uses the new c, and clip bounds the inputs of the gate and candidate activations but not of h(c).</remarks>
 internal sealed class GeneralCellMath(RnnActivation[] activations, float clip)
 {
     private readonly RnnActivation _f = activations[0];
@@ -17,7 +17,7 @@ internal sealed class GeneralCellMath(RnnActivation[] activations, float clip)
     private readonly RnnActivation _h = activations.Length > 2 ? activations[2] : default;
 
     /// <summary>
-    /// LSTM: gates [i; f; g; o] (4H), c (H) updated, m (H) ← o ⊙ h(clip(c)). <paramref name="peepholes"/> is (3, H) in
+    /// LSTM: gates [i; f; g; o] (4H), c (H) updated, m (H) ← o ⊙ h(c). <paramref name="peepholes"/> is (3, H) in
     /// order i, f, o, or empty.
     /// </summary>
     public void Lstm(Span<float> gates, Span<float> c, Span<float> m, ReadOnlySpan<float> peepholes, bool inputForget)
@@ -49,8 +49,9 @@ internal sealed class GeneralCellMath(RnnActivation[] activations, float clip)
             TensorPrimitives.FusedMultiplyAdd(peepholes.Slice(2 * n, n), c, o, o);
         ActivationFunctions.Apply(_f, o, clip);
 
-        c.CopyTo(g); // g is spent: reuse it for h(clip(c))
-        ActivationFunctions.Apply(_h, g, clip);
+        // ONNX Runtime applies h() to c itself: clip bounds the gate inputs only (checked against it in the Onnx tests).
+        c.CopyTo(g); // g is spent: reuse it for h(c)
+        ActivationFunctions.Apply(_h, g, clip: 0f);
         TensorPrimitives.Multiply(o, g, m);
     }
 

@@ -51,8 +51,8 @@ public sealed record RnnConfig
     public RnnNonlinearity Nonlinearity { get; init; } = RnnNonlinearity.Tanh;
 
     /// <summary>
-    /// ONNX <c>clip</c>: when positive, the input of every activation is clamped to [−Clip, Clip] (for an LSTM's
-    /// output activation that input is c, which itself is not clamped). 0 = no clipping.
+    /// ONNX <c>clip</c>: when positive, the input of every gate and candidate activation is clamped to [−Clip, Clip]
+    /// (as ONNX Runtime does, an LSTM's output activation h(c) is not clipped). 0 = no clipping.
     /// </summary>
     public float Clip { get; init; }
 

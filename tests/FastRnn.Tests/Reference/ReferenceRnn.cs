@@ -62,7 +62,7 @@ internal static class ReferenceRnn
                                 cell[j] = f * cell[j] + i * cand;
                                 if (peep is not null) po += peep[2 * hs + j] * cell[j];
                                 double o = Act(acts[0], po, c.Clip);
-                                m[j] = o * Act(acts[2], cell[j], c.Clip);
+                                m[j] = o * Act(acts[2], cell[j], 0f); // ONNX Runtime does not clip the input of h()
                             }
                             h = whr is null ? m : Affine(whr, new float[hOut], m, hOut);
                         }
