@@ -6,13 +6,14 @@ namespace FastRnn.Import;
 /// Imports a weights file and writes it as an .frnn file. The reader is chosen by extension:
 /// <c>.safetensors</c> (<see cref="SafetensorsFile"/>) or <c>.npz</c> (<see cref="NpzFile"/>); the tensors are
 /// then read as a PyTorch state dict (<see cref="PyTorchStateDictImporter"/>) or, with
-/// <see cref="ImportOptions.Keras"/>, in Keras layout (<see cref="KerasImporter"/>).
+/// <see cref="ImportOptions.Keras"/>, in Keras layout (<see cref="KerasImporter"/>). An <c>.onnx</c> model goes to
+/// <see cref="OnnxImporter"/>.
 /// </summary>
 public static class ModelConverter
 {
     /// <summary>Reads <paramref name="inputPath"/> and infers the model it holds.</summary>
-    /// <param name="inputPath">A .safetensors or .npz file.</param>
-    /// <param name="options">Prefix, layout and the choices the weights do not record; null for the defaults.</param>
+    /// <param name="inputPath">A .safetensors, .npz or .onnx file.</param>
+    /// <param name="options">Prefix, layout and the choices the weights do not record; null for the defaults (required for ONNX).</param>
     /// <param name="progress">Receives the fraction done, 0 to 1.</param>
     /// <returns>The configuration and the tensors under PyTorch's names, ready for <see cref="RnnModel.FromPyTorch"/>.</returns>
     /// <exception cref="ImportException">The file cannot be read or does not hold one recurrent model; the message says why.</exception>
@@ -20,6 +21,14 @@ public static class ModelConverter
     {
         ArgumentException.ThrowIfNullOrEmpty(inputPath);
         options ??= ImportOptions.Default;
+        if (Path.GetExtension(inputPath).Equals(".onnx", StringComparison.OrdinalIgnoreCase))
+        {
+            // The graph records everything; initial states and lengths it holds as constants are runtime data, not
+            // weights, so only the model is kept (OnnxImporter.Import returns them all).
+            ImportedModel onnx = OnnxImporter.Import(inputPath, options).Model;
+            progress?.Report(0.9);
+            return onnx;
+        }
         IReadOnlyList<KeyValuePair<string, TensorData>> tensors = ReadTensors(inputPath, options, Scaled(progress, 0, 0.8));
         ImportedModel model = options.Keras ? KerasImporter.Import(tensors, options) : PyTorchStateDictImporter.Import(tensors, options);
         progress?.Report(0.9);
@@ -31,7 +40,7 @@ public static class ModelConverter
     /// file (through <see cref="RnnModel.Save(RnnConfig, IReadOnlyDictionary{string, float[]}, string)"/>, which
     /// checks the model once more and replaces the target only when the file is complete).
     /// </summary>
-    /// <param name="inputPath">A .safetensors or .npz file.</param>
+    /// <param name="inputPath">A .safetensors, .npz or .onnx file.</param>
     /// <param name="outputPath">The .frnn file to write.</param>
     /// <param name="options">Prefix, layout and the choices the weights do not record.</param>
     /// <param name="progress">Receives the fraction done, 0 to 1.</param>
@@ -92,7 +101,7 @@ public static class ModelConverter
                 (tensors, names) = NpzFile.ReadSelected(path, include, progress);
                 break;
             case ".onnx":
-                throw ImportErrors.UnsupportedFile(path, "ONNX import is not available yet");
+                throw ImportErrors.UnsupportedFile(path, "an ONNX model is a graph, not a set of named tensors; import it with OnnxImporter");
             case ".pt" or ".pth" or ".bin" or ".ckpt":
                 throw ImportErrors.UnsupportedFile(path,
                     "PyTorch pickle files are not read (loading a pickle can run code); save the weights with safetensors.torch.save_file(module.state_dict(), \"model.safetensors\")");

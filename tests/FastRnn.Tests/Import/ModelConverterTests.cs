@@ -7,11 +7,11 @@ namespace FastRnn.Tests.Import;
 public class ModelConverterTests
 {
     [Fact]
-    public void Convert_Onnx_SaysItIsNotAvailableYet()
+    public void Convert_OnnxThatIsNotOnnx_SaysSo()
     {
         using var temp = ImportTemp.With(".onnx", [1, 2, 3]);
         var e = Assert.Throws<ImportException>(() => ModelConverter.Convert(temp.Path));
-        Assert.Contains("ONNX import is not available yet", e.Message);
+        Assert.Contains("not an ONNX model", e.Message);
     }
 
     [Fact]
