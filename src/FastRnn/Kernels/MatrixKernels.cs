@@ -149,13 +149,23 @@ internal static class MatrixKernels
         ref float y0 = ref MemoryMarshal.GetReference(y);
         ref float bias0 = ref MemoryMarshal.GetReference(bias);
         int colsB = wb?.Cols ?? 0;
+        int block = wb is null ? PanelKernel<TOps, TVector>.BlockVectors : 1;
         for (int p = 0; p < wa.PanelCount; p++)
         {
             ref float panelA = ref wa.PanelRef(p);
             ref float panelB = ref wb is null ? ref panelA : ref wb.PanelRef(p);
             int rowStart = p * PackedMatrix.PanelRows;
             int rows = Math.Min(PackedMatrix.PanelRows, wa.Rows - rowStart);
-            for (int n = 0; n < count; n++)
+            int n = 0;
+            // Many vectors against one matrix (the hoisted input projection, B streams): several per weight load.
+            for (; block > 1 && n + block <= count; n += block)
+            {
+                PanelKernel<TOps, TVector>.MultiplyBlock(
+                    ref panelA, ref Unsafe.Add(ref a0, (nint)n * aStride), aStride, wa.Cols,
+                    ref Unsafe.Add(ref y0, (nint)n * yStride + rowStart), yStride, rows,
+                    ref Unsafe.Add(ref bias0, rowStart), 0);
+            }
+            for (; n < count; n++)
             {
                 PanelKernel<TOps, TVector>.Multiply(
                     ref panelA, ref Unsafe.Add(ref a0, (nint)n * aStride), wa.Cols,

@@ -77,9 +77,10 @@ public class MatrixKernelTests
         var random = new Random(31);
         foreach (int rows in AwkwardSizes)
         {
-            foreach ((int colsA, int colsB) in new[] { (1, 1), (3, 0), (7, 9), (16, 16), (37, 63), (100, 17) })
+            foreach ((int colsA, int colsB) in new[] { (1, 1), (3, 0), (7, 9), (16, 16), (37, 63), (100, 17), (65, 0), (1, 0) })
             {
-                const int count = 2;
+                // Five vectors: blocks of four (512-bit) or two (256-bit) and a remainder when there is no second matrix.
+                const int count = 5;
                 float[] wa = RandomVector(random, rows * colsA), wb = RandomVector(random, rows * colsB);
                 float[] a = RandomVector(random, count * colsA), b = RandomVector(random, count * colsB), bias = RandomVector(random, rows);
                 var packedA = PackedMatrix.FromRowMajor(wa, rows, colsA);
