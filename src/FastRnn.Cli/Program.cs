@@ -9,18 +9,24 @@ namespace FastRnn.Cli;
 public static class Program
 {
     public static int Main(string[] args)
-        => Run(args, Console.Out, Console.Error, errorIsTerminal: !Console.IsErrorRedirected);
+        => Run(args, Console.In, Console.Out, Console.Error, errorIsTerminal: !Console.IsErrorRedirected);
 
     /// <summary>
     /// Runs the tool in-process: results go to <paramref name="stdout"/>, errors (one line each) to
     /// <paramref name="stderr"/>. Returns the exit code: 0 success, 1 usage error, 2 bad input file or data.
     /// </summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
-        => Run(args, stdout, stderr, errorIsTerminal: false);
+        => Run(args, TextReader.Null, stdout, stderr, errorIsTerminal: false);
 
-    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool errorIsTerminal)
+    /// <summary>As <see cref="Run(string[], TextWriter, TextWriter)"/>, with <paramref name="stdin"/> as standard input
+    /// (read by <c>translate</c> when it is given no text); the other overload gives an empty one.</summary>
+    public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
+        => Run(args, stdin, stdout, stderr, errorIsTerminal: false);
+
+    internal static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr, bool errorIsTerminal)
     {
         ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stdin);
         var context = new CliContext(stdout, stderr, errorIsTerminal);
         // A plain command named "fastrnn" rather than RootCommand, which is named after the executable: that is
         // "FastRnn.Cli" under `dotnet run` and the test host in-process, and help should show the tool's name.
@@ -33,6 +39,8 @@ public static class Program
             RunCommand.Create(context),
             BenchCommand.Create(context),
             DemoCommand.Create(context),
+            TranslateCommand.Create(context, stdin),
+            GenerateCommand.Create(context),
         };
         ParseResult parse = root.Parse(args);
         if (parse.Action is ParseErrorAction)

@@ -1,0 +1,84 @@
+using System.CommandLine;
+using FastRnn.Cli.Rendering;
+
+namespace FastRnn.Cli.Commands;
+
+/// <summary>
+/// <c>fastrnn translate "text"</c>: runs a seq2seq model (by default the shipped date normaliser) on a text, or on
+/// every line of stdin, printing the output as it is decoded and, on request, what the model attended to: a shaded
+/// grid in the terminal (<c>--show-attention</c>) or an SVG image (<c>--svg</c>).
+/// </summary>
+internal static class TranslateCommand
+{
+    private const string DefaultModel = "date-normalizer.frnn";
+
+    /// <summary>Longest beam accepted: the decoder's own limit.</summary>
+    public const int MaxBeam = 1024;
+
+    /// <summary>Widest attention grid line; 80 columns is the narrowest terminal worth designing for.</summary>
+    public const int GridWidth = 80;
+
+    public static Command Create(CliContext context, TextReader input)
+    {
+        var text = new Argument<string?>("text")
+        {
+            Arity = ArgumentArity.ZeroOrOne,
+            Description = "The text to translate. Without it, each non-blank line of stdin is translated, one output line per input line.",
+        };
+        var beam = new Option<int>("--beam") { Description = "Beam search with N hypotheses, printing the best when done (default 1: greedy, printed token by token).", DefaultValueFactory = _ => 1 };
+        var showAttention = new Option<bool>("--show-attention") { Description = "After each output, draw its attention as a shaded grid: a row per output token, a column per source token." };
+        var svg = new Option<FileInfo?>("--svg") { Description = "Write the attention as an SVG image to this file (needs the text argument)." };
+        var maxLength = new Option<int>("--max-length") { Description = "Most output tokens, end-of-sequence included.", DefaultValueFactory = _ => 256 };
+        var model = new Option<FileInfo?>("--model") { Description = $"Seq2seq model file (default: weights/{DefaultModel})." };
+        var command = new Command("translate", "Translate text with a seq2seq model (default: normalise a date to YYYY-MM-DD), streaming the output; optionally show the attention.")
+        {
+            text, beam, showAttention, svg, maxLength, model,
+        };
+        command.SetAction(parse => CliErrors.Run(context, () => Translate(
+            context, input, parse.GetValue(text), parse.GetValue(beam), parse.GetValue(showAttention), parse.GetValue(svg),
+            parse.GetValue(maxLength), parse.GetValue(model))));
+        return command;
+    }
+
+    private static int Translate(CliContext context, TextReader input, string? text, int beam, bool showAttention, FileInfo? svg, int maxLength, FileInfo? modelFile)
+    {
+        if (beam < 1 || beam > MaxBeam)
+            throw CliErrors.Usage($"--beam must be in 1..{MaxBeam}, got {beam}");
+        if (maxLength < 1 || maxLength > 1 << 16)
+            throw CliErrors.Usage($"--max-length must be in 1..65536, got {maxLength}");
+        if (svg is not null && text is null)
+            throw CliErrors.Usage("--svg draws one output: give the text as an argument instead of on stdin");
+        if (svg?.Directory is { Exists: false } folder)
+            throw CliErrors.Usage($"--svg: the folder {folder} does not exist");
+
+        var (model, path) = TextModelFiles.LoadSeq2Seq(modelFile, DefaultModel);
+        string modelName = Path.GetFileName(path);
+        using var translator = new Translator(model, modelName, beam, maxLength);
+        bool withAttention = showAttention || svg is not null;
+
+        void Answer(string source, string what)
+        {
+            var (output, map) = translator.Translate(source, context.Out, withAttention, what);
+            if (map is null)
+                return;
+            if (showAttention)
+                AttentionGrid.Write(map, context.Out, GridWidth);
+            if (svg is not null)
+                AttentionSvg.Save(map, $"{modelName}: {source} → {output}", svg.FullName);
+        }
+
+        if (text is not null)
+        {
+            Answer(text, "text");
+            return ExitCodes.Success;
+        }
+        int lineNumber = 0;
+        while (input.ReadLine() is { } line)
+        {
+            lineNumber++;
+            if (!string.IsNullOrWhiteSpace(line))
+                Answer(line, $"stdin line {lineNumber}");
+        }
+        return ExitCodes.Success;
+    }
+}

@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using FastRnn.Cli.Rendering;
+using FastRnn.Decoding;
+
+namespace FastRnn.Cli.Commands;
+
+/// <summary>
+/// Translates one text at a time with a seq2seq model and one decoder (reused from text to text): greedy output is
+/// written token by token as it is decoded, a beam search's best hypothesis when the search is done; on request it
+/// also returns the attention of the output.
+/// </summary>
+internal sealed class Translator(Seq2SeqModel model, string modelName, int beamSize, int maxLength) : IDisposable
+{
+    private readonly Seq2SeqDecoder _decoder = model.CreateDecoder(beamSize, maxLength);
+
+    /// <summary>
+    /// Translates <paramref name="text"/>, writing the output and a newline to <paramref name="output"/>; returns the
+    /// output text and, when <paramref name="withAttention"/>, its attention over the source. <paramref name="what"/>
+    /// names the input in errors ("text", "stdin line 3").
+    /// </summary>
+    /// <exception cref="InvalidDataException">The text is empty or longer than the model accepts (exit 2).</exception>
+    public (string Output, AttentionMap? Attention) Translate(string text, TextWriter output, bool withAttention, string what)
+    {
+        int[] source = model.EncodeText(text);
+        if (source.Length == 0)
+            throw CliErrors.BadData($"{what}: the text is empty; {modelName} needs at least one source token");
+        int longest = model.Config.MaxSourceLength;
+        if (source.Length > longest)
+            throw CliErrors.BadData($"{what}: the text has {source.Length} source tokens; {modelName} accepts at most {longest}");
+        try
+        {
+            _decoder.Encode(source);
+        }
+        catch (ArgumentException e)
+        {
+            // Checked above; the engine's refusal is still about the data, not the command line.
+            throw CliErrors.BadData($"{what}: {e.Message}", e);
+        }
+
+        var tokens = new List<int>();
+        float[]? attention = beamSize == 1 ? DecodeGreedy(output, tokens, withAttention) : DecodeBeam(output, tokens, withAttention);
+        string decoded = model.DecodeText(CollectionsMarshal.AsSpan(tokens));
+        return attention is null
+            ? (decoded, null)
+            : (decoded, new AttentionMap(SourceLabels(text, source), [.. tokens.Select(id => model.TargetVocabulary[id])], attention));
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _decoder.Dispose();
+
+    // Streams each token's text as soon as it is decoded. The text of a prefix of the tokens is a prefix of the text of
+    // all of them (both tokenizers only append), so each token adds what its text has beyond the text before it.
+    private float[]? DecodeGreedy(TextWriter output, List<int> tokens, bool withAttention)
+    {
+        var attention = withAttention ? new List<float>() : null;
+        _decoder.Begin(DecodingOptions.Greedy(maxLength));
+        int written = 0;
+        while (_decoder.TryNext(out DecodedToken token))
+        {
+            tokens.Add(token.Id);
+            attention?.AddRange(_decoder.Attention);
+            string decoded = model.DecodeText(CollectionsMarshal.AsSpan(tokens));
+            if (decoded.Length > written)
+            {
+                output.Write(decoded.AsSpan(written));
+                output.Flush();
+                written = decoded.Length;
+            }
+        }
+        output.WriteLine();
+        output.Flush();
+        return attention?.ToArray();
+    }
+
+    // A beam's best hypothesis is known only at the end. Its attention comes from teacher-forcing its tokens through
+    // the decoder: the same steps the search took for that hypothesis.
+    private float[]? DecodeBeam(TextWriter output, List<int> tokens, bool withAttention)
+    {
+        _decoder.BeamSearch(new BeamOptions { BeamSize = beamSize, NBest = 1, MaxLength = maxLength });
+        tokens.AddRange(_decoder.GetBeamResult(0, out _, out _).ToArray());
+        output.WriteLine(model.DecodeText(CollectionsMarshal.AsSpan(tokens)));
+        output.Flush();
+        if (!withAttention)
+            return null;
+        var logProbs = new float[tokens.Count * model.Config.TargetVocabularySize];
+        var attention = new float[tokens.Count * _decoder.SourceLength];
+        _decoder.Score(CollectionsMarshal.AsSpan(tokens), logProbs, attention);
+        return attention;
+    }
+
+    // Column labels: the source as the user wrote it (an unknown character shows as itself, not as "<unk>"), split the
+    // way the model's tokenizer split it; the vocabulary's strings if that does not give one label per token.
+    private string[] SourceLabels(string text, int[] source)
+    {
+        string[] pieces = model.Tokenizer == TokenizerKind.Character
+            ? TextElements(text)
+            : text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        return pieces.Length == source.Length ? pieces : [.. source.Select(id => model.SourceVocabulary[id])];
+    }
+
+    private static string[] TextElements(string text)
+    {
+        var elements = new List<string>();
+        TextElementEnumerator e = StringInfo.GetTextElementEnumerator(text);
+        while (e.MoveNext())
+            elements.Add(e.GetTextElement());
+        return [.. elements];
+    }
+}
