@@ -4,7 +4,7 @@ namespace FastRnn.Decoding;
 
 public sealed partial class Seq2SeqDecoder
 {
-    private enum Mode { None, Encoded, Pulling, Beam }
+    private enum Mode { None, Encoded, Pulling, Beam, Batch }
 
     private Mode _mode;
     private DecodingOptions _options = DecodingOptions.Greedy();
@@ -76,7 +76,7 @@ public sealed partial class Seq2SeqDecoder
 
     private void RequireSource()
     {
-        if (_mode == Mode.None)
-            throw new InvalidOperationException("no source is encoded: call Encode first");
+        if (_mode is Mode.None or Mode.Batch)
+            throw new InvalidOperationException("no single source is encoded: call Encode first (EncodeBatch goes with DecodeBatch)");
     }
 }

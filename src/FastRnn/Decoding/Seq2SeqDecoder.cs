@@ -18,8 +18,10 @@ public sealed partial class Seq2SeqDecoder : IDisposable
     private readonly RnnSession _single;    // batch 1: greedy and sampling
     private readonly RnnSession _beam;      // batch k: one stream per hypothesis
     private readonly float[] _sourceEmbedded; // (S_max, E_src)
-    private readonly float[] _memory;         // (S_max, K): encoder outputs
-    private readonly float[] _keys;           // (S_max, key width): the step-independent half of the scores
+    private readonly float[] _memory;         // (k, S_max, K): encoder outputs, one block per source in a batch
+    private readonly float[] _keys;           // (k, S_max, key width): the step-independent half of the scores
+    private readonly int[] _streamLengths;    // (k): length of the source each stream attends to
+    private readonly int[] _streamSource;     // (k): which source block each stream attends to (all 0 for one source)
     private readonly float[] _attentionScratch;
     private readonly float[] _bridgeHidden;   // (L_dec, H): initial state of one stream
     private readonly float[] _bridgeCell;     // (L_dec, H) or empty
@@ -54,8 +56,10 @@ public sealed partial class Seq2SeqDecoder : IDisposable
         _single = model.Decoder.CreateSession(1, 1);
         _beam = model.Decoder.CreateSession(k, 1);
         _sourceEmbedded = new float[s * _c.SourceEmbeddingSize];
-        _memory = new float[s * _c.MemorySize];
-        _keys = new float[s * model.Attention.KeyWidth];
+        _memory = new float[k * s * _c.MemorySize];
+        _keys = new float[k * s * model.Attention.KeyWidth];
+        _streamLengths = new int[k];
+        _streamSource = new int[k];
         _attentionScratch = new float[model.Attention.ScratchLength(s)];
         bool lstm = _c.DecoderKind == RecurrentKind.Lstm;
         _bridgeHidden = new float[layers * h];
@@ -74,6 +78,7 @@ public sealed partial class Seq2SeqDecoder : IDisposable
         _probabilities = new float[_c.TargetVocabularySize];
         _previous = new int[k];
         AllocateBeam(k, maxOutputLength);
+        AllocateBatch(k);
     }
 
     /// <summary>The largest beam this decoder can search with.</summary>
@@ -110,6 +115,8 @@ public sealed partial class Seq2SeqDecoder : IDisposable
         _encoder.Reset();
         _encoder.Run(_sourceEmbedded.AsSpan(0, source.Length * e), _memory.AsSpan(0, source.Length * k));
         _model.Attention.PrecomputeKeys(_memory, source.Length, _keys);
+        _streamSource.AsSpan().Clear();
+        _streamLengths.AsSpan().Fill(source.Length);
         MakeBridgeState();
         _mode = Mode.Encoded;
     }
@@ -174,7 +181,8 @@ public sealed partial class Seq2SeqDecoder : IDisposable
     // One decoding step for every stream of `session`: reads _previous, writes _logProbs (streams, V) and _attention.
     private void Forward(RnnSession session, int streams)
     {
-        int e = _c.TargetEmbeddingSize, k = _c.MemorySize, h = _c.DecoderHiddenSize, inWidth = _c.DecoderInputSize, s = _sourceLength;
+        int e = _c.TargetEmbeddingSize, k = _c.MemorySize, h = _c.DecoderHiddenSize, inWidth = _c.DecoderInputSize;
+        int sMax = _c.MaxSourceLength, keyWidth = _model.Attention.KeyWidth;
         AttentionLayer attention = _model.Attention;
         for (int j = 0; j < streams; j++)
         {
@@ -187,7 +195,9 @@ public sealed partial class Seq2SeqDecoder : IDisposable
             else
             {
                 // Bahdanau: the query is the state before this step.
-                attention.Attend(session.TopHidden(j), _keys, _memory, s, _attention.AsSpan(j * _c.MaxSourceLength, s), _context.AsSpan(j * k, k), _attentionScratch);
+                int source = _streamSource[j], s = _streamLengths[j];
+                attention.Attend(session.TopHidden(j), _keys.AsSpan(source * sMax * keyWidth), _memory.AsSpan(source * sMax * k), s,
+                    _attention.AsSpan(j * sMax, s), _context.AsSpan(j * k, k), _attentionScratch);
                 _context.AsSpan(j * k, k).CopyTo(x[e..]);
             }
         }
@@ -200,7 +210,9 @@ public sealed partial class Seq2SeqDecoder : IDisposable
             for (int j = 0; j < streams; j++)
             {
                 Span<float> context = _context.AsSpan(j * k, k);
-                attention.Attend(_output.AsSpan(j * h, h), _keys, _memory, s, _attention.AsSpan(j * _c.MaxSourceLength, s), context, _attentionScratch);
+                int source = _streamSource[j], s = _streamLengths[j];
+                attention.Attend(_output.AsSpan(j * h, h), _keys.AsSpan(source * sMax * keyWidth), _memory.AsSpan(source * sMax * k), s,
+                    _attention.AsSpan(j * sMax, s), context, _attentionScratch);
                 context.CopyTo(_combineInput.AsSpan(j * (k + h), k));
                 _output.AsSpan(j * h, h).CopyTo(_combineInput.AsSpan(j * (k + h) + k, h));
             }

@@ -37,6 +37,55 @@ public class Seq2SeqDecoderTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void DecodeBatch_OfSourcesWithDifferentLengths_EqualsDecodingEachAlone_AndAllocatesNothing(string name)
+    {
+        var (model, golden) = Seq2SeqParityTests.Load(name);
+        using var decoder = model.CreateDecoder(beamSize: 4, maxOutputLength: 16);
+        int n = golden.Tensors["src"].Shape[0], width = golden.Tensors["src"].Shape[1];
+        int[][] sources = Enumerable.Range(0, n).Select(i => Seq2SeqParityTests.Source(golden, i)).ToArray();
+        var padded = new int[n * width];
+        var lengths = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            sources[i].CopyTo(padded, i * width);
+            lengths[i] = sources[i].Length;
+        }
+        var options = DecodingOptions.Greedy(maxLength: 12);
+        var tokens = new int[n * 16];
+        var outLengths = new int[n];
+
+        decoder.EncodeBatch(padded, width, lengths);
+        decoder.DecodeBatch(options, tokens, 16, outLengths);
+
+        var alone = new int[16];
+        for (int i = 0; i < n; i++)
+        {
+            decoder.Encode(sources[i]);
+            int count = decoder.Decode(options, alone, out _);
+            Assert.Equal(alone[..count], tokens.AsSpan(i * 16, outLengths[i]).ToArray());
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int r = 0; r < 50; r++)
+        {
+            decoder.EncodeBatch(padded, width, lengths);
+            decoder.DecodeBatch(options, tokens, 16, outLengths);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void EncodeBatch_WithBadLengths_NamesTheSource()
+    {
+        var (model, _) = Seq2SeqParityTests.Load("tutorial");
+        using var decoder = model.CreateDecoder(beamSize: 2);
+        Assert.Contains("source 1 has length 0", Assert.Throws<ArgumentException>(() => decoder.EncodeBatch(new int[8], 4, [2, 0])).Message);
+        Assert.Contains("1..2", Assert.Throws<ArgumentException>(() => decoder.EncodeBatch(new int[12], 4, [1, 1, 1])).Message);
+        Assert.Throws<InvalidOperationException>(() => decoder.DecodeBatch(DecodingOptions.Greedy(), new int[8], 4, new int[2]));
+    }
+
     [Fact]
     public void Sampling_WithTheSameSeed_RepeatsAndWithTopKOne_IsGreedy()
     {
