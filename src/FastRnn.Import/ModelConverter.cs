@@ -7,7 +7,7 @@ namespace FastRnn.Import;
 /// <c>.safetensors</c> (<see cref="SafetensorsFile"/>) or <c>.npz</c> (<see cref="NpzFile"/>); the tensors are
 /// then read as a PyTorch state dict (<see cref="PyTorchStateDictImporter"/>) or, with
 /// <see cref="ImportOptions.Keras"/>, in Keras layout (<see cref="KerasImporter"/>). An <c>.onnx</c> model goes to
-/// <see cref="OnnxImporter"/>.
+/// <see cref="OnnxImporter"/>. A seq2seq state dict converts with a JSON config through <see cref="ConvertSeq2Seq"/>.
 /// </summary>
 public static class ModelConverter
 {
@@ -61,6 +61,29 @@ public static class ModelConverter
         }
         progress?.Report(1.0);
         return model.Config;
+    }
+
+    /// <summary>
+    /// Converts a PyTorch seq2seq state dict (.safetensors or .npz) to a seq2seq .frnn file (docs/seq2seq.md) with a
+    /// JSON config that gives the architecture, the vocabularies and the mapping from the .frnn tensor names to the
+    /// state dict's (docs/seq2seq.md, "Converting a PyTorch seq2seq model"). Sizes the config leaves out are inferred
+    /// from the tensor shapes; every other tensor shape, the vocabulary sizes and the unused tensors are checked, and
+    /// the result is loaded with <see cref="Decoding.Seq2SeqModel.Load(Format.FrnnFile)"/> before
+    /// <paramref name="outputPath"/> is replaced.
+    /// </summary>
+    /// <param name="inputPath">A .safetensors or .npz state dict.</param>
+    /// <param name="configPath">The JSON config; vocabulary files it names are relative to its folder.</param>
+    /// <param name="outputPath">The .frnn file to write (replaced only once complete).</param>
+    /// <param name="progress">Receives the fraction done, 0 to 1.</param>
+    /// <returns>The architecture that was written.</returns>
+    /// <exception cref="ImportException">The config is not valid (the message names the key), or the state dict does
+    /// not match it (the message names the .frnn tensor and the state-dict tensor).</exception>
+    public static Decoding.Seq2SeqConfig ConvertSeq2Seq(string inputPath, string configPath, string outputPath, IProgress<double>? progress = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(inputPath);
+        ArgumentException.ThrowIfNullOrEmpty(configPath);
+        ArgumentException.ThrowIfNullOrEmpty(outputPath);
+        return Seq2SeqConverter.Convert(inputPath, configPath, outputPath, progress);
     }
 
     /// <summary>

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using FastRnn.Attention;
 using FastRnn.Cli.Reporting;
+using FastRnn.Decoding;
 using FastRnn.Format;
 using FastRnn.Import;
 using FastRnn.Layers;
@@ -7,8 +9,9 @@ using FastRnn.Layers;
 namespace FastRnn.Cli.Commands;
 
 /// <summary>
-/// <c>fastrnn convert &lt;weights&gt; -o &lt;model.frnn&gt;</c>: imports a PyTorch state dict or Keras-layout weights
-/// (.safetensors, .npz) through <see cref="ModelConverter"/> and writes an .frnn file.
+/// <c>fastrnn convert &lt;weights&gt; -o &lt;model.frnn&gt; [--config &lt;config.json&gt;]</c>: imports a PyTorch state dict or
+/// Keras-layout weights (.safetensors, .npz) through <see cref="ModelConverter"/> and writes an .frnn file; with
+/// <c>--config</c>, a seq2seq state dict (<see cref="ModelConverter.ConvertSeq2Seq"/>).
 /// </summary>
 internal static class ConvertCommand
 {
@@ -19,7 +22,10 @@ internal static class ConvertCommand
     {
         var input = new Argument<FileInfo>("input") { Description = "The weights to import: .safetensors or .npz (PyTorch state dict, or Keras layout with --keras)." };
         var output = new Option<FileInfo>("--output", "-o") { Description = "The .frnn file to write (replaced only once complete).", Required = true };
-        var config = new Option<FileInfo?>("--config") { Description = "A seq2seq model description (JSON); not supported yet." };
+        var config = new Option<FileInfo?>("--config")
+        {
+            Description = "Convert a seq2seq state dict with this JSON config: architecture, vocabularies, and which state-dict tensors are which (docs/seq2seq.md).",
+        };
         var keras = new Option<bool>("--keras") { Description = "Read Keras layout (kernel, recurrent_kernel, bias) instead of a PyTorch state dict." };
         var prefix = new Option<string?>("--prefix") { Description = "Import only the module under this name, e.g. encoder.rnn (PyTorch) or encoder (Keras)." };
         var nonlinearity = new Option<string?>("--nonlinearity") { Description = "A plain RNN's activation, which weights do not record (default tanh)." };
@@ -28,14 +34,26 @@ internal static class ConvertCommand
         {
             Description = "A GRU in the original reset-before form (Keras reset_after=False, ONNX linear_before_reset=0); PyTorch's nn.GRU is reset-after.",
         };
-        var command = new Command("convert", "Import PyTorch or Keras weights (.safetensors, .npz) and write an .frnn model file.")
+        var command = new Command("convert", "Import PyTorch or Keras weights (.safetensors, .npz; a seq2seq state dict with --config) and write an .frnn model file.")
         {
             input, output, config, keras, prefix, nonlinearity, resetBefore,
         };
         command.SetAction(parse => CliErrors.Run(context, () =>
         {
-            if (parse.GetValue(config) is not null)
-                throw CliErrors.Usage("--config: seq2seq configs are not supported yet");
+            if (parse.GetValue(config) is { } configFile)
+            {
+                // The config describes everything; the options of a single recurrent layer do not apply.
+                foreach ((string name, bool given) in new[]
+                {
+                    ("--keras", parse.GetValue(keras)), ("--prefix", parse.GetValue(prefix) is not null),
+                    ("--nonlinearity", parse.GetValue(nonlinearity) is not null), ("--gru-reset-before", parse.GetValue(resetBefore)),
+                })
+                {
+                    if (given)
+                        throw CliErrors.Usage($"{name} does not apply with --config: the config describes the whole seq2seq model (a PyTorch state dict)");
+                }
+                return ConvertSeq2Seq(context, parse.GetValue(input)!, parse.GetValue(output)!, configFile);
+            }
             var options = new ImportOptions
             {
                 Keras = parse.GetValue(keras),
@@ -51,6 +69,47 @@ internal static class ConvertCommand
             return Convert(context, parse.GetValue(input)!, parse.GetValue(output)!, options);
         }));
         return command;
+    }
+
+    private static int ConvertSeq2Seq(CliContext context, FileInfo input, FileInfo output, FileInfo configFile)
+    {
+        if (input.Extension.Equals(".onnx", StringComparison.OrdinalIgnoreCase))
+            throw CliErrors.Usage("--config applies to a PyTorch state dict (.safetensors or .npz); an ONNX graph converts without it");
+        if (!input.Exists)
+            throw CliErrors.Missing("input", input);
+        if (!configFile.Exists)
+            throw CliErrors.Missing("--config", configFile);
+        if (output.Directory is { Exists: false } directory)
+            throw new DirectoryNotFoundException($"--output: the directory {directory} does not exist");
+        Seq2SeqConfig config;
+        using (ProgressBar? bar = context.ErrorIsTerminal && input.Length >= LargeModelBytes ? new ProgressBar(context.Error, $"converting {input.Name}") : null)
+            config = ModelConverter.ConvertSeq2Seq(input.FullName, configFile.FullName, output.FullName, bar);
+
+        long parameters, bytes;
+        using (FrnnFile file = ModelFiles.Open(output))
+        {
+            parameters = file.Tensors.Sum(t => t.ElementCount);
+            bytes = new FileInfo(output.FullName).Length;
+        }
+        context.Out.WriteLine($"wrote {output}: seq2seq, {Describe(config)}; {parameters:N0} parameters, {bytes:N0} bytes");
+        return ExitCodes.Success;
+    }
+
+    /// <summary>"1-layer bidirectional GRU encoder (hidden 8), 1-layer GRU decoder (hidden 11), bahdanau attention, vocabularies 20 / 18".</summary>
+    private static string Describe(Seq2SeqConfig c)
+    {
+        static string Kind(RecurrentKind kind) => kind == RecurrentKind.Lstm ? "LSTM" : "GRU";
+        string attention = c.Attention switch
+        {
+            AttentionKind.Bahdanau => "bahdanau",
+            AttentionKind.BahdanauNormalized => "bahdanau_norm",
+            AttentionKind.Mlp => "mlp",
+            AttentionKind.Dot => "dot",
+            _ => "general",
+        };
+        return $"{c.EncoderLayers}-layer {(c.EncoderBidirectional ? "bidirectional " : "")}{Kind(c.EncoderKind)} encoder (hidden {c.EncoderHiddenSize}), "
+            + $"{c.DecoderLayers}-layer {Kind(c.DecoderKind)} decoder (hidden {c.DecoderHiddenSize}), {attention} attention"
+            + $"{(c.InputFeeding ? " with input feeding" : "")}, vocabularies {c.SourceVocabularySize} / {c.TargetVocabularySize}";
     }
 
     private static int Convert(CliContext context, FileInfo input, FileInfo output, ImportOptions options)

@@ -161,8 +161,8 @@ public sealed class RejectionTests : IDisposable
     }
 
     [Fact]
-    public void Convert_Config_IsNotSupportedYet()
-        => CliHarness.Run("convert", "model.safetensors", "-o", _dir.File("m.frnn"), "--config", "seq2seq.json").Failed(1, "seq2seq configs are not supported yet");
+    public void Convert_ConfigForAMissingInput_IsBadInput()
+        => CliHarness.Run("convert", "model.safetensors", "-o", _dir.File("m.frnn"), "--config", "seq2seq.json").Failed(2, "does not exist");
 
     [Fact]
     public void Convert_CorruptOnnx_GivesTheImportersError()
