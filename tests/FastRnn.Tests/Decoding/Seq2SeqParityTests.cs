@@ -108,7 +108,7 @@ public class Seq2SeqParityTests
         return Ints(golden["src"].AsSpan(i * sMax, (int)golden["src_lengths"][i]));
     }
 
-    private static int[] Ints(ReadOnlySpan<float> values)
+    internal static int[] Ints(ReadOnlySpan<float> values)
     {
         var ids = new int[values.Length];
         for (int i = 0; i < ids.Length; i++)

@@ -457,19 +457,9 @@ public sealed class Seq2SeqConfigImportTests
         return target;
     }
 
-    private static int[] Source(GoldenFile golden, int i)
-    {
-        int sMax = golden.Tensors["src"].Shape[1];
-        return Ints(golden["src"].AsSpan(i * sMax, (int)golden["src_lengths"][i]));
-    }
+    private static int[] Source(GoldenFile golden, int i) => FastRnn.Tests.Decoding.Seq2SeqParityTests.Source(golden, i);
 
-    private static int[] Ints(ReadOnlySpan<float> values)
-    {
-        var ids = new int[values.Length];
-        for (int i = 0; i < ids.Length; i++)
-            ids[i] = (int)values[i];
-        return ids;
-    }
+    private static int[] Ints(ReadOnlySpan<float> values) => FastRnn.Tests.Decoding.Seq2SeqParityTests.Ints(values);
 }
 
 /// <summary>
