@@ -180,7 +180,7 @@ internal static class MatrixKernels
         PackedMatrix wa, ReadOnlySpan<float> a, int aStride, PackedMatrix? wb, ReadOnlySpan<float> b, int bStride,
         ReadOnlySpan<float> bias, Span<float> y, int yStride, int count)
     {
-        int panelA = wa.Cols * PackedMatrix.PanelRows, colsB = wb?.Cols ?? 0, panelB = colsB * PackedMatrix.PanelRows;
+        int colsB = wb?.Cols ?? 0;
         for (int p = 0; p < wa.PanelCount; p++)
         {
             int rowStart = p * PackedMatrix.PanelRows;
@@ -188,8 +188,8 @@ internal static class MatrixKernels
             for (int n = 0; n < count; n++)
             {
                 PanelKernelScalar.Multiply(
-                    wa.Data.Slice(p * panelA, panelA), a.Slice(n * aStride, wa.Cols), wa.Cols,
-                    wb is null ? default : wb.Data.Slice(p * panelB, panelB), wb is null ? default : b.Slice(n * bStride, colsB), colsB,
+                    wa.Panel(p), a.Slice(n * aStride, wa.Cols), wa.Cols,
+                    wb is null ? default : wb.Panel(p), wb is null ? default : b.Slice(n * bStride, colsB), colsB,
                     y.Slice(n * yStride + rowStart, rows), rows, bias.Slice(rowStart, rows), hasInit: true);
             }
         }
@@ -197,10 +197,9 @@ internal static class MatrixKernels
 
     private static void DriveScalar(PackedMatrix w, ReadOnlySpan<float> x, int xStride, Span<float> y, int yStride, int count, bool accumulate)
     {
-        int panelLength = w.Cols * PackedMatrix.PanelRows;
         for (int p = 0; p < w.PanelCount; p++)
         {
-            ReadOnlySpan<float> panel = w.Data.Slice(p * panelLength, panelLength);
+            ReadOnlySpan<float> panel = w.Panel(p);
             int rowStart = p * PackedMatrix.PanelRows;
             int rows = Math.Min(PackedMatrix.PanelRows, w.Rows - rowStart);
             for (int n = 0; n < count; n++)

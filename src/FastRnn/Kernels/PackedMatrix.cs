@@ -20,12 +20,16 @@ internal sealed class PackedMatrix
     public const int PanelRows = 32;
 
     private readonly AlignedBuffer _data;
+    private readonly int _panelStride; // floats from one panel to the next: the stored column count × 32
+    private readonly int _offset;      // floats from a panel's start to this view's first column
 
-    private PackedMatrix(int rows, int cols, AlignedBuffer data)
+    private PackedMatrix(int rows, int cols, AlignedBuffer data, int panelStride, int offset)
     {
         Rows = rows;
         Cols = cols;
         _data = data;
+        _panelStride = panelStride;
+        _offset = offset;
     }
 
     /// <summary>Logical row count (outputs of the product).</summary>
@@ -37,12 +41,49 @@ internal sealed class PackedMatrix
     /// <summary>Number of 32-row panels, the last one zero-padded.</summary>
     public int PanelCount => (Rows + PanelRows - 1) / PanelRows;
 
-    /// <summary>The packed floats (panel-major, see the type remarks).</summary>
-    public ReadOnlySpan<float> Data => _data.Span;
+    /// <summary>The Cols × 32 floats of panel <paramref name="panel"/> (column-major within the panel).</summary>
+    public ReadOnlySpan<float> Panel(int panel) => _data.Span.Slice(panel * _panelStride + _offset, Cols * PanelRows);
 
     /// <summary>Reference to the first float of panel <paramref name="panel"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ref float PanelRef(int panel) => ref Unsafe.Add(ref _data.Reference, (nint)panel * Cols * PanelRows);
+    public ref float PanelRef(int panel) => ref Unsafe.Add(ref _data.Reference, (nint)panel * _panelStride + _offset);
+
+    /// <summary>
+    /// Columns [start, start + count) as a matrix of their own, sharing this one's memory: inside a panel the columns
+    /// are stored one after another, so a column range of every panel is again contiguous.
+    /// </summary>
+    public PackedMatrix Columns(int start, int count)
+    {
+        if (start < 0 || count <= 0 || start + count > Cols)
+            throw new ArgumentOutOfRangeException(nameof(start), $"columns [{start}, {start + count}) are outside 0..{Cols}");
+        return new PackedMatrix(Rows, count, _data, _panelStride, _offset + start * PanelRows);
+    }
+
+    /// <summary>
+    /// Packs [A | B] — row-major (rows, colsA) and (rows, colsB) side by side — as one (rows, colsA + colsB) matrix, so
+    /// one pass can multiply it with [a ; b] while <see cref="Columns"/> still gives A and B alone.
+    /// </summary>
+    public static PackedMatrix FromRowMajorPair(ReadOnlySpan<float> a, int colsA, ReadOnlySpan<float> b, int colsB, int rows)
+    {
+        if (a.Length != (long)rows * colsA || b.Length != (long)rows * colsB)
+            throw new ArgumentException($"matrix data has {a.Length} and {b.Length} elements; expected ({rows}, {colsA}) and ({rows}, {colsB})");
+        int cols = checked(colsA + colsB);
+        int panels = (rows + PanelRows - 1) / PanelRows;
+        var buffer = new AlignedBuffer(checked(panels * cols * PanelRows));
+        Span<float> dst = buffer.Span;
+        dst.Clear();
+        for (int r = 0; r < rows; r++)
+        {
+            Span<float> panel = dst.Slice(r / PanelRows * cols * PanelRows);
+            int lane = r % PanelRows;
+            ReadOnlySpan<float> rowA = a.Slice(r * colsA, colsA), rowB = b.Slice(r * colsB, colsB);
+            for (int k = 0; k < colsA; k++)
+                panel[k * PanelRows + lane] = rowA[k];
+            for (int k = 0; k < colsB; k++)
+                panel[(colsA + k) * PanelRows + lane] = rowB[k];
+        }
+        return new PackedMatrix(rows, cols, buffer, cols * PanelRows, 0);
+    }
 
     /// <summary>Packs a row-major (rows, cols) matrix.</summary>
     public static PackedMatrix FromRowMajor(ReadOnlySpan<float> source, int rows, int cols)
@@ -68,7 +109,7 @@ internal sealed class PackedMatrix
                     panel[k * PanelRows + r] = row[k];
             }
         }
-        return new PackedMatrix(rows, cols, buffer);
+        return new PackedMatrix(rows, cols, buffer, cols * PanelRows, 0);
     }
 
     /// <summary>Value of W[row, col], read back from the packed layout (for tests and diagnostics).</summary>
@@ -78,8 +119,7 @@ internal sealed class PackedMatrix
         {
             if ((uint)row >= (uint)Rows || (uint)col >= (uint)Cols)
                 throw new ArgumentOutOfRangeException(nameof(row), $"({row}, {col}) is outside ({Rows}, {Cols})");
-            int p = row / PanelRows;
-            return Data[(p * Cols + col) * PanelRows + row % PanelRows];
+            return Panel(row / PanelRows)[col * PanelRows + row % PanelRows];
         }
     }
 }

@@ -54,6 +54,10 @@ internal sealed class CellParameters
     /// <summary>W_ih, (G·H, input).</summary>
     public PackedMatrix PackInput() => PackedMatrix.FromRowMajor(Tensor("weight_ih", [GateRows, InputSize]), GateRows, InputSize);
 
+    /// <summary>[W_ih | W_hh], (G·H, input + H_out): one matrix whose column ranges are W_ih and W_hh.</summary>
+    public PackedMatrix PackInputAndRecurrent()
+        => PackedMatrix.FromRowMajorPair(Tensor("weight_ih", [GateRows, InputSize]), InputSize, Tensor("weight_hh", [GateRows, OutputSize]), OutputSize, GateRows);
+
     /// <summary>W_hh, (G·H, H_out).</summary>
     public PackedMatrix PackRecurrent() => PackRecurrentRows(0, GateRows);
 

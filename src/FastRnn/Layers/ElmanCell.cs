@@ -6,19 +6,27 @@ namespace FastRnn.Layers;
 /// <summary>Plain (Elman) RNN step: <c>h' = act(W_ih x + b_ih + W_hh h + b_hh)</c>, act = tanh or relu.</summary>
 internal sealed class ElmanCell : RecurrentCell
 {
-    private readonly PackedMatrix _recurrent; // W_hh, (H, H)
+    private readonly PackedMatrix _combined;  // [W_ih | W_hh], (H, I + H)
+    private readonly PackedMatrix _recurrent; // W_hh: columns [I, I + H) of _combined
     private readonly RnnNonlinearity _nonlinearity;
     private readonly GeneralCellMath? _general; // ONNX activations/clip, else null for the fused path
 
     public ElmanCell(CellParameters p, RnnNonlinearity nonlinearity)
-        : base(p.PackInput(), p.SummedBias(), p.HiddenSize, p.OutputSize)
+        : this(p, p.PackInputAndRecurrent(), nonlinearity)
     {
-        _recurrent = p.PackRecurrent();
+    }
+
+    private ElmanCell(CellParameters p, PackedMatrix combined, RnnNonlinearity nonlinearity)
+        : base(combined.Columns(0, p.InputSize), p.SummedBias(), p.HiddenSize, p.OutputSize)
+    {
+        _combined = combined;
+        _recurrent = combined.Columns(p.InputSize, p.OutputSize);
         _nonlinearity = nonlinearity;
         _general = p.General;
     }
 
-    public override int ScratchLength(int batch) => 0;
+    // (B, I + H) for [x ; h].
+    public override int ScratchLength(int batch) => batch * _combined.Cols;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Step(Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
@@ -27,11 +35,13 @@ internal sealed class ElmanCell : RecurrentCell
         Update(gates, h, batch);
     }
 
-    /// <summary>pre = (b_ih + b_hh) + W_ih x + W_hh h in one pass over both matrices, then the activation.</summary>
+    /// <summary>pre = (b_ih + b_hh) + [W_ih | W_hh] [x ; h] in one contiguous pass, then the activation.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void StepFromInput(ReadOnlySpan<float> x, int xStride, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
     {
-        MatrixKernels.MultiplyAdd(InputWeights, x, xStride, _recurrent, h, HiddenSize, InputBias, gates, HiddenSize, batch);
+        Span<float> joined = scratch[..(batch * _combined.Cols)];
+        Join(x, xStride, h, HiddenSize, joined, batch);
+        MatrixKernels.MultiplyAdd(_combined, joined, _combined.Cols, null, default, 0, InputBias, gates, HiddenSize, batch);
         Update(gates, h, batch);
     }
 

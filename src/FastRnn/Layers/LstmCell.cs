@@ -9,7 +9,8 @@ namespace FastRnn.Layers;
 /// </summary>
 internal sealed class LstmCell : RecurrentCell
 {
-    private readonly PackedMatrix _recurrent;   // W_hh, (4H, H_out)
+    private readonly PackedMatrix _combined;    // [W_ih | W_hh], (4H, I + H_out): a step reads it in one pass
+    private readonly PackedMatrix _recurrent;   // W_hh: columns [I, I + H_out) of _combined
     private readonly PackedMatrix? _projection; // W_hr, (P, H)
     private readonly GeneralCellMath? _general;  // ONNX-only features, else null for the fused path
     private readonly float[] _peepholes;         // (3, H): P_i, P_f, P_o; empty without
@@ -17,9 +18,15 @@ internal sealed class LstmCell : RecurrentCell
 
     // b_ih + b_hh are folded into one bias on the input side: both are plain additions to every gate.
     public LstmCell(CellParameters p)
-        : base(p.PackInput(), p.SummedBias(), p.HiddenSize, p.OutputSize)
+        : this(p, p.PackInputAndRecurrent())
     {
-        _recurrent = p.PackRecurrent();
+    }
+
+    private LstmCell(CellParameters p, PackedMatrix combined)
+        : base(combined.Columns(0, p.InputSize), p.SummedBias(), p.HiddenSize, p.OutputSize)
+    {
+        _combined = combined;
+        _recurrent = combined.Columns(p.InputSize, p.OutputSize);
         if (p.HasProjection)
             _projection = p.PackProjection();
         _general = p.General;
@@ -27,7 +34,8 @@ internal sealed class LstmCell : RecurrentCell
         _inputForget = p.InputForget;
     }
 
-    public override int ScratchLength(int batch) => _projection is null ? 0 : batch * HiddenSize;
+    // (B, H) for the projection's input when there is one, then (B, I + H_out) for [x ; h].
+    public override int ScratchLength(int batch) => (_projection is null ? 0 : batch * HiddenSize) + batch * _combined.Cols;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Step(Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
@@ -36,11 +44,16 @@ internal sealed class LstmCell : RecurrentCell
         Update(gates, h, c, scratch, batch);
     }
 
-    /// <summary>gates = (b_ih + b_hh) + W_ih x + W_hh h in one pass over both matrices, then the update.</summary>
+    /// <summary>
+    /// gates = (b_ih + b_hh) + [W_ih | W_hh] [x ; h]: one contiguous pass over the weights, exactly the access pattern
+    /// of a plain matrix–vector product, then the update.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void StepFromInput(ReadOnlySpan<float> x, int xStride, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
     {
-        MatrixKernels.MultiplyAdd(InputWeights, x, xStride, _recurrent, h, OutputSize, InputBias, gates, GateRows, batch);
+        Span<float> joined = scratch.Slice(_projection is null ? 0 : batch * HiddenSize, batch * _combined.Cols);
+        Join(x, xStride, h, OutputSize, joined, batch);
+        MatrixKernels.MultiplyAdd(_combined, joined, _combined.Cols, null, default, 0, InputBias, gates, GateRows, batch);
         Update(gates, h, c, scratch, batch);
     }
 

@@ -66,6 +66,17 @@ internal abstract class RecurrentCell
     /// </summary>
     public abstract void Step(Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch);
 
+    /// <summary>Row b of <paramref name="joined"/> = [x_b ; h_b], the input of a combined [W_ih | W_hh] product.</summary>
+    protected void Join(ReadOnlySpan<float> x, int xStride, ReadOnlySpan<float> h, int hWidth, Span<float> joined, int batch)
+    {
+        int width = InputSize + hWidth;
+        for (int b = 0; b < batch; b++)
+        {
+            x.Slice(b * xStride, InputSize).CopyTo(joined.Slice(b * width, InputSize));
+            h.Slice(b * hWidth, hWidth).CopyTo(joined.Slice(b * width + InputSize, hWidth));
+        }
+    }
+
     /// <summary>PyTorch's parameter name for layer k and direction d, e.g. <c>weight_hh_l1_reverse</c>.</summary>
     public static string ParameterName(string stem, int layer, int direction)
         => direction == 0 ? $"{stem}_l{layer}" : $"{stem}_l{layer}_reverse";

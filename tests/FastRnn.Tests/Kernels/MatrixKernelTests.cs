@@ -103,6 +103,35 @@ public class MatrixKernelTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void ColumnViewsOfAJoinedMatrix_MultiplyLikeTheSeparateMatrices(KernelIsa isa)
+    {
+        var random = new Random(17);
+        foreach (int rows in new[] { 1, 31, 33, 100 })
+        {
+            foreach ((int colsA, int colsB) in new[] { (1, 1), (7, 9), (37, 64) })
+            {
+                float[] a = RandomVector(random, rows * colsA), b = RandomVector(random, rows * colsB);
+                var joined = PackedMatrix.FromRowMajorPair(a, colsA, b, colsB, rows);
+                foreach ((PackedMatrix view, float[] source, int cols) in new[] { (joined.Columns(0, colsA), a, colsA), (joined.Columns(colsA, colsB), b, colsB) })
+                {
+                    float[] x = RandomVector(random, 3 * cols);
+                    var viaView = new float[3 * rows];
+                    var direct = new float[3 * rows];
+                    MatrixKernels.Multiply(isa, view, x, cols, viaView, rows, 3, accumulate: false);
+                    MatrixKernels.Multiply(KernelIsa.Scalar, PackedMatrix.FromRowMajor(source, rows, cols), x, cols, direct, rows, 3, accumulate: false);
+                    Compare.Close(direct, viaView, 1e-5, $"{isa} ({rows}; {colsA}|{colsB}) view of {cols} columns");
+                }
+                for (int r = 0; r < rows; r++)
+                {
+                    Assert.Equal(a[r * colsA], joined[r, 0]);
+                    Assert.Equal(b[r * colsB + colsB - 1], joined[r, colsA + colsB - 1]);
+                }
+            }
+        }
+    }
+
     [Fact]
     public void FromRowMajor_KeepsEveryElement()
     {
