@@ -16,8 +16,26 @@ public static class KernelSelector
     /// <summary>Name of the environment variable that forces a variant.</summary>
     public const string EnvironmentVariable = "FASTRNN_KERNEL";
 
-    /// <summary>The variant every model in this process uses.</summary>
+    /// <summary>The variant every model in this process uses (see <see cref="ForWeights"/> for the one exception).</summary>
     public static KernelIsa Active { get; } = Choose(Environment.GetEnvironmentVariable(EnvironmentVariable));
+
+    /// <summary>Whether <see cref="EnvironmentVariable"/> forced the variant.</summary>
+    public static bool IsForced { get; } = !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(EnvironmentVariable));
+
+    /// <summary>Matrices at least this large stream from memory rather than from cache on the machines measured.</summary>
+    public const long StreamingBytes = 16L << 20;
+
+    /// <summary>
+    /// The variant for a product over <paramref name="weightBytes"/> of weights: <see cref="Active"/>, except that
+    /// matrices of <see cref="StreamingBytes"/> or more use AVX2 rather than AVX-512 unless a variant was forced.
+    /// </summary>
+    /// <remarks>
+    /// Measured on Zen 4 (docs/benchmarks.md): once the weights stream from memory the 512-bit kernel was the slower
+    /// of the two (a 32 MiB LSTM step: 906 µs with AVX2, 1,023–1,117 µs with AVX-512), while for cache-resident
+    /// matrices it is the faster one. Both variants compute the same panels, so results differ only by rounding.
+    /// </remarks>
+    public static KernelIsa ForWeights(long weightBytes)
+        => Active == KernelIsa.Avx512 && !IsForced && weightBytes >= StreamingBytes && IsSupported(KernelIsa.Avx2) ? KernelIsa.Avx2 : Active;
 
     /// <summary>Whether this CPU (and the runtime's switches) allow <paramref name="isa"/>.</summary>
     public static bool IsSupported(KernelIsa isa) => isa switch

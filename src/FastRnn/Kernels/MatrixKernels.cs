@@ -84,17 +84,19 @@ internal static class MatrixKernels
     public static void MultiplyAdd(
         PackedMatrix wa, ReadOnlySpan<float> a, int aStride, PackedMatrix? wb, ReadOnlySpan<float> b, int bStride,
         ReadOnlySpan<float> bias, Span<float> y, int yStride, int count)
-        => MultiplyAdd(KernelSelector.Active, wa, a, aStride, wb, b, bStride, bias, y, yStride, count);
+        => MultiplyAdd(KernelSelector.ForWeights(WeightBytes(wa) + (wb is null ? 0 : WeightBytes(wb))), wa, a, aStride, wb, b, bStride, bias, y, yStride, count);
 
     /// <summary>y = (accumulate ? y : 0) + W · x with the process-wide kernel variant.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Multiply(PackedMatrix w, ReadOnlySpan<float> x, Span<float> y, bool accumulate)
-        => Multiply(KernelSelector.Active, w, x, w.Cols, y, w.Rows, 1, accumulate);
+        => Multiply(KernelSelector.ForWeights(WeightBytes(w)), w, x, w.Cols, y, w.Rows, 1, accumulate);
 
     /// <summary>Block form with the process-wide kernel variant.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Multiply(PackedMatrix w, ReadOnlySpan<float> x, int xStride, Span<float> y, int yStride, int count, bool accumulate)
-        => Multiply(KernelSelector.Active, w, x, xStride, y, yStride, count, accumulate);
+        => Multiply(KernelSelector.ForWeights(WeightBytes(w)), w, x, xStride, y, yStride, count, accumulate);
+
+    private static long WeightBytes(PackedMatrix w) => (long)w.Rows * w.Cols * sizeof(float);
 
     private static void CheckShapes(PackedMatrix w, ReadOnlySpan<float> x, int xStride, Span<float> y, int yStride, int count)
     {

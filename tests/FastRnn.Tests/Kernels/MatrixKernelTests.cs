@@ -175,6 +175,14 @@ public class MatrixKernelTests
     }
 
     [Fact]
+    public void ForWeights_KeepsTheActiveVariantForCachedMatrices_AndAvx2ForStreamedOnesUnlessForced()
+    {
+        Assert.Equal(KernelSelector.Active, KernelSelector.ForWeights(KernelSelector.StreamingBytes - 1));
+        KernelIsa expected = KernelSelector.Active == KernelIsa.Avx512 && !KernelSelector.IsForced ? KernelIsa.Avx2 : KernelSelector.Active;
+        Assert.Equal(expected, KernelSelector.ForWeights(KernelSelector.StreamingBytes));
+    }
+
+    [Fact]
     public void Choose_RejectsAnUnknownVariantByName()
     {
         var e = Assert.Throws<NotSupportedException>(() => KernelSelector.Choose("avx9000"));
