@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Text;
 using CliProgram = FastRnn.Cli.Program;
 using NpyArray = FastRnn.Import.NpyArray;
 
@@ -50,17 +48,8 @@ internal static class CliHarness
     /// <summary>A version 1.0 .npy file with any dtype and order: a header dict, then the raw bytes.</summary>
     public static byte[] RawNpy(string descr, bool fortranOrder, int[] shape, byte[] data)
     {
-        string dims = shape.Length == 1 ? $"{shape[0]}," : string.Join(", ", shape);
-        string dict = $"{{'descr': '{descr}', 'fortran_order': {(fortranOrder ? "True" : "False")}, 'shape': ({dims}), }}";
-        string header = dict.PadRight((10 + dict.Length + 1 + 63) / 64 * 64 - 10 - 1) + "\n";
-        var bytes = new byte[10 + header.Length + data.Length];
-        bytes[0] = 0x93;
-        Encoding.ASCII.GetBytes("NUMPY").CopyTo(bytes, 1);
-        bytes[6] = 1;
-        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(8), (ushort)header.Length);
-        Encoding.ASCII.GetBytes(header).CopyTo(bytes, 10);
-        data.CopyTo(bytes, 10 + header.Length);
-        return bytes;
+        string dims = shape.Length == 1 ? $"({shape[0]},)" : $"({string.Join(", ", shape)})";
+        return FastRnn.Tests.Import.NpyBytes.Build(FastRnn.Tests.Import.NpyBytes.Dict(descr, dims, fortranOrder), data);
     }
 
     /// <summary>(a, b, w) → (b, a, w): batch-first and time-major are this transpose of each other.</summary>
