@@ -48,6 +48,6 @@ internal static class NamedTensors
         => ImportErrors.PrefixNotFound(prefix, names.Select(moduleOf).Distinct().Select(m => m.Length == 0 ? "(top level)" : m));
 
     /// <summary>"2-layer bidirectional LSTM with H = 17, P = 5", for messages.</summary>
-    public static string Describe(Layers.RnnConfig c)
+    public static string Describe(RnnConfig c)
         => $"{c.NumLayers}-layer {(c.Bidirectional ? "bidirectional " : "")}{c.Kind.ToString().ToUpperInvariant()} with H = {c.HiddenSize}{(c.ProjSize > 0 ? $", P = {c.ProjSize}" : "")}";
 }

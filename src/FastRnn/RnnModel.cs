@@ -1,6 +1,7 @@
+using FastRnn.Layers;
 using FastRnn.Runtime;
 
-namespace FastRnn.Layers;
+namespace FastRnn;
 
 /// <summary>
 /// An immutable recurrent stack (LSTM, GRU or RNN; L layers; one or two directions) with weights repacked for the

@@ -1,7 +1,8 @@
+using FastRnn.Layers;
 using System.Runtime.CompilerServices;
 using FastRnn.Runtime;
 
-namespace FastRnn.Layers;
+namespace FastRnn;
 
 public sealed partial class RnnSession
 {

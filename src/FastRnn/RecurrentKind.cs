@@ -1,4 +1,4 @@
-namespace FastRnn.Layers;
+namespace FastRnn;
 
 /// <summary>The recurrent cell a model is built from.</summary>
 public enum RecurrentKind

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace FastRnn.Layers;
+namespace FastRnn;
 
 /// <summary>The activation functions ONNX allows in its LSTM, GRU and RNN operators.</summary>
 public enum RnnActivationKind

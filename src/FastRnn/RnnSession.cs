@@ -1,6 +1,7 @@
+using FastRnn.Layers;
 using FastRnn.Runtime;
 
-namespace FastRnn.Layers;
+namespace FastRnn;
 
 /// <summary>
 /// The mutable half of a model: the recurrent state of B streams and every scratch buffer, in one arena sized at

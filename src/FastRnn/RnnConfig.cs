@@ -1,6 +1,6 @@
 using FastRnn.Runtime;
 
-namespace FastRnn.Layers;
+namespace FastRnn;
 
 /// <summary>
 /// The architecture of a recurrent stack, with PyTorch's meaning for every field

@@ -1,6 +1,7 @@
+using FastRnn.Layers;
 using FastRnn.Format;
 
-namespace FastRnn.Layers;
+namespace FastRnn;
 
 public sealed partial class RnnModel
 {
