@@ -33,5 +33,5 @@ public class KernelBenchmarks
     }
 
     [Benchmark(Description = "GEMV 4096x1024")]
-    public void Gemv() => MatrixKernels.Multiply(Isa, _matrix, _x, Cols, _y, Rows, 1, accumulate: false);
+    public void Gemv() => KernelSelector.Get(Isa).Multiply(_matrix, _x, Cols, _y, Rows, 1, default, accumulate: false);
 }

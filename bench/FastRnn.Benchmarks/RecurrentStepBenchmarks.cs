@@ -82,7 +82,7 @@ public partial class RecurrentStepBenchmarks
 
     [Benchmark(Baseline = true, Description = "GEMV bound (AVX2)")]
     public void GemvBound()
-        => MatrixKernels.Multiply(KernelIsa.Avx2, _fused, _fusedInput, _fused.Cols, _fusedOutput, _fused.Rows, 1, accumulate: false);
+        => KernelSelector.Get(KernelIsa.Avx2).Multiply(_fused, _fusedInput, _fused.Cols, _fusedOutput, _fused.Rows, 1, default, accumulate: false);
 
     [Benchmark(Description = "FastRnn Step")]
     public void FastRnnStep() => _session.Step(_sequence.AsSpan(0, Size), _stepOutput);

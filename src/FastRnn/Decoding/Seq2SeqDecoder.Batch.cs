@@ -169,7 +169,7 @@ public sealed partial class Seq2SeqDecoder
                     case BridgeKind.LinearTanh:
                         int top = (_c.EncoderLayers - 1) * dirs + (dirs - 1);
                         _model.Bridge!.Forward(encHidden.Slice((top * capacity + b) * he, he), hidden);
-                        CellKernels.Elman(hidden, hidden, relu: false);
+                        CellKernels.Tanh(hidden, hidden);
                         break;
                 }
             }

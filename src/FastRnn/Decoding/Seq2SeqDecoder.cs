@@ -152,7 +152,7 @@ public sealed partial class Seq2SeqDecoder : IDisposable
                 int top = (_c.EncoderLayers - 1) * dirs + (dirs - 1); // the top layer's backward direction if there is one
                 Span<float> first = _bridgeHidden.AsSpan(0, h);
                 _model.Bridge!.Forward(encHidden.Slice(top * he, he), first);
-                CellKernels.Elman(first, first, relu: false);
+                CellKernels.Tanh(first, first);
                 for (int l = 1; l < _c.DecoderLayers; l++)
                     first.CopyTo(_bridgeHidden.AsSpan(l * h, h));
                 _bridgeCell.AsSpan().Clear();
@@ -218,7 +218,7 @@ public sealed partial class Seq2SeqDecoder : IDisposable
             }
             Span<float> attentional = _attentional.AsSpan(0, streams * h);
             _model.Combine!.Forward(_combineInput, k + h, attentional, h, streams);
-            CellKernels.Elman(attentional, attentional, relu: false);
+            CellKernels.Tanh(attentional, attentional);
             _model.Output.Forward(attentional, h, _logProbs, _c.TargetVocabularySize, streams);
         }
         else

@@ -28,10 +28,10 @@ internal static class ActivationFunctions
                 CellKernels.Sigmoid(x, x);
                 break;
             case RnnActivationKind.Tanh:
-                CellKernels.Elman(x, x, relu: false);
+                CellKernels.Tanh(x, x);
                 break;
             case RnnActivationKind.Relu:
-                CellKernels.Elman(x, x, relu: true);
+                CellKernels.Relu(x, x);
                 break;
             case RnnActivationKind.Affine:
                 for (int i = 0; i < x.Length; i++)

@@ -107,18 +107,25 @@ internal static class CellMath<TOps, TVector>
             CellMath<SimdOpsScalar, float>.Sigmoid(ref x, ref y, length, j);
     }
 
-    /// <summary>h ← tanh(pre) or max(0, pre), element-wise over <paramref name="length"/> floats.</summary>
+    /// <summary>y ← tanh(x), element-wise over <paramref name="length"/> floats (x and y may be the same buffer).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Elman(ref float pre, ref float h, int length, bool relu, int start = 0)
+    public static void Tanh(ref float x, ref float y, int length, int start = 0)
     {
         int j = start;
         for (; j + TOps.Width <= length; j += TOps.Width)
-        {
-            nuint u = (uint)j;
-            TVector v = TOps.Load(ref pre, u);
-            TOps.Store(relu ? TOps.Max(TOps.Zero, v) : Activation<TOps, TVector>.Tanh(v), ref h, u);
-        }
+            TOps.Store(Activation<TOps, TVector>.Tanh(TOps.Load(ref x, (uint)j)), ref y, (uint)j);
         if (TOps.Width > 1 && j < length)
-            CellMath<SimdOpsScalar, float>.Elman(ref pre, ref h, length, relu, j);
+            CellMath<SimdOpsScalar, float>.Tanh(ref x, ref y, length, j);
+    }
+
+    /// <summary>y ← max(0, x), element-wise over <paramref name="length"/> floats (x and y may be the same buffer).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Relu(ref float x, ref float y, int length, int start = 0)
+    {
+        int j = start;
+        for (; j + TOps.Width <= length; j += TOps.Width)
+            TOps.Store(TOps.Max(TOps.Zero, TOps.Load(ref x, (uint)j)), ref y, (uint)j);
+        if (TOps.Width > 1 && j < length)
+            CellMath<SimdOpsScalar, float>.Relu(ref x, ref y, length, j);
     }
 }

@@ -1,29 +1,47 @@
 namespace FastRnn.Kernels;
 
 /// <summary>
-/// Chooses the matrix-kernel variant once per process.
+/// Chooses the kernel variant: once per process for the element-wise cell updates, and once per matrix, when it is
+/// packed at model load, for its products.
 /// </summary>
 /// <remarks>
 /// Ranking: AVX-512 streams two 64-byte vectors per panel column, AVX2+FMA four 32-byte ones, Vector128 eight 16-byte
 /// ones; the wider the vector the fewer instructions per weight, and these products are bound by how fast the
 /// weights stream in. The widest supported variant wins unless the environment variable
 /// <c>FASTRNN_KERNEL</c> (<c>scalar</c>, <c>vector128</c>, <c>avx2</c>, <c>avx512</c>) forces one — for tests and for
-/// comparing variants on one machine. The runtime's own switches (<c>DOTNET_EnableAVX2=0</c>,
-/// <c>DOTNET_EnableHWIntrinsic=0</c>) also take effect here, since they change what <c>IsSupported</c> reports.
+/// comparing variants on one machine. The runtime's own switches (<c>DOTNET_EnableAVX512=0</c>,
+/// <c>DOTNET_EnableAVX2=0</c>, <c>DOTNET_EnableHWIntrinsic=0</c>) also take effect here, since they change what
+/// <c>IsSupported</c> reports. A bad value is reported at first use, by the call that needed a kernel, not from a
+/// static initialiser.
 /// </remarks>
 public static class KernelSelector
 {
     /// <summary>Name of the environment variable that forces a variant.</summary>
     public const string EnvironmentVariable = "FASTRNN_KERNEL";
 
+    /// <summary>Name of the environment variable that sets <see cref="StreamingBytes"/> (a byte count).</summary>
+    public const string StreamingBytesVariable = "FASTRNN_STREAMING_BYTES";
+
+    private static KernelSet? s_default;
+    private static long s_streamingBytes;
+    private static readonly KernelSet?[] s_sets = new KernelSet?[4];
+
     /// <summary>The variant every model in this process uses (see <see cref="ForWeights"/> for the one exception).</summary>
-    public static KernelIsa Active { get; } = Choose(Environment.GetEnvironmentVariable(EnvironmentVariable));
+    /// <exception cref="NotSupportedException"><c>FASTRNN_KERNEL</c> names no variant, or one this CPU cannot run.</exception>
+    public static KernelIsa Active => Default.Isa;
 
     /// <summary>Whether <see cref="EnvironmentVariable"/> forced the variant.</summary>
-    public static bool IsForced { get; } = !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(EnvironmentVariable));
+    public static bool IsForced => !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(EnvironmentVariable));
 
-    /// <summary>Matrices at least this large stream from memory rather than from cache on the machines measured.</summary>
-    public const long StreamingBytes = 16L << 20;
+    /// <summary>
+    /// Matrices at least this large stream from memory rather than from cache: half the last-level cache the
+    /// operating system reports (16 MiB when it reports none), or <c>FASTRNN_STREAMING_BYTES</c>.
+    /// </summary>
+    /// <exception cref="NotSupportedException"><c>FASTRNN_STREAMING_BYTES</c> is set but is not a positive byte count.</exception>
+    public static long StreamingBytes => s_streamingBytes > 0 ? s_streamingBytes : s_streamingBytes = CacheSizes.StreamingThreshold(StreamingBytesVariable);
+
+    /// <summary>The kernels of <see cref="Active"/>.</summary>
+    internal static KernelSet Default => s_default ??= Get(Choose(Environment.GetEnvironmentVariable(EnvironmentVariable)));
 
     /// <summary>
     /// The variant for a product over <paramref name="weightBytes"/> of weights: <see cref="Active"/>, except that
@@ -34,8 +52,31 @@ public static class KernelSelector
     /// of the two (a 32 MiB LSTM step: 906 µs with AVX2, 1,023–1,117 µs with AVX-512), while for cache-resident
     /// matrices it is the faster one. Both variants compute the same panels, so results differ only by rounding.
     /// </remarks>
-    public static KernelIsa ForWeights(long weightBytes)
-        => Active == KernelIsa.Avx512 && !IsForced && weightBytes >= StreamingBytes && IsSupported(KernelIsa.Avx2) ? KernelIsa.Avx2 : Active;
+    public static KernelIsa ForWeights(long weightBytes) => KernelsForWeights(weightBytes).Isa;
+
+    /// <summary>The kernels of <see cref="ForWeights"/>.</summary>
+    internal static KernelSet KernelsForWeights(long weightBytes)
+    {
+        KernelSet active = Default;
+        return active.Isa == KernelIsa.Avx512 && !IsForced && weightBytes >= StreamingBytes && IsSupported(KernelIsa.Avx2)
+            ? Get(KernelIsa.Avx2)
+            : active;
+    }
+
+    /// <summary>The kernels of one variant, for tests and benchmarks that compare variants.</summary>
+    /// <exception cref="NotSupportedException">This CPU (or the runtime's switches) does not allow <paramref name="isa"/>.</exception>
+    internal static KernelSet Get(KernelIsa isa)
+    {
+        if (!IsSupported(isa))
+            throw new NotSupportedException($"kernel variant {isa} is not supported on this CPU or runtime configuration");
+        return s_sets[(int)isa] ??= isa switch
+        {
+            KernelIsa.Avx512 => new SimdKernelSet<SimdOpsAvx512, System.Runtime.Intrinsics.Vector512<float>>(isa),
+            KernelIsa.Avx2 => new SimdKernelSet<SimdOpsAvx2, System.Runtime.Intrinsics.Vector256<float>>(isa),
+            KernelIsa.Vector128 => new SimdKernelSet<SimdOpsVector128, System.Runtime.Intrinsics.Vector128<float>>(isa),
+            _ => new SimdKernelSet<SimdOpsScalar, float>(isa),
+        };
+    }
 
     /// <summary>Whether this CPU (and the runtime's switches) allow <paramref name="isa"/>.</summary>
     public static bool IsSupported(KernelIsa isa) => isa switch
@@ -55,7 +96,7 @@ public static class KernelSelector
     {
         if (!string.IsNullOrWhiteSpace(forced))
         {
-            if (!Enum.TryParse(forced.Trim(), ignoreCase: true, out KernelIsa isa) || !Enum.IsDefined(isa))
+            if (!Enum.TryParse(forced.Trim(), ignoreCase: true, out KernelIsa isa) || !Enum.IsDefined(isa) || int.TryParse(forced, out _))
                 throw new NotSupportedException(
                     $"{EnvironmentVariable}='{forced}' is not a kernel variant; use one of: {string.Join(", ", Enum.GetNames<KernelIsa>()).ToLowerInvariant()}");
             if (!IsSupported(isa))

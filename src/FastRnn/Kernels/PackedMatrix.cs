@@ -30,7 +30,18 @@ internal sealed class PackedMatrix
         _data = data;
         _panelStride = panelStride;
         _offset = offset;
+        Kernels = KernelSelector.KernelsForWeights((long)rows * cols * sizeof(float));
     }
+
+    /// <summary>The kernels this matrix's products run on, chosen once from its size when it is packed.</summary>
+    public KernelSet Kernels { get; }
+
+    /// <summary>
+    /// y_n = (accumulate ? y_n : 0) + bias + W · x_n for <paramref name="count"/> vectors (see <see cref="KernelSet.Multiply"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Multiply(ReadOnlySpan<float> x, int xStride, Span<float> y, int yStride, int count, ReadOnlySpan<float> bias, bool accumulate)
+        => Kernels.Multiply(this, x, xStride, y, yStride, count, bias, accumulate);
 
     /// <summary>Logical row count (outputs of the product).</summary>
     public int Rows { get; }

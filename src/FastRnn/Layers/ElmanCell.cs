@@ -31,7 +31,7 @@ internal sealed class ElmanCell : RecurrentCell
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Step(Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
     {
-        MatrixKernels.Multiply(_recurrent, h, HiddenSize, gates, HiddenSize, batch, accumulate: true);
+        _recurrent.Multiply(h, HiddenSize, gates, HiddenSize, batch, default, accumulate: true);
         Update(gates, h, batch);
     }
 
@@ -41,15 +41,17 @@ internal sealed class ElmanCell : RecurrentCell
     {
         Span<float> joined = scratch[..(batch * _combined.Cols)];
         Join(x, xStride, h, HiddenSize, joined, batch);
-        MatrixKernels.MultiplyAdd(_combined, joined, _combined.Cols, null, default, 0, InputBias, gates, HiddenSize, batch);
+        _combined.Multiply(joined, _combined.Cols, gates, HiddenSize, batch, InputBias, accumulate: false);
         Update(gates, h, batch);
     }
 
     private void Update(Span<float> gates, Span<float> h, int batch)
     {
         Span<float> pre = gates[..(batch * HiddenSize)];
-        if (_general is null)
-            CellKernels.Elman(pre, h, relu: _nonlinearity == RnnNonlinearity.Relu);
+        if (_general is null && _nonlinearity == RnnNonlinearity.Relu)
+            Kernels.Relu(pre, h);
+        else if (_general is null)
+            Kernels.Tanh(pre, h);
         else
             _general.Elman(pre, h);
     }

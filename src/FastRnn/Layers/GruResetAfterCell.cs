@@ -29,12 +29,12 @@ internal sealed class GruResetAfterCell : RecurrentCell
     {
         int hs = HiddenSize, g = GateRows;
         Span<float> hidden = scratch[..(batch * g)];
-        MatrixKernels.MultiplyAdd(_recurrent, h, hs, null, default, 0, _recurrentBias, hidden, g, batch);
+        _recurrent.Multiply(h, hs, hidden, g, batch, _recurrentBias, accumulate: false);
 
         for (int b = 0; b < batch; b++)
         {
             if (_general is null)
-                CellKernels.GruResetAfter(gates.Slice(b * g, g), hidden.Slice(b * g, g), h.Slice(b * hs, hs));
+                Kernels.GruResetAfter(gates.Slice(b * g, g), hidden.Slice(b * g, g), h.Slice(b * hs, hs));
             else
                 _general.GruResetAfter(gates.Slice(b * g, g), hidden.Slice(b * g, g), h.Slice(b * hs, hs));
         }

@@ -37,23 +37,23 @@ internal sealed class GruResetBeforeCell : RecurrentCell
         int hs = HiddenSize, g = GateRows;
         Span<float> hidden = scratch[..(batch * g)];
         Span<float> resetHidden = scratch.Slice(batch * g, batch * hs);
-        MatrixKernels.MultiplyAdd(_resetUpdate, h, hs, null, default, 0, _recurrentBias, hidden, g, batch);
+        _resetUpdate.Multiply(h, hs, hidden, g, batch, _recurrentBias, accumulate: false);
 
         for (int b = 0; b < batch; b++)
         {
             if (_general is null)
-                CellKernels.GruResetBeforeGates(gates.Slice(b * g, g), hidden.Slice(b * g, g), h.Slice(b * hs, hs), resetHidden.Slice(b * hs, hs));
+                Kernels.GruResetBeforeGates(gates.Slice(b * g, g), hidden.Slice(b * g, g), h.Slice(b * hs, hs), resetHidden.Slice(b * hs, hs));
             else
                 _general.GruResetBeforeGates(gates.Slice(b * g, g), hidden.Slice(b * g, g), h.Slice(b * hs, hs), resetHidden.Slice(b * hs, hs));
         }
 
         // The n part of each hidden row (offset 2H) = b_hn + W_hn (r ⊙ h).
-        MatrixKernels.MultiplyAdd(_candidate, resetHidden, hs, null, default, 0, _recurrentBias.AsSpan(2 * hs), hidden[(2 * hs)..], g, batch);
+        _candidate.Multiply(resetHidden, hs, hidden[(2 * hs)..], g, batch, _recurrentBias.AsSpan(2 * hs), accumulate: false);
 
         for (int b = 0; b < batch; b++)
         {
             if (_general is null)
-                CellKernels.GruResetBeforeUpdate(gates.Slice(b * g, g), hidden.Slice(b * g, g), h.Slice(b * hs, hs));
+                Kernels.GruResetBeforeUpdate(gates.Slice(b * g, g), hidden.Slice(b * g, g), h.Slice(b * hs, hs));
             else
                 _general.GruResetBeforeUpdate(gates.Slice(b * g, g), hidden.Slice(b * g, g), h.Slice(b * hs, hs));
         }

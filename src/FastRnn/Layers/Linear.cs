@@ -22,7 +22,7 @@ internal sealed class Linear
 
     /// <summary>y_n = W x_n + b for <paramref name="count"/> rows.</summary>
     public void Forward(ReadOnlySpan<float> x, int xStride, Span<float> y, int yStride, int count)
-        => MatrixKernels.MultiplyAdd(_weight, x, xStride, null, default, 0, _bias, y, yStride, count);
+        => _weight.Multiply(x, xStride, y, yStride, count, _bias, accumulate: false);
 
     /// <summary>y = W x + b for one vector.</summary>
     public void Forward(ReadOnlySpan<float> x, Span<float> y) => Forward(x, Inputs, y, Outputs, 1);

@@ -40,7 +40,7 @@ internal sealed class LstmCell : RecurrentCell
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Step(Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
     {
-        MatrixKernels.Multiply(_recurrent, h, OutputSize, gates, GateRows, batch, accumulate: true);
+        _recurrent.Multiply(h, OutputSize, gates, GateRows, batch, default, accumulate: true);
         Update(gates, h, c, scratch, batch);
     }
 
@@ -53,7 +53,7 @@ internal sealed class LstmCell : RecurrentCell
     {
         Span<float> joined = scratch.Slice(_projection is null ? 0 : batch * HiddenSize, batch * _combined.Cols);
         Join(x, xStride, h, OutputSize, joined, batch);
-        MatrixKernels.MultiplyAdd(_combined, joined, _combined.Cols, null, default, 0, InputBias, gates, GateRows, batch);
+        _combined.Multiply(joined, _combined.Cols, gates, GateRows, batch, InputBias, accumulate: false);
         Update(gates, h, c, scratch, batch);
     }
 
@@ -64,12 +64,12 @@ internal sealed class LstmCell : RecurrentCell
         {
             Span<float> m = _projection is null ? h.Slice(b * hs, hs) : scratch.Slice(b * hs, hs);
             if (_general is null)
-                CellKernels.Lstm(gates.Slice(b * g, g), c.Slice(b * hs, hs), m);
+                Kernels.Lstm(gates.Slice(b * g, g), c.Slice(b * hs, hs), m);
             else
                 _general.Lstm(gates.Slice(b * g, g), c.Slice(b * hs, hs), m, _peepholes, _inputForget);
         }
 
         if (_projection is not null)
-            MatrixKernels.Multiply(_projection, scratch, hs, h, OutputSize, batch, accumulate: false);
+            _projection.Multiply(scratch, hs, h, OutputSize, batch, default, accumulate: false);
     }
 }

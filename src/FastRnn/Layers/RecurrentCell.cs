@@ -23,6 +23,9 @@ internal abstract class RecurrentCell
         OutputSize = outputSize;
     }
 
+    /// <summary>The element-wise kernels of the gate updates, resolved once when the model is loaded.</summary>
+    protected KernelSet Kernels { get; } = KernelSelector.Default;
+
     /// <summary>W_ih, (G·H, input), packed.</summary>
     protected PackedMatrix InputWeights { get; }
 
@@ -47,7 +50,7 @@ internal abstract class RecurrentCell
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ProjectInputs(ReadOnlySpan<float> x, int xStride, int count, Span<float> gx)
     {
-        MatrixKernels.MultiplyAdd(InputWeights, x, xStride, null, default, 0, InputBias, gx, GateRows, count);
+        InputWeights.Multiply(x, xStride, gx, GateRows, count, InputBias, accumulate: false);
     }
 
     /// <summary>

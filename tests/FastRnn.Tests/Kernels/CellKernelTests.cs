@@ -14,11 +14,11 @@ public class CellKernelTests
 
     [Theory]
     [MemberData(nameof(Variants))]
-    public void Elman_Tanh_IsWithinStatedErrorOfDouble_FromMinus90To90(KernelIsa isa)
+    public void Tanh_IsWithinStatedErrorOfDouble_FromMinus90To90(KernelIsa isa)
     {
         float[] x = Sweep(-90f, 90f, 100_003);
         var y = new float[x.Length];
-        CellKernels.Elman(x, y, relu: false, isa);
+        KernelSelector.Get(isa).Tanh(x, y);
         for (int i = 0; i < x.Length; i++)
             Assert.True(Math.Abs(Math.Tanh(x[i]) - y[i]) <= ActivationTolerance, $"{isa} tanh({x[i]}) = {y[i]}, expected {Math.Tanh(x[i])}");
     }
@@ -29,7 +29,7 @@ public class CellKernelTests
     {
         float[] x = [float.NegativeInfinity, -1e30f, -88.5f, 0f, -0f, 1e-30f, 88.5f, 1e30f, float.PositiveInfinity, float.NaN, 3f, -3f, 0.5f, -0.5f, 40f, -40f, 1f];
         var y = new float[x.Length];
-        CellKernels.Elman(x, y, relu: false, isa);
+        KernelSelector.Get(isa).Tanh(x, y);
         for (int i = 0; i < x.Length; i++)
         {
             if (float.IsNaN(x[i]))
@@ -50,7 +50,7 @@ public class CellKernelTests
         }
         var c = new float[n];
         var m = new float[n];
-        CellKernels.Lstm(gates, c, m, isa);
+        KernelSelector.Get(isa).Lstm(gates, c, m);
         for (int j = 0; j < n; j++)
         {
             double expected = 1 / (1 + Math.Exp(-(double)x[j]));
@@ -71,7 +71,7 @@ public class CellKernelTests
             float[] gates = Random(random, 4 * h, 4f), c = Random(random, h, 2f);
             float[] c0 = (float[])c.Clone();
             var m = new float[h];
-            CellKernels.Lstm((float[])gates.Clone(), c, m, isa);
+            KernelSelector.Get(isa).Lstm((float[])gates.Clone(), c, m);
             for (int j = 0; j < h; j++)
             {
                 double i = Sigmoid(gates[j]), f = Sigmoid(gates[h + j]), g = Math.Tanh(gates[2 * h + j]), o = Sigmoid(gates[3 * h + j]);
@@ -92,13 +92,13 @@ public class CellKernelTests
             float[] x = Random(random, 3 * h, 4f), hh = Random(random, 3 * h, 4f), state = Random(random, h, 1f);
 
             var after = (float[])state.Clone();
-            CellKernels.GruResetAfter(x, hh, after, isa);
+            KernelSelector.Get(isa).GruResetAfter(x, hh, after);
 
             // Reset before: the caller computes h_n = W_hn (r ⊙ h) between the halves; any value will do here.
             float[] xb = (float[])x.Clone(), before = (float[])state.Clone();
             var resetHidden = new float[h];
-            CellKernels.GruResetBeforeGates(xb, hh, before, resetHidden, isa);
-            CellKernels.GruResetBeforeUpdate(xb, hh, before, isa);
+            KernelSelector.Get(isa).GruResetBeforeGates(xb, hh, before, resetHidden);
+            KernelSelector.Get(isa).GruResetBeforeUpdate(xb, hh, before);
 
             for (int j = 0; j < h; j++)
             {
@@ -115,14 +115,14 @@ public class CellKernelTests
 
     [Theory]
     [MemberData(nameof(Variants))]
-    public void Elman_Relu_ClampsNegativesAndKeepsPositives(KernelIsa isa)
+    public void Relu_ClampsNegativesAndKeepsPositives(KernelIsa isa)
     {
         var random = new Random(8);
         for (int n = 1; n <= 70; n++)
         {
             float[] x = Random(random, n, 5f);
             var y = new float[n];
-            CellKernels.Elman(x, y, relu: true, isa);
+            KernelSelector.Get(isa).Relu(x, y);
             for (int j = 0; j < n; j++)
                 Assert.Equal(Math.Max(0f, x[j]), y[j]);
         }
@@ -131,7 +131,7 @@ public class CellKernelTests
     [Fact]
     public void Lstm_WithTooShortGateBuffer_Throws()
     {
-        var e = Assert.Throws<ArgumentException>(() => CellKernels.Lstm(new float[4 * 5 - 1], new float[5], new float[5]));
+        var e = Assert.Throws<ArgumentException>(() => KernelSelector.Default.Lstm(new float[4 * 5 - 1], new float[5], new float[5]));
         Assert.Contains("hidden size 5", e.Message);
     }
 

@@ -1,0 +1,171 @@
+using System.Runtime.CompilerServices;
+
+namespace FastRnn.Kernels;
+
+/// <summary>
+/// Y = X·Wᵀ (+ bias, + Y) for several rows of X against a <see cref="PackedMatrix"/>: a register-tiled,
+/// cache-blocked matrix product written once for every vector width.
+/// </summary>
+/// <remarks>
+/// <para><b>Micro-tile.</b> A tile is <see cref="TileRows"/> (6) rows of X by one strip of two vectors of a panel column
+/// (32 output rows for 512-bit vectors, 16 for 256-bit, 8 for 128-bit). Per column k it loads the strip's two weight
+/// vectors once and broadcasts each of the six x values once, for twelve FMAs into twelve accumulators. Twelve
+/// accumulators cover the FMA latency (4 cycles) on two FMA pipes, and 12 + 2 weight + 1 broadcast registers fit the
+/// sixteen of AVX2 and 128-bit SSE without spilling; with AVX-512's 32 registers the same tile is already compute
+/// bound, since each FMA is a whole 64-byte panel column half. The same shape for every width is what lets the AVX-512
+/// path, which CI machines may not have, run exactly the logic the AVX2 and Vector128 paths are tested with.</para>
+/// <para><b>Blocking.</b> Panels (32 output rows) are the outer loop, so a worker thread can own a range of them. Inside a
+/// panel each strip is cut into K blocks of <see cref="StripBlockBytes"/> (16 KiB): the block stays in L1 while every
+/// tile of X passes over it, and X itself (M·K floats for a sequence's input projection) is re-read from L2. A second
+/// and later K block accumulates into Y.</para>
+/// <para><b>Edges.</b> Rows of X past M reuse the last real row (reads stay in bounds); an edge tile is computed into a
+/// stack buffer and only its real rows and lanes are copied to Y. Output rows past W.Rows exist in the zero-padded last
+/// panel and are never stored.</para>
+/// </remarks>
+internal static class GemmKernel<TOps, TVector>
+    where TOps : ISimdOps<TVector>
+    where TVector : struct
+{
+    /// <summary>Rows of X per micro-tile.</summary>
+    public const int TileRows = 6;
+
+    /// <summary>Bytes of one strip's K block kept in L1 while the tiles of X pass over it.</summary>
+    public const int StripBlockBytes = 16 << 10;
+
+    private static int StripWidth => 2 * TOps.Width;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Multiply(
+        PackedMatrix w, ref float x, int xStride, ref float y, int yStride, int m, ref float bias, bool hasBias, bool accumulate,
+        int firstPanel, int panels)
+    {
+        int stripWidth = StripWidth;
+        int k = w.Cols;
+        // Columns per K block: a strip column is stripWidth floats, read with a stride of a whole panel column.
+        int kBlock = Math.Max(16, StripBlockBytes / (PackedMatrix.PanelRows * sizeof(float)));
+        // An edge tile (fewer than six rows of X, or a strip past the matrix's last row) is computed into this and
+        // copied out, so that the tile itself stores all twelve accumulators unconditionally: conditional stores
+        // make the JIT keep accumulators in memory inside the loop.
+        Span<float> edge = stackalloc float[TileRows * 2 * 16];
+        ref float scratch = ref edge[0];
+        for (int p = firstPanel; p < firstPanel + panels; p++)
+        {
+            ref float panel = ref w.PanelRef(p);
+            int rowStart = p * PackedMatrix.PanelRows;
+            int rowsHere = Math.Min(PackedMatrix.PanelRows, w.Rows - rowStart);
+            for (int lane = 0; lane < rowsHere; lane += stripWidth)
+            {
+                int lanes = Math.Min(stripWidth, rowsHere - lane);
+                ref float yStrip = ref Unsafe.Add(ref y, rowStart + lane);
+                ref float biasStrip = ref Unsafe.Add(ref bias, hasBias ? rowStart + lane : 0);
+                for (int k0 = 0; k0 < k; k0 += kBlock)
+                {
+                    int kLength = Math.Min(kBlock, k - k0);
+                    bool withBias = k0 == 0 && hasBias, into = k0 > 0 || accumulate;
+                    ref float strip = ref Unsafe.Add(ref panel, k0 * PackedMatrix.PanelRows + lane);
+                    for (int m0 = 0; m0 < m; m0 += TileRows)
+                    {
+                        int rows = Math.Min(TileRows, m - m0);
+                        ref float xTile = ref Unsafe.Add(ref x, (nint)m0 * xStride + k0);
+                        ref float yTile = ref Unsafe.Add(ref yStrip, (nint)m0 * yStride);
+                        if (rows == TileRows && lanes == stripWidth)
+                        {
+                            Tile(ref strip, ref xTile, xStride, rows, kLength, ref yTile, yStride, ref biasStrip, withBias, into);
+                            continue;
+                        }
+                        Tile(ref strip, ref xTile, xStride, rows, kLength, ref scratch, stripWidth, ref biasStrip, hasBias: false, accumulate: false);
+                        for (int r = 0; r < rows; r++)
+                            WriteTail(ref Unsafe.Add(ref scratch, r * stripWidth), ref Unsafe.Add(ref yTile, (nint)r * yStride), lanes, ref biasStrip, withBias, into);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// One micro-tile: d_r[0..2·Width) (+)= (bias) + strip · x_r for six rows r of d (stride <paramref name="dStride"/>), over
+    /// <paramref name="k"/> columns of the strip (each column two vectors, a panel column apart). Rows of x past
+    /// <paramref name="rows"/> repeat the last real one.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Tile(
+        ref float strip, ref float x, int xStride, int rows, int k, ref float d, int dStride, ref float bias, bool hasBias, bool accumulate)
+    {
+        int w = TOps.Width;
+        ref float x0 = ref x;
+        ref float x1 = ref rows > 1 ? ref Unsafe.Add(ref x, xStride) : ref x0;
+        ref float x2 = ref rows > 2 ? ref Unsafe.Add(ref x, 2 * xStride) : ref x1;
+        ref float x3 = ref rows > 3 ? ref Unsafe.Add(ref x, 3 * xStride) : ref x2;
+        ref float x4 = ref rows > 4 ? ref Unsafe.Add(ref x, 4 * xStride) : ref x3;
+        ref float x5 = ref rows > 5 ? ref Unsafe.Add(ref x, 5 * xStride) : ref x4;
+
+        TVector c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c20 = TOps.Zero, c21 = TOps.Zero;
+        TVector c30 = TOps.Zero, c31 = TOps.Zero, c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero;
+        ref float wj = ref strip;
+        for (int j = 0; j < k; j++)
+        {
+            TVector w0 = TOps.Load(ref wj, 0);
+            TVector w1 = TOps.Load(ref wj, (nuint)w);
+            TVector b = TOps.Broadcast(Unsafe.Add(ref x0, j));
+            c00 = TOps.MultiplyAdd(w0, b, c00);
+            c01 = TOps.MultiplyAdd(w1, b, c01);
+            b = TOps.Broadcast(Unsafe.Add(ref x1, j));
+            c10 = TOps.MultiplyAdd(w0, b, c10);
+            c11 = TOps.MultiplyAdd(w1, b, c11);
+            b = TOps.Broadcast(Unsafe.Add(ref x2, j));
+            c20 = TOps.MultiplyAdd(w0, b, c20);
+            c21 = TOps.MultiplyAdd(w1, b, c21);
+            b = TOps.Broadcast(Unsafe.Add(ref x3, j));
+            c30 = TOps.MultiplyAdd(w0, b, c30);
+            c31 = TOps.MultiplyAdd(w1, b, c31);
+            b = TOps.Broadcast(Unsafe.Add(ref x4, j));
+            c40 = TOps.MultiplyAdd(w0, b, c40);
+            c41 = TOps.MultiplyAdd(w1, b, c41);
+            b = TOps.Broadcast(Unsafe.Add(ref x5, j));
+            c50 = TOps.MultiplyAdd(w0, b, c50);
+            c51 = TOps.MultiplyAdd(w1, b, c51);
+            wj = ref Unsafe.Add(ref wj, PackedMatrix.PanelRows);
+        }
+
+        if (hasBias)
+        {
+            TVector b0 = TOps.Load(ref bias, 0), b1 = TOps.Load(ref bias, (nuint)w);
+            c00 = TOps.Add(b0, c00); c01 = TOps.Add(b1, c01); c10 = TOps.Add(b0, c10); c11 = TOps.Add(b1, c11);
+            c20 = TOps.Add(b0, c20); c21 = TOps.Add(b1, c21); c30 = TOps.Add(b0, c30); c31 = TOps.Add(b1, c31);
+            c40 = TOps.Add(b0, c40); c41 = TOps.Add(b1, c41); c50 = TOps.Add(b0, c50); c51 = TOps.Add(b1, c51);
+        }
+        StoreRow(c00, c01, ref d, accumulate);
+        StoreRow(c10, c11, ref Unsafe.Add(ref d, dStride), accumulate);
+        StoreRow(c20, c21, ref Unsafe.Add(ref d, 2 * dStride), accumulate);
+        StoreRow(c30, c31, ref Unsafe.Add(ref d, 3 * dStride), accumulate);
+        StoreRow(c40, c41, ref Unsafe.Add(ref d, 4 * dStride), accumulate);
+        StoreRow(c50, c51, ref Unsafe.Add(ref d, 5 * dStride), accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(TVector v0, TVector v1, ref float d, bool accumulate)
+    {
+        int w = TOps.Width;
+        if (accumulate)
+        {
+            v0 = TOps.Add(TOps.Load(ref d, 0), v0);
+            v1 = TOps.Add(TOps.Load(ref d, (nuint)w), v1);
+        }
+        TOps.Store(v0, ref d, 0);
+        TOps.Store(v1, ref d, (nuint)w);
+    }
+
+    /// <summary>y[0..count) = (accumulate ? y : 0) + (hasBias ? bias : 0) + t, one float at a time, in the vector paths' order.</summary>
+    public static void WriteTail(ref float t, ref float y, int count, ref float bias, bool hasBias, bool accumulate)
+    {
+        for (int r = 0; r < count; r++)
+        {
+            float v = Unsafe.Add(ref t, r);
+            if (hasBias)
+                v = Unsafe.Add(ref bias, r) + v;
+            if (accumulate)
+                v = Unsafe.Add(ref y, r) + v;
+            Unsafe.Add(ref y, r) = v;
+        }
+    }
+}

@@ -1,0 +1,136 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace FastRnn.Kernels;
+
+/// <summary>
+/// Every kernel the engine runs — matrix products over a <see cref="PackedMatrix"/> and the fused element-wise
+/// cell updates — for one instruction set. Resolved once (see <see cref="KernelSelector"/>) and carried by the
+/// matrices and cells that use it, so no product or step switches on the ISA again.
+/// </summary>
+/// <remarks>
+/// The public methods check every length here, once, so that the ref-based loops behind them cannot overrun; the
+/// implementations (<see cref="SimdKernelSet{TOps, TVector}"/> for each vector width and for scalar code)
+/// only compute.
+/// </remarks>
+internal abstract class KernelSet
+{
+    /// <summary>The instruction set these kernels are compiled for.</summary>
+    public abstract KernelIsa Isa { get; }
+
+    /// <summary>
+    /// For each of <paramref name="count"/> vectors n: y_n = (accumulate ? y_n : 0) + bias + W · x_n, where x_n starts
+    /// at <c>x[n * xStride]</c> (W.Cols floats), y_n at <c>y[n * yStride]</c> (W.Rows floats), and an empty
+    /// <paramref name="bias"/> adds nothing. One vector is a matrix–vector product bound by streaming W; several
+    /// are a register-tiled matrix product (Y = X·Wᵀ) in which each weight load feeds several rows of X.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Multiply(PackedMatrix w, ReadOnlySpan<float> x, int xStride, Span<float> y, int yStride, int count, ReadOnlySpan<float> bias, bool accumulate)
+        => MultiplyPanels(w, x, xStride, y, yStride, count, bias, accumulate, 0, w.PanelCount);
+
+    /// <summary>
+    /// <see cref="Multiply"/> restricted to the output rows of panels [firstPanel, firstPanel + panels): the unit a
+    /// worker thread takes, so that its slice of the weights stays in its own core's cache from step to step.
+    /// </summary>
+    public void MultiplyPanels(
+        PackedMatrix w, ReadOnlySpan<float> x, int xStride, Span<float> y, int yStride, int count, ReadOnlySpan<float> bias, bool accumulate,
+        int firstPanel, int panels)
+    {
+        if (count <= 0 || panels <= 0)
+            return;
+        // Internal callers size every buffer at session creation; these checks keep a bug there from becoming an
+        // out-of-bounds read in the unsafe loops. They cost a few compares per product.
+        if (xStride < w.Cols || yStride < w.Rows
+            || (long)(count - 1) * xStride + w.Cols > x.Length
+            || (long)(count - 1) * yStride + w.Rows > y.Length)
+        {
+            throw new ArgumentException(
+                $"matrix ({w.Rows}, {w.Cols}) times {count} vectors: x has {x.Length} floats with stride {xStride}, y has {y.Length} with stride {yStride}");
+        }
+        if (!bias.IsEmpty && bias.Length < w.Rows)
+            throw new ArgumentException($"bias has {bias.Length} floats; the matrix has {w.Rows} rows");
+        if (firstPanel < 0 || firstPanel + panels > w.PanelCount)
+            throw new ArgumentOutOfRangeException(nameof(firstPanel), $"panels [{firstPanel}, {firstPanel + panels}) are outside 0..{w.PanelCount}");
+        MultiplyCore(w, ref MemoryMarshal.GetReference(x), xStride, ref MemoryMarshal.GetReference(y), yStride, count,
+            ref MemoryMarshal.GetReference(bias), !bias.IsEmpty, accumulate, firstPanel, panels);
+    }
+
+    /// <summary>LSTM update: gates (4H) pre-activations, c (H) updated in place, m (H) ← o⊙tanh(c).</summary>
+    public void Lstm(Span<float> gates, Span<float> c, Span<float> m)
+    {
+        int h = c.Length;
+        Require(gates.Length >= 4 * h && m.Length >= h, "LSTM", gates.Length, h);
+        LstmCore(ref MemoryMarshal.GetReference(gates), ref MemoryMarshal.GetReference(c), ref MemoryMarshal.GetReference(m), h);
+    }
+
+    /// <summary>GRU "reset after" update: x and hh (3H each, biases in), h (H) updated in place.</summary>
+    public void GruResetAfter(Span<float> x, Span<float> hh, Span<float> h)
+    {
+        int n = h.Length;
+        Require(x.Length >= 3 * n && hh.Length >= 3 * n, "GRU", x.Length, n);
+        GruResetAfterCore(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(hh), ref MemoryMarshal.GetReference(h), n);
+    }
+
+    /// <summary>GRU "reset before", first half: writes r⊙h to <paramref name="resetHidden"/> and z over x_z.</summary>
+    public void GruResetBeforeGates(Span<float> x, Span<float> hh, Span<float> h, Span<float> resetHidden)
+    {
+        int n = h.Length;
+        Require(x.Length >= 3 * n && hh.Length >= 2 * n && resetHidden.Length >= n, "GRU", x.Length, n);
+        GruResetBeforeGatesCore(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(hh), ref MemoryMarshal.GetReference(h),
+            ref MemoryMarshal.GetReference(resetHidden), n);
+    }
+
+    /// <summary>GRU "reset before", second half: h ← n + z⊙(h − n), n = tanh(x_n + h_n).</summary>
+    public void GruResetBeforeUpdate(Span<float> x, Span<float> hh, Span<float> h)
+    {
+        int n = h.Length;
+        Require(x.Length >= 3 * n && hh.Length >= 3 * n, "GRU", x.Length, n);
+        GruResetBeforeUpdateCore(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(hh), ref MemoryMarshal.GetReference(h), n);
+    }
+
+    /// <summary>y ← tanh(x), element-wise over x's length; x and y may be the same span.</summary>
+    public void Tanh(ReadOnlySpan<float> x, Span<float> y)
+    {
+        Require(y.Length >= x.Length, "tanh", y.Length, x.Length);
+        TanhCore(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y), x.Length);
+    }
+
+    /// <summary>y ← max(0, x), element-wise over x's length; x and y may be the same span.</summary>
+    public void Relu(ReadOnlySpan<float> x, Span<float> y)
+    {
+        Require(y.Length >= x.Length, "relu", y.Length, x.Length);
+        ReluCore(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y), x.Length);
+    }
+
+    /// <summary>y ← σ(x), element-wise over x's length; x and y may be the same span.</summary>
+    public void Sigmoid(ReadOnlySpan<float> x, Span<float> y)
+    {
+        Require(y.Length >= x.Length, "sigmoid", y.Length, x.Length);
+        SigmoidCore(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y), x.Length);
+    }
+
+    /// <inheritdoc cref="MultiplyPanels"/>
+    protected abstract void MultiplyCore(
+        PackedMatrix w, ref float x, int xStride, ref float y, int yStride, int count, ref float bias, bool hasBias, bool accumulate,
+        int firstPanel, int panels);
+
+    protected abstract void LstmCore(ref float gates, ref float c, ref float m, int hidden);
+
+    protected abstract void GruResetAfterCore(ref float x, ref float hh, ref float h, int hidden);
+
+    protected abstract void GruResetBeforeGatesCore(ref float x, ref float hh, ref float h, ref float resetHidden, int hidden);
+
+    protected abstract void GruResetBeforeUpdateCore(ref float x, ref float hh, ref float h, int hidden);
+
+    protected abstract void TanhCore(ref float x, ref float y, int length);
+
+    protected abstract void ReluCore(ref float x, ref float y, int length);
+
+    protected abstract void SigmoidCore(ref float x, ref float y, int length);
+
+    private static void Require(bool condition, string operation, int bufferLength, int length)
+    {
+        if (!condition)
+            throw new ArgumentException($"{operation}: buffers too short for {(operation is "LSTM" or "GRU" ? "hidden size" : "length")} {length} (buffer of {bufferLength} floats)");
+    }
+}

@@ -1,0 +1,82 @@
+using System.Runtime.CompilerServices;
+
+namespace FastRnn.Kernels;
+
+/// <summary>
+/// The kernels for one vector width: the generic algorithms (<see cref="PanelKernel{TOps, TVector}"/>,
+/// <see cref="GemmKernel{TOps, TVector}"/>, <see cref="CellMath{TOps, TVector}"/>) instantiated with one
+/// <see cref="ISimdOps{TVector}"/> struct, so the JIT compiles each ISA's machine code from the same tested logic.
+/// With <see cref="SimdOpsScalar"/> it is the scalar reference: products sum each row's columns in order
+/// (<see cref="PanelKernelScalar"/>), and the cell updates are the very code the vector variants use for their tails.
+/// </summary>
+internal sealed class SimdKernelSet<TOps, TVector> : KernelSet
+    where TOps : ISimdOps<TVector>
+    where TVector : struct
+{
+    private readonly KernelIsa _isa;
+
+    public SimdKernelSet(KernelIsa isa) => _isa = isa;
+
+    public override KernelIsa Isa => _isa;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    protected override void MultiplyCore(
+        PackedMatrix w, ref float x, int xStride, ref float y, int yStride, int count, ref float bias, bool hasBias, bool accumulate,
+        int firstPanel, int panels)
+    {
+        if (TOps.Width == 1)
+        {
+            MultiplyScalar(w, ref x, xStride, ref y, yStride, count, ref bias, hasBias, accumulate, firstPanel, panels);
+            return;
+        }
+
+        // One vector: the product is bound by streaming the weights, and the GEMV kernel keeps eight independent
+        // accumulators on one column stream. Several vectors: the register-tiled GEMM reuses each weight load.
+        if (count == 1)
+        {
+            for (int p = firstPanel; p < firstPanel + panels; p++)
+            {
+                int rowStart = p * PackedMatrix.PanelRows;
+                PanelKernel<TOps, TVector>.Multiply(
+                    ref w.PanelRef(p), ref x, w.Cols, ref Unsafe.Add(ref y, rowStart), Math.Min(PackedMatrix.PanelRows, w.Rows - rowStart),
+                    ref Unsafe.Add(ref bias, hasBias ? rowStart : 0), hasBias, accumulate);
+            }
+            return;
+        }
+        GemmKernel<TOps, TVector>.Multiply(w, ref x, xStride, ref y, yStride, count, ref bias, hasBias, accumulate, firstPanel, panels);
+    }
+
+    private static void MultiplyScalar(
+        PackedMatrix w, ref float x, int xStride, ref float y, int yStride, int count, ref float bias, bool hasBias, bool accumulate,
+        int firstPanel, int panels)
+    {
+        for (int p = firstPanel; p < firstPanel + panels; p++)
+        {
+            int rowStart = p * PackedMatrix.PanelRows;
+            int rows = Math.Min(PackedMatrix.PanelRows, w.Rows - rowStart);
+            for (int n = 0; n < count; n++)
+            {
+                PanelKernelScalar.Multiply(
+                    ref w.PanelRef(p), ref Unsafe.Add(ref x, (nint)n * xStride), w.Cols,
+                    ref Unsafe.Add(ref y, (nint)n * yStride + rowStart), rows, ref Unsafe.Add(ref bias, hasBias ? rowStart : 0), hasBias, accumulate);
+            }
+        }
+    }
+
+    protected override void LstmCore(ref float gates, ref float c, ref float m, int hidden) => CellMath<TOps, TVector>.Lstm(ref gates, ref c, ref m, hidden);
+
+    protected override void GruResetAfterCore(ref float x, ref float hh, ref float h, int hidden)
+        => CellMath<TOps, TVector>.GruResetAfter(ref x, ref hh, ref h, hidden);
+
+    protected override void GruResetBeforeGatesCore(ref float x, ref float hh, ref float h, ref float resetHidden, int hidden)
+        => CellMath<TOps, TVector>.GruResetBeforeGates(ref x, ref hh, ref h, ref resetHidden, hidden);
+
+    protected override void GruResetBeforeUpdateCore(ref float x, ref float hh, ref float h, int hidden)
+        => CellMath<TOps, TVector>.GruResetBeforeUpdate(ref x, ref hh, ref h, hidden);
+
+    protected override void TanhCore(ref float x, ref float y, int length) => CellMath<TOps, TVector>.Tanh(ref x, ref y, length);
+
+    protected override void ReluCore(ref float x, ref float y, int length) => CellMath<TOps, TVector>.Relu(ref x, ref y, length);
+
+    protected override void SigmoidCore(ref float x, ref float y, int length) => CellMath<TOps, TVector>.Sigmoid(ref x, ref y, length);
+}
