@@ -17,7 +17,7 @@ internal static class CliErrors
             // FrnnFormatException and the importer's ImportException are IOExceptions too: a bad file, not a bad command.
             return Report(context, e, ExitCodes.BadInput);
         }
-        catch (Exception e) when (e is UsageException or ArgumentException or InvalidOperationException)
+        catch (Exception e) when (e is UsageException or ArgumentException or InvalidOperationException or NotSupportedException)
         {
             return Report(context, e, ExitCodes.Usage);
         }
