@@ -89,8 +89,16 @@ public sealed partial class RnnModel
     /// Creates a session: the recurrent state of <paramref name="batchSize"/> independent streams and every buffer a
     /// step or a run of up to <paramref name="maxSequenceLength"/> steps needs, allocated now and never again.
     /// </summary>
-    public RnnSession CreateSession(int batchSize = 1, int maxSequenceLength = RnnSession.DefaultMaxSequenceLength)
-        => new(this, batchSize, maxSequenceLength);
+    /// <param name="batchSize">B, the number of independent streams.</param>
+    /// <param name="maxSequenceLength">The longest piece one <see cref="RnnSession.Run(ReadOnlySpan{float}, Span{float})"/> call processes at once.</param>
+    /// <param name="threads">
+    /// Intra-op threads, counting the caller (default 1): the session starts <c>threads − 1</c> workers of its own that
+    /// split every large matrix product by output rows, each keeping its slice of the weights in its own core's cache.
+    /// Results are bit-identical to one thread. The workers spin briefly between calls, then sleep; they stop when
+    /// the session is disposed.
+    /// </param>
+    public RnnSession CreateSession(int batchSize = 1, int maxSequenceLength = RnnSession.DefaultMaxSequenceLength, int threads = 1)
+        => new(this, batchSize, maxSequenceLength, threads);
 
     private static string Describe(RnnConfig c)
         => $"{c.NumLayers}-layer {(c.Bidirectional ? "bidirectional " : "")}{c.Kind}{(c.ProjSize > 0 ? $" with proj_size {c.ProjSize}" : "")}{(c.HasBias ? "" : " without bias")}";

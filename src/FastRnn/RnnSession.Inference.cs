@@ -32,7 +32,7 @@ public sealed partial class RnnSession
             RecurrentCell cell = _model.Cell(layer, 0);
             Span<float> gates = _arena[_gates][..(batch * cell.GateRows)];
             Span<float> h = LayerHidden(layer, 0);
-            cell.StepFromInput(x, xWidth, gates, h, LayerCell(layer, 0), scratch, batch);
+            cell.StepFromInput(_team, x, xWidth, gates, h, LayerCell(layer, 0), scratch, batch);
             x = h;
             xWidth = cell.OutputSize;
         }
@@ -111,7 +111,7 @@ public sealed partial class RnnSession
             {
                 RecurrentCell cell = _model.Cell(layer, d);
                 Span<float> gates = _arena[_gates][..(steps * batch * cell.GateRows)];
-                cell.ProjectInputs(x, xWidth, steps * batch, gates);
+                cell.ProjectInputs(_team, x, xWidth, steps * batch, gates);
                 bool backward = d == 1 || _config.Reverse;
                 if (lengths.IsEmpty)
                     Recur(cell, layer, d, gates, y, steps, backward);
@@ -131,7 +131,7 @@ public sealed partial class RnnSession
         for (int s = 0; s < steps; s++)
         {
             int t = backward ? steps - 1 - s : s;
-            cell.Step(gates.Slice(t * batch * g, batch * g), h, c, scratch, batch);
+            cell.StepFromGates(_team, gates.Slice(t * batch * g, batch * g), h, c, scratch, batch);
             for (int b = 0; b < batch; b++)
                 h.Slice(b * hOut, hOut).CopyTo(y.Slice((t * batch + b) * width + d * hOut, hOut));
         }
@@ -175,7 +175,7 @@ public sealed partial class RnnSession
                 }
             }
 
-            cell.Step(stepGates, h, c, scratch, batch);
+            cell.StepFromGates(_team, stepGates, h, c, scratch, batch);
 
             for (int b = 0; b < batch; b++)
             {

@@ -30,10 +30,16 @@ public sealed partial class RnnSession : IDisposable
     private readonly ArenaSlice _stepGates; // (B, G·H): one step's gate rows gathered for streams of different lengths
     private readonly ArenaSlice _saved;     // (B, H_out + H): state of streams past their end, restored after a step
     private readonly ArenaSlice _reorder;   // a copy of the larger state, for ReorderStreams
+    private readonly WorkerTeam _team;    // the caller alone, or the caller and its workers
     private bool _disposed;
 
-    internal RnnSession(RnnModel model, int batchSize, int maxSequenceLength)
+    /// <summary>The most intra-op threads a session takes: beyond a few per core they only contend.</summary>
+    public static int MaxThreads => 4 * Environment.ProcessorCount;
+
+    internal RnnSession(RnnModel model, int batchSize, int maxSequenceLength, int threads = 1)
     {
+        if (threads < 1 || threads > MaxThreads)
+            throw Errors.Threads(threads, MaxThreads);
         if (batchSize < 1 || batchSize > 65536)
             throw Errors.BatchSize(batchSize);
         if (maxSequenceLength < 1)
@@ -63,6 +69,7 @@ public sealed partial class RnnSession : IDisposable
             throw new ArgumentOutOfRangeException($"{nameof(maxSequenceLength)} = {maxSequenceLength} with batch {batchSize}: {e.Message}", e);
         }
         _arena = layout.Build();
+        _team = threads == 1 ? WorkerTeam.Inline : new WorkerTeam(threads);
         Reset();
     }
 
@@ -71,6 +78,12 @@ public sealed partial class RnnSession : IDisposable
 
     /// <summary>The longest sequence one <see cref="Run(ReadOnlySpan{float}, Span{float})"/> handles in one piece (longer unidirectional runs are chunked).</summary>
     public int MaxSequenceLength { get; }
+
+    /// <summary>Intra-op threads, counting the caller.</summary>
+    public int Threads => _team.Threads;
+
+    /// <summary>The session's worker threads, for tests.</summary>
+    internal WorkerTeam Team => _team;
 
     /// <summary>The model this session runs.</summary>
     public RnnModel Model => _model;
@@ -133,8 +146,20 @@ public sealed partial class RnnSession : IDisposable
         cell.CopyTo(_arena[_cell]);
     }
 
-    /// <summary>Releases the session's buffers; any later call throws <see cref="ObjectDisposedException"/>.</summary>
-    public void Dispose() => _disposed = true;
+    /// <summary>
+    /// Releases the session's arena (its state and every scratch buffer) to the garbage collector; the model and its
+    /// weights are untouched and stay usable by other sessions. Any later call on this session throws
+    /// <see cref="ObjectDisposedException"/>. Calling it twice is harmless.
+    /// </summary>
+    public void Dispose()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        if (_team != WorkerTeam.Inline)
+            _team.Dispose();
+        _arena.Release();
+    }
 
     private string HiddenLayout => $"(L·D, B, H_out) = ({_config.NumLayers * _config.Directions}, {BatchSize}, {_config.OutputHiddenSize})";
 

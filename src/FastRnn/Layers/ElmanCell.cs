@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using FastRnn.Kernels;
+using FastRnn.Runtime;
 
 namespace FastRnn.Layers;
 
@@ -29,19 +30,19 @@ internal sealed class ElmanCell : RecurrentCell
     public override int ScratchLength(int batch) => batch * _combined.Cols;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void Step(Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
+    public override void StepFromGates(WorkerTeam team, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
     {
-        _recurrent.Multiply(h, HiddenSize, gates, HiddenSize, batch, default, accumulate: true);
+        team.Multiply(_recurrent, h, HiddenSize, gates, HiddenSize, batch, default, accumulate: true);
         Update(gates, h, batch);
     }
 
     /// <summary>pre = (b_ih + b_hh) + [W_ih | W_hh] [x ; h] in one contiguous pass, then the activation.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void StepFromInput(ReadOnlySpan<float> x, int xStride, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
+    public override void StepFromInput(WorkerTeam team, ReadOnlySpan<float> x, int xStride, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
     {
         Span<float> joined = scratch[..(batch * _combined.Cols)];
         Join(x, xStride, h, HiddenSize, joined, batch);
-        _combined.Multiply(joined, _combined.Cols, gates, HiddenSize, batch, InputBias, accumulate: false);
+        team.Multiply(_combined, joined, _combined.Cols, gates, HiddenSize, batch, InputBias, accumulate: false);
         Update(gates, h, batch);
     }
 

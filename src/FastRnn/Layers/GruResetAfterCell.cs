@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using FastRnn.Kernels;
+using FastRnn.Runtime;
 
 namespace FastRnn.Layers;
 
@@ -25,11 +26,11 @@ internal sealed class GruResetAfterCell : RecurrentCell
     public override int ScratchLength(int batch) => batch * GateRows;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void Step(Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
+    public override void StepFromGates(WorkerTeam team, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
     {
         int hs = HiddenSize, g = GateRows;
         Span<float> hidden = scratch[..(batch * g)];
-        _recurrent.Multiply(h, hs, hidden, g, batch, _recurrentBias, accumulate: false);
+        team.Multiply(_recurrent, h, hs, hidden, g, batch, _recurrentBias, accumulate: false);
 
         for (int b = 0; b < batch; b++)
         {

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using FastRnn.Kernels;
+using FastRnn.Runtime;
 
 namespace FastRnn.Layers;
 
@@ -32,12 +33,12 @@ internal sealed class GruResetBeforeCell : RecurrentCell
     public override int ScratchLength(int batch) => batch * (GateRows + HiddenSize);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void Step(Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
+    public override void StepFromGates(WorkerTeam team, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
     {
         int hs = HiddenSize, g = GateRows;
         Span<float> hidden = scratch[..(batch * g)];
         Span<float> resetHidden = scratch.Slice(batch * g, batch * hs);
-        _resetUpdate.Multiply(h, hs, hidden, g, batch, _recurrentBias, accumulate: false);
+        team.Multiply(_resetUpdate, h, hs, hidden, g, batch, _recurrentBias, accumulate: false);
 
         for (int b = 0; b < batch; b++)
         {
@@ -48,7 +49,7 @@ internal sealed class GruResetBeforeCell : RecurrentCell
         }
 
         // The n part of each hidden row (offset 2H) = b_hn + W_hn (r ⊙ h).
-        _candidate.Multiply(resetHidden, hs, hidden[(2 * hs)..], g, batch, _recurrentBias.AsSpan(2 * hs), accumulate: false);
+        team.Multiply(_candidate, resetHidden, hs, hidden[(2 * hs)..], g, batch, _recurrentBias.AsSpan(2 * hs), accumulate: false);
 
         for (int b = 0; b < batch; b++)
         {

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using FastRnn.Kernels;
+using FastRnn.Runtime;
 
 namespace FastRnn.Layers;
 
@@ -38,10 +39,10 @@ internal sealed class LstmCell : RecurrentCell
     public override int ScratchLength(int batch) => (_projection is null ? 0 : batch * HiddenSize) + batch * _combined.Cols;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void Step(Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
+    public override void StepFromGates(WorkerTeam team, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
     {
-        _recurrent.Multiply(h, OutputSize, gates, GateRows, batch, default, accumulate: true);
-        Update(gates, h, c, scratch, batch);
+        team.Multiply(_recurrent, h, OutputSize, gates, GateRows, batch, default, accumulate: true);
+        Update(team, gates, h, c, scratch, batch);
     }
 
     /// <summary>
@@ -49,15 +50,15 @@ internal sealed class LstmCell : RecurrentCell
     /// of a plain matrix–vector product, then the update.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void StepFromInput(ReadOnlySpan<float> x, int xStride, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
+    public override void StepFromInput(WorkerTeam team, ReadOnlySpan<float> x, int xStride, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
     {
         Span<float> joined = scratch.Slice(_projection is null ? 0 : batch * HiddenSize, batch * _combined.Cols);
         Join(x, xStride, h, OutputSize, joined, batch);
-        _combined.Multiply(joined, _combined.Cols, gates, GateRows, batch, InputBias, accumulate: false);
-        Update(gates, h, c, scratch, batch);
+        team.Multiply(_combined, joined, _combined.Cols, gates, GateRows, batch, InputBias, accumulate: false);
+        Update(team, gates, h, c, scratch, batch);
     }
 
-    private void Update(Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
+    private void Update(WorkerTeam team, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
     {
         int hs = HiddenSize, g = GateRows;
         for (int b = 0; b < batch; b++)
@@ -70,6 +71,6 @@ internal sealed class LstmCell : RecurrentCell
         }
 
         if (_projection is not null)
-            _projection.Multiply(scratch, hs, h, OutputSize, batch, default, accumulate: false);
+            team.Multiply(_projection, scratch, hs, h, OutputSize, batch, default, accumulate: false);
     }
 }

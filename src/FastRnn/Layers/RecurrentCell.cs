@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using FastRnn.Kernels;
+using FastRnn.Runtime;
 
 namespace FastRnn.Layers;
 
@@ -9,7 +10,7 @@ namespace FastRnn.Layers;
 /// <remarks>
 /// A step is split in two so that a whole sequence can hoist the input half out of the recurrence:
 /// <see cref="ProjectInputs"/> computes <c>gx = W_ih x + bias</c> for any number of inputs in one pass over W_ih,
-/// and <see cref="Step"/> adds the recurrent product and applies the gate equations for B streams.
+/// and <see cref="StepFromGates"/> adds the recurrent product and applies the gate equations for B streams.
 /// Gate buffers keep PyTorch's gate-major row order (all of gate 0, then gate 1, …), so each activation is one
 /// <c>TensorPrimitives</c> call over a contiguous run of H values.
 /// </remarks>
@@ -43,31 +44,31 @@ internal abstract class RecurrentCell
     /// <summary>G·H, the width of one row of gx.</summary>
     public int GateRows => InputWeights.Rows;
 
-    /// <summary>Floats of scratch <see cref="Step"/> needs for <paramref name="batch"/> streams.</summary>
+    /// <summary>Floats of scratch <see cref="StepFromGates"/> needs for <paramref name="batch"/> streams.</summary>
     public abstract int ScratchLength(int batch);
 
     /// <summary>gx[n] = W_ih x[n] + bias for n in 0..count; x rows start every <paramref name="xStride"/> floats, gx rows every G·H.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void ProjectInputs(ReadOnlySpan<float> x, int xStride, int count, Span<float> gx)
+    public void ProjectInputs(WorkerTeam team, ReadOnlySpan<float> x, int xStride, int count, Span<float> gx)
     {
-        InputWeights.Multiply(x, xStride, gx, GateRows, count, InputBias, accumulate: false);
+        team.Multiply(InputWeights, x, xStride, gx, GateRows, count, InputBias, accumulate: false);
     }
 
     /// <summary>
-    /// One step straight from the inputs: <see cref="ProjectInputs"/> then <see cref="Step"/>, which cells whose input and
+    /// One step straight from the inputs: <see cref="ProjectInputs"/> then <see cref="StepFromGates"/>, which cells whose input and
     /// recurrent products simply add override with a single fused pass over W_ih and W_hh.
     /// </summary>
-    public virtual void StepFromInput(ReadOnlySpan<float> x, int xStride, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
+    public virtual void StepFromInput(WorkerTeam team, ReadOnlySpan<float> x, int xStride, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
     {
-        ProjectInputs(x, xStride, batch, gates);
-        Step(gates, h, c, scratch, batch);
+        ProjectInputs(team, x, xStride, batch, gates);
+        StepFromGates(team, gates, h, c, scratch, batch);
     }
 
     /// <summary>
     /// Advances <paramref name="batch"/> streams by one step. <paramref name="gates"/> holds their gx rows (B, G·H) and is
     /// used as scratch; h (B, H_out) and c (B, H; empty unless LSTM) are read and updated in place.
     /// </summary>
-    public abstract void Step(Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch);
+    public abstract void StepFromGates(WorkerTeam team, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch);
 
     /// <summary>Row b of <paramref name="joined"/> = [x_b ; h_b], the input of a combined [W_ih | W_hh] product.</summary>
     protected void Join(ReadOnlySpan<float> x, int xStride, ReadOnlySpan<float> h, int hWidth, Span<float> joined, int batch)

@@ -9,7 +9,9 @@ namespace FastRnn.Runtime;
 /// </remarks>
 internal sealed class Arena
 {
-    private readonly AlignedBuffer _buffer;
+    private static readonly AlignedBuffer Released = new(0);
+
+    private AlignedBuffer _buffer;
 
     public Arena(int length)
     {
@@ -18,6 +20,12 @@ internal sealed class Arena
     }
 
     public int Length => _buffer.Length;
+
+    /// <summary>
+    /// Drops the buffer so the garbage collector can reclaim it (it is pinned, on the pinned object heap); every slice
+    /// is empty afterwards, so an owner that forgot its disposed check fails on the length check, not on freed memory.
+    /// </summary>
+    public void Release() => _buffer = Released;
 
     public Span<float> this[ArenaSlice slice] => _buffer.Span.Slice(slice.Offset, slice.Length);
 }

@@ -1,0 +1,206 @@
+using System.Runtime.CompilerServices;
+using FastRnn.Kernels;
+
+namespace FastRnn.Runtime;
+
+/// <summary>
+/// The intra-op threads of one session: the calling thread plus <c>threads − 1</c> workers that split each large
+/// matrix product by panels (32 output rows). Nothing is allocated per product.
+/// </summary>
+/// <remarks>
+/// <para><b>Private caches.</b> Worker i always takes the same panel range of a given matrix, so from step to step its
+/// slice of the weights stays in its own core's L2 (DeepCPU's private-cache partitioning): two cores hold twice the
+/// weights a single one can.</para>
+/// <para><b>Barrier.</b> The caller publishes the product and bumps a generation counter; workers spin on it for
+/// <see cref="SpinIterations"/> rounds (a step arrives every few microseconds in a stream), then sleep on their own
+/// semaphore, which the caller releases only if they went to sleep. The caller computes slice 0 itself and spins until
+/// every worker has counted itself done.</para>
+/// <para><b>Bit-identical.</b> Every output row is computed by the same kernel, over the same columns in the same order,
+/// whichever thread computes it, so results equal one thread's to the bit.</para>
+/// <para>Memory handed to workers is pinned by the caller for the duration of the product (<c>fixed</c>), and the
+/// caller does not return before they are done, so a span of the caller's — even on its stack — is safe to share.</para>
+/// </remarks>
+internal sealed unsafe class WorkerTeam : IDisposable
+{
+    /// <summary>Products with fewer multiply-adds than this run on the calling thread alone: below it, the barrier costs more than the second core saves.</summary>
+    public const long MinParallelMultiplyAdds = 1L << 17;
+
+    /// <summary>Spin rounds before an idle worker sleeps (SpinWait rounds, not counting the yields it may insert).</summary>
+    private const int SpinIterations = 20_000;
+
+    /// <summary>The team of one: every product on the calling thread.</summary>
+    public static WorkerTeam Inline { get; } = new(1);
+
+    private readonly Thread[] _workers;
+    private readonly SemaphoreSlim[] _wake;
+    private readonly int[] _sleeping;
+    private readonly long[] _allocated; // each worker's GC.GetAllocatedBytesForCurrentThread after its last product
+    private long _generation;
+    private int _pending;
+    private volatile bool _stopping;
+    private Exception? _failure;
+
+    // The product in flight: read by the workers between the generation bump and their decrement of _pending.
+    private PackedMatrix? _w;
+    private float* _x, _y, _bias;
+    private int _xLength, _yLength, _biasLength, _xStride, _yStride, _count;
+    private bool _accumulate;
+
+    /// <param name="threads">Threads in all, counting the caller: 1 to <see cref="Environment.ProcessorCount"/> × 4.</param>
+    public WorkerTeam(int threads)
+    {
+        Threads = threads;
+        _workers = new Thread[threads - 1];
+        _wake = new SemaphoreSlim[threads - 1];
+        _sleeping = new int[threads - 1];
+        _allocated = new long[threads - 1];
+        for (int i = 0; i < _workers.Length; i++)
+        {
+            _wake[i] = new SemaphoreSlim(0);
+            int index = i + 1;
+            _workers[i] = new Thread(() => Work(index)) { IsBackground = true, Name = $"FastRnn worker {index}" };
+            _workers[i].Start();
+        }
+    }
+
+    /// <summary>Threads in the team, the caller included.</summary>
+    public int Threads { get; }
+
+    /// <summary>
+    /// <see cref="KernelSet.Multiply"/>, split by panels across the team when the product is large enough; the results
+    /// equal the single-threaded product bit for bit.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Multiply(PackedMatrix w, ReadOnlySpan<float> x, int xStride, Span<float> y, int yStride, int count, ReadOnlySpan<float> bias, bool accumulate)
+    {
+        if (Threads == 1 || w.PanelCount < Threads || (long)w.Rows * w.Cols * count < MinParallelMultiplyAdds)
+        {
+            w.Kernels.Multiply(w, x, xStride, y, yStride, count, bias, accumulate);
+            return;
+        }
+
+        fixed (float* px = x, py = y, pb = bias)
+        {
+            _w = w;
+            _x = px;
+            _y = py;
+            _bias = pb;
+            _xLength = x.Length;
+            _yLength = y.Length;
+            _biasLength = bias.Length;
+            _xStride = xStride;
+            _yStride = yStride;
+            _count = count;
+            _accumulate = accumulate;
+            Volatile.Write(ref _pending, Threads - 1);
+            Interlocked.Increment(ref _generation);
+            for (int i = 0; i < _wake.Length; i++)
+            {
+                if (Interlocked.Exchange(ref _sleeping[i], 0) == 1)
+                    _wake[i].Release();
+            }
+
+            try
+            {
+                Slice(0);
+            }
+            finally
+            {
+                // Even if slice 0 failed, the workers still read the pinned memory: wait for them before unpinning.
+                var spin = new SpinWait();
+                while (Volatile.Read(ref _pending) != 0)
+                    spin.SpinOnce(sleep1Threshold: -1);
+                _w = null;
+            }
+        }
+
+        Exception? failure = Interlocked.Exchange(ref _failure, null);
+        if (failure is not null)
+            throw new InvalidOperationException($"a worker thread failed: {failure.Message}", failure);
+    }
+
+    /// <summary>Bytes the workers have allocated on their own threads, as of their last product (for tests: it must not grow).</summary>
+    internal long WorkerAllocatedBytes
+    {
+        get
+        {
+            long sum = 0;
+            for (int i = 0; i < _allocated.Length; i++)
+                sum += Volatile.Read(ref _allocated[i]);
+            return sum;
+        }
+    }
+
+    /// <summary>Stops the workers; products afterwards run on the calling thread.</summary>
+    public void Dispose()
+    {
+        if (_workers.Length == 0 || _stopping)
+            return;
+        _stopping = true;
+        Interlocked.Increment(ref _generation);
+        for (int i = 0; i < _wake.Length; i++)
+        {
+            if (Interlocked.Exchange(ref _sleeping[i], 0) == 1)
+                _wake[i].Release();
+        }
+        foreach (Thread worker in _workers)
+            worker.Join();
+        foreach (SemaphoreSlim wake in _wake)
+            wake.Dispose();
+    }
+
+    // Worker `index` of `Threads` takes an equal share of the panels, the remainder going one each to the first ones.
+    private void Slice(int index)
+    {
+        PackedMatrix w = _w!;
+        int panels = w.PanelCount, share = panels / Threads, extra = panels % Threads;
+        int first = index * share + Math.Min(index, extra);
+        int mine = share + (index < extra ? 1 : 0);
+        w.Kernels.MultiplyPanels(
+            w, new ReadOnlySpan<float>(_x, _xLength), _xStride, new Span<float>(_y, _yLength), _yStride, _count,
+            new ReadOnlySpan<float>(_bias, _biasLength), _accumulate, first, mine);
+    }
+
+    private void Work(int index)
+    {
+        int slot = index - 1;
+        long seen = 0;
+        while (true)
+        {
+            long generation = Volatile.Read(ref _generation);
+            for (int spins = 0; generation == seen && spins < SpinIterations; spins++)
+            {
+                Thread.SpinWait(8);
+                generation = Volatile.Read(ref _generation);
+            }
+            if (generation == seen)
+            {
+                // Announce the sleep, then look once more: a product published in between must not be missed.
+                Volatile.Write(ref _sleeping[slot], 1);
+                generation = Volatile.Read(ref _generation);
+                if (generation == seen)
+                {
+                    _wake[slot].Wait();
+                    generation = Volatile.Read(ref _generation);
+                }
+                else if (Interlocked.Exchange(ref _sleeping[slot], 0) == 0)
+                {
+                    _wake[slot].Wait(); // the caller saw the flag and released us: consume it to keep the count balanced
+                }
+            }
+            seen = generation;
+            if (_stopping)
+                return;
+            try
+            {
+                Slice(index);
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref _failure, e, null);
+            }
+            Volatile.Write(ref _allocated[slot], GC.GetAllocatedBytesForCurrentThread());
+            Interlocked.Decrement(ref _pending);
+        }
+    }
+}

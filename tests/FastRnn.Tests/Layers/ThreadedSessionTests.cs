@@ -1,0 +1,119 @@
+using FastRnn.Tests.Reference;
+using FastRnn.Tests.Support;
+
+namespace FastRnn.Tests.Layers;
+
+/// <summary>
+/// Sessions with intra-op threads: the same numbers as a double-precision reference, bit for bit those of one thread
+/// (every output row is computed by the same kernel whichever thread takes it), and nothing allocated per step by
+/// any thread. The sizes are large enough that the products really are split.
+/// </summary>
+public class ThreadedSessionTests
+{
+    private const int Steps = 40;
+
+    public static IEnumerable<object[]> Configs() =>
+    [
+        [new RnnConfig { Kind = RecurrentKind.Lstm, InputSize = 96, HiddenSize = 160, NumLayers = 2 }, 2],
+        [new RnnConfig { Kind = RecurrentKind.Lstm, InputSize = 64, HiddenSize = 200, ProjSize = 72 }, 3],
+        [new RnnConfig { Kind = RecurrentKind.Gru, InputSize = 128, HiddenSize = 224 }, 2],
+        [new RnnConfig { Kind = RecurrentKind.Gru, InputSize = 64, HiddenSize = 256, GruResetAfter = false }, 2],
+        [new RnnConfig { Kind = RecurrentKind.Rnn, InputSize = 300, HiddenSize = 320, Bidirectional = true }, 2],
+    ];
+
+    [Theory]
+    [MemberData(nameof(Configs))]
+    public void StepAndRun_WithThreads_MatchDoubleReference_AndOneThreadBitForBit(RnnConfig config, int batch)
+    {
+        var random = new Random(config.HiddenSize);
+        var parameters = OnnxFeatureTests.RandomParameters(config, random);
+        float[] input = Uniform(random, Steps * batch * config.InputSize);
+        var model = RnnModel.FromPyTorch(config, parameters);
+
+        using var one = model.CreateSession(batch, Steps);
+        using var two = model.CreateSession(batch, Steps, threads: 2);
+        Assert.Equal(2, two.Threads);
+        var y1 = new float[Steps * batch * config.OutputSize];
+        var y2 = new float[y1.Length];
+        one.Run(input, y1);
+        two.Run(input, y2);
+
+        var (y, hn, _) = ReferenceRnn.Run(config, parameters, input, Steps, batch);
+        Compare.Close(y.Select(v => (float)v).ToArray(), y2, 2e-5, "threaded Run against the double reference");
+        Compare.Close(hn.Select(v => (float)v).ToArray(), two.HiddenState, 2e-5, "threaded h_n");
+        Assert.Equal(y1, y2);
+        Assert.True(one.HiddenState.SequenceEqual(two.HiddenState));
+        Assert.True(one.CellState.SequenceEqual(two.CellState));
+
+        if (config.Bidirectional)
+            return;
+        one.Reset();
+        two.Reset();
+        var s1 = new float[one.OutputLength];
+        var s2 = new float[two.OutputLength];
+        for (int t = 0; t < Steps; t++)
+        {
+            ReadOnlySpan<float> frame = input.AsSpan(t * one.InputLength, one.InputLength);
+            one.Step(frame, s1);
+            two.Step(frame, s2);
+            Assert.Equal(s1, s2);
+            float[] expected = y.Skip(t * two.OutputLength).Take(two.OutputLength).Select(v => (float)v).ToArray();
+            Compare.Close(expected, s2, 2e-5, $"threaded Step {t} against the double reference");
+        }
+    }
+
+    [Fact]
+    public void Step_WithThreads_AllocatesNothingOnAnyThread()
+    {
+        var config = new RnnConfig { Kind = RecurrentKind.Lstm, InputSize = 128, HiddenSize = 192 };
+        var model = RnnModel.FromPyTorch(config, OnnxFeatureTests.RandomParameters(config, new Random(3)));
+        using var session = model.CreateSession(batchSize: 1, maxSequenceLength: 32, threads: 2);
+        float[] frame = Uniform(new Random(4), config.InputSize), output = new float[config.HiddenSize];
+        float[] sequence = Uniform(new Random(5), 32 * config.InputSize), outputs = new float[32 * config.HiddenSize];
+        for (int i = 0; i < 200; i++)
+            session.Step(frame, output);
+        session.Run(sequence, outputs);
+        // Let the workers fall asleep once and be woken: their first wait may set up the runtime's wait machinery.
+        Thread.Sleep(50);
+        session.Step(frame, output);
+
+        long workersBefore = session.Team.WorkerAllocatedBytes, callerBefore = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5_000; i++)
+            session.Step(frame, output);
+        for (int i = 0; i < 20; i++)
+            session.Run(sequence, outputs);
+        long workersAfter = session.Team.WorkerAllocatedBytes, callerAfter = GC.GetAllocatedBytesForCurrentThread();
+
+        Assert.Equal(callerBefore, callerAfter);
+        Assert.Equal(workersBefore, workersAfter);
+    }
+
+    [Fact]
+    public void CreateSession_WithBadThreadCount_NamesTheLimit()
+    {
+        var config = new RnnConfig { Kind = RecurrentKind.Gru, InputSize = 3, HiddenSize = 4 };
+        var model = RnnModel.FromPyTorch(config, OnnxFeatureTests.RandomParameters(config, new Random(1)));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => model.CreateSession(threads: 0));
+        Assert.Contains($"1..{RnnSession.MaxThreads}", e.Message);
+    }
+
+    [Fact]
+    public void Dispose_StopsTheWorkers_AndLaterCallsThrow()
+    {
+        var config = new RnnConfig { Kind = RecurrentKind.Lstm, InputSize = 128, HiddenSize = 128 };
+        var model = RnnModel.FromPyTorch(config, OnnxFeatureTests.RandomParameters(config, new Random(2)));
+        var session = model.CreateSession(threads: 2);
+        session.Step(new float[128], new float[128]);
+        session.Dispose();
+        session.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => session.Step(new float[128], new float[128]));
+    }
+
+    private static float[] Uniform(Random random, int length)
+    {
+        var v = new float[length];
+        for (int i = 0; i < length; i++)
+            v[i] = (float)(random.NextDouble() * 2 - 1);
+        return v;
+    }
+}
