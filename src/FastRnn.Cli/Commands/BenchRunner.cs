@@ -14,7 +14,11 @@ internal sealed record ThreadResult(double? StepMicroseconds, double SeqStepMicr
 /// </summary>
 internal sealed record BenchResult(
     double? StepMicroseconds, double SeqStepMicroseconds, double AllocatedBytesPerStep,
-    double? StepThroughput, double SeqThroughput, IReadOnlyList<ThreadResult> PerThread);
+    double? StepThroughput, double SeqThroughput, IReadOnlyList<ThreadResult> PerThread)
+{
+    /// <summary>Milliseconds <c>RnnModel.Load</c> took (open, validate, checksum, repack).</summary>
+    public double LoadMilliseconds { get; init; }
+}
 
 /// <summary>
 /// Runs the measurement: each thread owns a session and its buffers, warms up on its own, then all start each timed
@@ -88,7 +92,7 @@ internal static class BenchRunner
         public Worker(RnnModel model, BenchSettings settings, int seed)
         {
             _settings = settings;
-            _session = model.CreateSession(settings.Batch, settings.SeqLen);
+            _session = model.CreateSession(settings.Batch, settings.SeqLen, settings.IntraThreads);
             var random = new Random(seed);
             _stepInput = Fill(new float[_session.InputLength], random);
             _stepOutput = new float[_session.OutputLength];

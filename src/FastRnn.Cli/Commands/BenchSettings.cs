@@ -1,7 +1,7 @@
 namespace FastRnn.Cli.Commands;
 
-/// <summary>What <c>bench</c> measures: B streams, T-step runs, N timed steps, on a number of threads.</summary>
-internal sealed record BenchSettings(int Batch, int SeqLen, int Steps, int Threads)
+/// <summary>What <c>bench</c> measures: B streams, T-step runs, N timed steps, on a number of sessions each with its own intra-op threads.</summary>
+internal sealed record BenchSettings(int Batch, int SeqLen, int Steps, int Threads, int IntraThreads = 1)
 {
     private const int MaxBatch = 65536;
     private const int MinRuns = 5;
@@ -19,6 +19,8 @@ internal sealed record BenchSettings(int Batch, int SeqLen, int Steps, int Threa
             throw CliErrors.Usage($"--steps must be at least 1, got {Steps}");
         if (Threads < 1 || Threads > 1024)
             throw CliErrors.Usage($"--threads must be in 1..1024, got {Threads}");
+        if (IntraThreads < 1 || IntraThreads > RnnSession.MaxThreads)
+            throw CliErrors.Usage($"--intra-threads must be in 1..{RnnSession.MaxThreads}, got {IntraThreads}");
         if ((long)Batch * SeqLen > int.MaxValue / 4096)
             throw CliErrors.Usage($"--batch {Batch} with --seq-len {SeqLen} is too large a run to measure");
     }

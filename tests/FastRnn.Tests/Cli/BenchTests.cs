@@ -41,6 +41,19 @@ public sealed class BenchTests : IDisposable
     }
 
     [Fact]
+    public void Bench_IntraThreads_ReportsThemAndTheLoadTime_AndAllocatesNothing()
+    {
+        string model = _dir.File("lstm.frnn");
+        CliModels.SaveRnnFixture("lstm_l2_uni_i37_h63_p16_b1_t100_zero", model);
+
+        JsonElement r = Bench(model, "--intra-threads", "2", "--seq-len", "16", "--steps", "200");
+
+        Assert.Equal(2, r.GetProperty("intra_threads").GetInt32());
+        Assert.True(r.GetProperty("load_ms").GetDouble() > 0);
+        Assert.Equal(0, r.GetProperty("allocated_bytes_per_step").GetDouble());
+    }
+
+    [Fact]
     public void Bench_Bidirectional_ReportsStepAsNotApplicable()
     {
         string model = _dir.File("bi.frnn");
