@@ -22,8 +22,8 @@ internal static class OnnxRecurrentModel
     private static readonly int[] LstmGateSource = [0, 3, 1, 2];
     private static readonly int[] GruGateSource = [1, 0, 2];
 
-    /// <summary>The serialized model for sequences of exactly <paramref name="steps"/> steps, batch 1.</summary>
-    public static byte[] Build(RecurrentWeights w, int steps)
+    /// <summary>The serialized model for sequences of exactly <paramref name="steps"/> steps of <paramref name="batch"/> streams.</summary>
+    public static byte[] Build(RecurrentWeights w, int steps, int batch = 1)
     {
         bool lstm = w.Kind == RecurrentKind.Lstm;
         int hs = w.HiddenSize, rows = w.GateCount * hs;
@@ -64,13 +64,13 @@ internal static class OnnxRecurrentModel
                 Tensor("R", Reorder(w.WeightHh, order, hs, hs), 1, rows, hs),
                 Tensor("B", bias, 1, 2 * rows),
             },
-            Input = { Value("X", steps, 1, w.InputSize), Value("initial_h", 1, 1, hs) },
-            Output = { Value("Y", steps, 1, 1, hs), Value("Y_h", 1, 1, hs) },
+            Input = { Value("X", steps, batch, w.InputSize), Value("initial_h", 1, batch, hs) },
+            Output = { Value("Y", steps, 1, batch, hs), Value("Y_h", 1, batch, hs) },
         };
         if (lstm)
         {
-            graph.Input.Add(Value("initial_c", 1, 1, hs));
-            graph.Output.Add(Value("Y_c", 1, 1, hs));
+            graph.Input.Add(Value("initial_c", 1, batch, hs));
+            graph.Output.Add(Value("Y_c", 1, batch, hs));
         }
 
         var model = new ModelProto

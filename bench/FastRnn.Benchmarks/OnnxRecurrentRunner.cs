@@ -10,8 +10,8 @@ namespace FastRnn.Benchmarks;
 /// <remarks>
 /// On the CPU provider a tensor created over existing memory is used in place, so writing <see cref="Input"/> or the
 /// state arrays between runs changes what the next run reads, without rebinding.
-/// One intra-op and one inter-op thread: FastRnn runs a step on the calling thread, and a batch-1 step is far too
-/// small to split profitably across threads.
+/// One inter-op thread and, unless a benchmark compares threads, one intra-op thread: the same threads FastRnn is
+/// given.
 /// </remarks>
 internal sealed class OnnxRecurrentRunner : IDisposable
 {
@@ -21,59 +21,59 @@ internal sealed class OnnxRecurrentRunner : IDisposable
     private readonly List<OrtValue> _values = [];
     private readonly bool _lstm;
 
-    public OnnxRecurrentRunner(RecurrentWeights weights, int steps)
+    public OnnxRecurrentRunner(RecurrentWeights weights, int steps, int batch = 1, int threads = 1)
     {
         int i = weights.InputSize, h = weights.HiddenSize;
         _lstm = weights.Kind == RecurrentKind.Lstm;
         Steps = steps;
-        Input = new float[steps * i];
-        Output = new float[steps * h];
-        InitialHidden = new float[h];
-        FinalHidden = new float[h];
-        InitialCell = new float[h];
-        FinalCell = new float[h];
+        Input = new float[steps * batch * i];
+        Output = new float[steps * batch * h];
+        InitialHidden = new float[batch * h];
+        FinalHidden = new float[batch * h];
+        InitialCell = new float[batch * h];
+        FinalCell = new float[batch * h];
 
         using var options = new SessionOptions
         {
-            IntraOpNumThreads = 1,
+            IntraOpNumThreads = threads,
             InterOpNumThreads = 1,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
-        _session = new InferenceSession(OnnxRecurrentModel.Build(weights, steps), options);
+        _session = new InferenceSession(OnnxRecurrentModel.Build(weights, steps, batch), options);
         _runOptions = new RunOptions();
         _binding = _session.CreateIoBinding();
 
-        _binding.BindInput("X", Pin(Input, steps, 1, i));
-        _binding.BindInput("initial_h", Pin(InitialHidden, 1, 1, h));
-        _binding.BindOutput("Y", Pin(Output, steps, 1, 1, h));
-        _binding.BindOutput("Y_h", Pin(FinalHidden, 1, 1, h));
+        _binding.BindInput("X", Pin(Input, steps, batch, i));
+        _binding.BindInput("initial_h", Pin(InitialHidden, 1, batch, h));
+        _binding.BindOutput("Y", Pin(Output, steps, 1, batch, h));
+        _binding.BindOutput("Y_h", Pin(FinalHidden, 1, batch, h));
         if (_lstm)
         {
-            _binding.BindInput("initial_c", Pin(InitialCell, 1, 1, h));
-            _binding.BindOutput("Y_c", Pin(FinalCell, 1, 1, h));
+            _binding.BindInput("initial_c", Pin(InitialCell, 1, batch, h));
+            _binding.BindOutput("Y_c", Pin(FinalCell, 1, batch, h));
         }
     }
 
     /// <summary>T, the sequence length the model was built for.</summary>
     public int Steps { get; }
 
-    /// <summary>X, (T, 1, I).</summary>
+    /// <summary>X, (T, B, I).</summary>
     public float[] Input { get; }
 
-    /// <summary>Y, (T, 1, 1, H).</summary>
+    /// <summary>Y, (T, 1, B, H).</summary>
     public float[] Output { get; }
 
-    /// <summary>initial_h, (1, 1, H).</summary>
+    /// <summary>initial_h, (1, B, H).</summary>
     public float[] InitialHidden { get; }
 
-    /// <summary>Y_h, (1, 1, H).</summary>
+    /// <summary>Y_h, (1, B, H).</summary>
     public float[] FinalHidden { get; }
 
-    /// <summary>initial_c, (1, 1, H); unused for a GRU.</summary>
+    /// <summary>initial_c, (1, B, H); unused for a GRU.</summary>
     public float[] InitialCell { get; }
 
-    /// <summary>Y_c, (1, 1, H); unused for a GRU.</summary>
+    /// <summary>Y_c, (1, B, H); unused for a GRU.</summary>
     public float[] FinalCell { get; }
 
     /// <summary>Runs the T steps of <see cref="Input"/> from the initial state.</summary>
