@@ -21,7 +21,7 @@ public class CharLanguageModelTests
 
     private static readonly DecodingOptions Sampling = new() { Sample = true, Temperature = 0.8f, TopK = 20 };
 
-    private static readonly string ModelPath = Path.Combine(RepositoryRoot(), "weights", "char-lm.frnn");
+    private static readonly string ModelPath = Path.Combine(Fixtures.RepositoryRoot(), "weights", "char-lm.frnn");
 
     [Fact]
     public void BitsPerToken_OnTheValidationSlice_MatchesPyTorch()
@@ -104,13 +104,4 @@ public class CharLanguageModelTests
         return (text, root.GetProperty("bits_per_char").GetDouble(), root.GetProperty("characters").GetInt32());
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "FastRnn.sln")))
-                return dir.FullName;
-        }
-        throw new DirectoryNotFoundException($"no directory above {AppContext.BaseDirectory} contains FastRnn.sln");
-    }
 }

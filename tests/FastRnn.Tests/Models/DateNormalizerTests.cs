@@ -23,7 +23,7 @@ public class DateNormalizerTests(ITestOutputHelper output)
 
     private const int BeamSize = 4, BeamLines = 200;
 
-    private static readonly string ModelPath = Path.Combine(RepositoryRoot(), "weights", "date-normalizer.frnn");
+    private static readonly string ModelPath = Path.Combine(Fixtures.RepositoryRoot(), "weights", "date-normalizer.frnn");
 
     [Fact]
     public void Greedy_NormalizesTheHeldOutTestSet()
@@ -106,13 +106,4 @@ public class DateNormalizerTests(ITestOutputHelper output)
         return lines;
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "FastRnn.sln")))
-                return dir.FullName;
-        }
-        throw new DirectoryNotFoundException($"no directory above {AppContext.BaseDirectory} contains FastRnn.sln");
-    }
 }

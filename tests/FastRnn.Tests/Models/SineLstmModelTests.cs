@@ -17,7 +17,7 @@ public class SineLstmModelTests
     // 400 recurrent steps.
     private const double Tolerance = 2e-5;
 
-    private static readonly string ModelPath = Path.Combine(RepositoryRoot(), "weights", "sine-lstm.frnn");
+    private static readonly string ModelPath = Path.Combine(Fixtures.RepositoryRoot(), "weights", "sine-lstm.frnn");
 
     private static SafetensorsFile Golden()
         => SafetensorsFile.Read(Path.Combine(Fixtures.Directory("models"), "sine-lstm-golden.safetensors"));
@@ -77,13 +77,4 @@ public class SineLstmModelTests
         return Math.Sqrt(sum / count);
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "FastRnn.sln")))
-                return dir.FullName;
-        }
-        throw new DirectoryNotFoundException($"no directory above {AppContext.BaseDirectory} contains FastRnn.sln");
-    }
 }
