@@ -66,23 +66,8 @@ public sealed partial class RnnModel
         FromPyTorch(config, tensors); // validates names, shapes and configuration before anything is written
         var writer = new FrnnWriter();
         RnnMetadata.Write(config, writer);
-        foreach (string name in ParameterNames(config))
-            writer.AddTensor(name, ParameterShape(config, name), tensors[name]);
+        foreach (RecurrentParameter p in new RecurrentParameterSchema(config).Parameters)
+            writer.AddTensor(p.Name, p.Dimensions, tensors[p.Name]);
         return writer;
-    }
-
-    /// <summary>PyTorch's shape of parameter <paramref name="name"/> in a model of <paramref name="config"/>.</summary>
-    internal static int[] ParameterShape(RnnConfig config, string name)
-    {
-        int layer = int.Parse(name.AsSpan(name.IndexOf("_l", StringComparison.Ordinal) + 2).TrimEnd("_reverse"), System.Globalization.CultureInfo.InvariantCulture);
-        int gates = config.GateCount * config.HiddenSize;
-        return name switch
-        {
-            _ when name.StartsWith("weight_ih", StringComparison.Ordinal) => [gates, config.LayerInputSize(layer)],
-            _ when name.StartsWith("weight_hh", StringComparison.Ordinal) => [gates, config.OutputHiddenSize],
-            _ when name.StartsWith("weight_hr", StringComparison.Ordinal) => [config.OutputHiddenSize, config.HiddenSize],
-            _ when name.StartsWith("peephole", StringComparison.Ordinal) => [3, config.HiddenSize],
-            _ => [gates],
-        };
     }
 }

@@ -46,11 +46,10 @@ public sealed partial class RnnModel
 
     internal static RnnModel Build(RnnConfig config, ITensorSource source)
     {
-        config.Validate();
-        var expected = new HashSet<string>(ParameterNames(config));
+        var schema = new RecurrentParameterSchema(config);
         foreach (string name in source.Names)
         {
-            if (!expected.Contains(name))
+            if (!schema.TryGet(name, out _))
                 throw Errors.UnexpectedTensor(name, $"a {Describe(config)} has no such parameter; is the configuration right?");
         }
 
@@ -58,32 +57,14 @@ public sealed partial class RnnModel
         for (int layer = 0; layer < config.NumLayers; layer++)
         {
             for (int d = 0; d < config.Directions; d++)
-                cells[layer * config.Directions + d] = RecurrentCell.Create(config, layer, d, source);
+                cells[layer * config.Directions + d] = RecurrentCell.Create(schema, layer, d, source);
         }
         return new RnnModel(config, cells);
     }
 
-    /// <summary>PyTorch's state-dict names of every parameter <paramref name="config"/> has, in PyTorch's order.</summary>
+    /// <summary>PyTorch's state-dict names of every parameter <paramref name="config"/> has, in PyTorch's order; the names of <see cref="RecurrentParameterSchema.Parameters"/>.</summary>
     public static IEnumerable<string> ParameterNames(RnnConfig config)
-    {
-        for (int layer = 0; layer < config.NumLayers; layer++)
-        {
-            for (int d = 0; d < config.Directions; d++)
-            {
-                yield return RecurrentCell.ParameterName("weight_ih", layer, d);
-                yield return RecurrentCell.ParameterName("weight_hh", layer, d);
-                if (config.HasBias)
-                {
-                    yield return RecurrentCell.ParameterName("bias_ih", layer, d);
-                    yield return RecurrentCell.ParameterName("bias_hh", layer, d);
-                }
-                if (config.ProjSize > 0)
-                    yield return RecurrentCell.ParameterName("weight_hr", layer, d);
-                if (config.Peepholes)
-                    yield return RecurrentCell.ParameterName("peephole", layer, d);
-            }
-        }
-    }
+        => new RecurrentParameterSchema(config).Parameters.Select(p => p.Name);
 
     /// <summary>
     /// Creates a session: the recurrent state of <paramref name="batchSize"/> independent streams and every buffer a
