@@ -14,11 +14,20 @@ namespace FastRnn;
 /// <c>weight_ih_l{k}</c> (G·H, I or D·H_out), <c>weight_hh_l{k}</c> (G·H, H_out), with biases <c>bias_ih_l{k}</c>
 /// and <c>bias_hh_l{k}</c> (G·H), with a projection <c>weight_hr_l{k}</c> (P, H), and with ONNX peepholes
 /// <c>peephole_l{k}</c> (3, H). Gate blocks are stacked in PyTorch's order (<see cref="GateOrder.PyTorch"/>).
+/// <para>A model may also carry a default initial state (an ONNX graph's constant <c>initial_h</c> / <c>initial_c</c>):
+/// <see cref="InitialHiddenName"/> (L·D, B₀, H_out) and <see cref="InitialCellName"/> (L·D, B₀, H, LSTM only), which
+/// are optional and not among <see cref="Parameters"/>.</para>
 /// </remarks>
 public sealed class RecurrentParameterSchema
 {
     private readonly RecurrentParameter[] _parameters;
     private readonly Dictionary<string, RecurrentParameter> _byName;
+
+    /// <summary>The optional default initial hidden state, (L·D, B₀, H_out).</summary>
+    public const string InitialHiddenName = "initial_h";
+
+    /// <summary>The optional default initial cell state of an LSTM, (L·D, B₀, H).</summary>
+    public const string InitialCellName = "initial_c";
 
     /// <summary>Describes the tensors of <paramref name="config"/>.</summary>
     /// <exception cref="ArgumentException">The configuration is invalid; the message names the field.</exception>
@@ -65,6 +74,10 @@ public sealed class RecurrentParameterSchema
         => _byName.TryGetValue(Name(role, layer, direction), out RecurrentParameter? p)
             ? p
             : throw new ArgumentException($"a model of this configuration has no tensor {Name(role, layer, direction)}", nameof(role));
+
+    /// <summary>Whether <paramref name="name"/> is an initial-state tensor this configuration can carry.</summary>
+    public bool IsInitialState(string name)
+        => name == InitialHiddenName || (name == InitialCellName && Config.Kind == RecurrentKind.Lstm);
 
     /// <summary>PyTorch's name for a tensor, e.g. <c>weight_hh_l1_reverse</c>.</summary>
     public static string Name(RecurrentParameterRole role, int layer, int direction)

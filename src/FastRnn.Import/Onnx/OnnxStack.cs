@@ -5,7 +5,8 @@ namespace FastRnn.Import;
 
 /// <summary>
 /// Turns the traced recurrent nodes into one FastRnn stack: checks that the layers agree, reorders the weights into
-/// PyTorch's names and gate order, and describes the graph's inputs and outputs.
+/// PyTorch's names and gate order, keeps constant initial states and sequence lengths as part of the model, and
+/// describes the graph's inputs and outputs.
 /// </summary>
 /// <remarks>
 /// Gate blocks are reordered by <see cref="GateOrder.Onnx"/> (and the peepholes by <see cref="GateOrder.OnnxPeepholes"/>);
@@ -67,6 +68,24 @@ internal static class OnnxStack
         int?[] batches = [lengthsBatch, hBatch, cBatch];
         if (batches.Where(b => b is not null).Distinct().Count() > 1)
             throw OnnxErrors.Graph(source, $"the constants fix different batch sizes ({string.Join(", ", batches.Where(b => b is not null))})");
+
+        // The graph's constants are part of the model: its default initial state and its sequence lengths.
+        if (h0 is not null)
+            tensors[RecurrentParameterSchema.InitialHiddenName] = h0;
+        if (c0 is not null)
+            tensors[RecurrentParameterSchema.InitialCellName] = c0;
+        if (lengths is not null)
+        {
+            try
+            {
+                config = config with { SequenceLengths = lengths };
+                config.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                throw ImportErrors.InvalidModel(e);
+            }
+        }
 
         return new OnnxImportResult
         {
