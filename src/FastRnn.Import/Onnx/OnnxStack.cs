@@ -254,16 +254,7 @@ internal static class OnnxStack
                 bool fits = sequence ? role is not (AxisRole.Open or AxisRole.Slots) : role is AxisRole.Slots or AxisRole.Batch or AxisRole.Hidden or AxisRole.One;
                 if (!fits)
                     throw OnnxErrors.Graph(source, $"graph output '{output.Name}' has an axis FastRnn cannot fill ({role})");
-                axes[i] = role switch
-                {
-                    AxisRole.Time => OnnxAxis.Time,
-                    AxisRole.Batch => OnnxAxis.Batch,
-                    AxisRole.Features => OnnxAxis.Features,
-                    AxisRole.Directions => OnnxAxis.Directions,
-                    AxisRole.Hidden => OnnxAxis.Hidden,
-                    AxisRole.Slots => OnnxAxis.States,
-                    _ => OnnxAxis.One,
-                };
+                axes[i] = GraphTracer.Public(role);
             }
             bool complete = sequence
                 ? axes.Count(a => a == OnnxAxis.Time) == 1 && axes.Count(a => a == OnnxAxis.Batch) == 1
