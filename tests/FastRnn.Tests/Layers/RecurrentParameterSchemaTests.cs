@@ -1,3 +1,4 @@
+using System.Text.Json;
 using FastRnn.Tests.Support;
 
 namespace FastRnn.Tests.Layers;
@@ -40,18 +41,32 @@ public class RecurrentParameterSchemaTests
         Assert.Equal([48, 4], hh.Shape);
     }
 
-    [Fact]
-    public void Parameters_FollowPyTorchsOrder_LayerThenDirectionThenRole()
+    public static IEnumerable<object[]> StateDictCases()
+        => Enumerable.Range(0, StateDictDocument().RootElement.GetProperty("cases").GetArrayLength()).Select(i => new object[] { i });
+
+    [Theory]
+    [MemberData(nameof(StateDictCases))]
+    public void Parameters_AreTheStateDictInPyTorchsOrder(int index)
     {
-        var config = new RnnConfig { Kind = RecurrentKind.Lstm, InputSize = 3, HiddenSize = 4, NumLayers = 2, Bidirectional = true, ProjSize = 2 };
-        string[] expected =
-        [
-            "weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "weight_hr_l0",
-            "weight_ih_l0_reverse", "weight_hh_l0_reverse", "bias_ih_l0_reverse", "bias_hh_l0_reverse", "weight_hr_l0_reverse",
-            "weight_ih_l1", "weight_hh_l1", "bias_ih_l1", "bias_hh_l1", "weight_hr_l1",
-            "weight_ih_l1_reverse", "weight_hh_l1_reverse", "bias_ih_l1_reverse", "bias_hh_l1_reverse", "weight_hr_l1_reverse",
-        ];
-        Assert.Equal(expected, new RecurrentParameterSchema(config).Parameters.Select(p => p.Name));
+        // tools/gen_schema_fixture.py: module.state_dict() of nn.LSTM / nn.GRU / nn.RNN, names and shapes in order.
+        using JsonDocument document = StateDictDocument();
+        JsonElement c = document.RootElement.GetProperty("cases")[index];
+        JsonElement a = c.GetProperty("args");
+        int Arg(string name, int otherwise) => a.TryGetProperty(name, out JsonElement v) ? v.GetInt32() : otherwise;
+        bool Flag(string name, bool otherwise) => a.TryGetProperty(name, out JsonElement v) ? v.GetBoolean() : otherwise;
+        var config = new RnnConfig
+        {
+            Kind = c.GetProperty("module").GetString() switch { "LSTM" => RecurrentKind.Lstm, "GRU" => RecurrentKind.Gru, _ => RecurrentKind.Rnn },
+            InputSize = Arg("input_size", 0),
+            HiddenSize = Arg("hidden_size", 0),
+            NumLayers = Arg("num_layers", 1),
+            ProjSize = Arg("proj_size", 0),
+            Bidirectional = Flag("bidirectional", false),
+            HasBias = Flag("bias", true),
+        };
+        var expected = c.GetProperty("state_dict").EnumerateArray()
+            .Select(e => $"{e[0].GetString()} ({string.Join(", ", e[1].EnumerateArray().Select(d => d.GetInt32()))})").ToArray();
+        Assert.Equal(expected, new RecurrentParameterSchema(config).Parameters.Select(p => p.ToString()));
     }
 
     [Fact]
@@ -115,6 +130,9 @@ public class RecurrentParameterSchemaTests
     [Fact]
     public void ToPyTorch_WhenTheDataIsNotOneBlockPerGate_Throws()
         => Assert.Contains("gate blocks", Assert.Throws<ArgumentException>(() => GateOrder.Onnx(RecurrentKind.Gru).ToPyTorch(new float[7], 2)).Message);
+
+    private static JsonDocument StateDictDocument()
+        => JsonDocument.Parse(File.ReadAllText(Path.Combine(Fixtures.Directory("schema"), "state_dict.json")));
 
     /// <summary>Blocks of two floats labelled by gate (in the framework's documented order) come out in the expected order.</summary>
     private static void AssertReorders(GateOrder order, string source, string expected)
