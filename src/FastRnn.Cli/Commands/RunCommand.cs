@@ -64,6 +64,8 @@ internal static class RunCommand
         float[]? h0 = r.H0 is null ? null : states.CheckHidden("--h0", ReadArray("--h0", r.H0));
         float[]? c0 = r.C0 is null ? null : states.CheckCell("--c0", ReadArray("--c0", r.C0));
         int[]? lengths = r.SequenceLengths is null ? null : ReadLengths(r.SequenceLengths, layout);
+        if (lengths is null && c.SequenceLengths is { } constant && constant.Max() > layout.Steps)
+            throw CliErrors.BadData($"--input: {layout.Steps} steps, but the model's constant sequence lengths reach {constant.Max()}; give a longer x or --sequence-lengths");
 
         long outputLength = (long)layout.Steps * layout.Batch * c.OutputSize;
         if (outputLength > Array.MaxLength)

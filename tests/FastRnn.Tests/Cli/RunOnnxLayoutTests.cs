@@ -119,6 +119,16 @@ public class RunOnnxLayoutTests
     }
 
     [Fact]
+    public void Run_ShorterThanTheModelsConstantLengths_FailsNamingThem()
+    {
+        using var dir = new TempDirectory();
+        string model = dir.File("model.frnn"), x = dir.File("x.npy");
+        CliHarness.Run("convert", OnnxFixtures.PathOf("rnn_seqlens_const"), "-o", model).Succeeded(); // lengths [5, 2, 3]
+        CliHarness.WriteNpy(x, [4, 3, 4], new float[4 * 3 * 4]);
+        CliHarness.Run("run", model, "-i", x, "-o", dir.File("y.npy")).Failed(2, "constant sequence lengths reach 5");
+    }
+
+    [Fact]
     public void Run_WithBatchFirstAndOnnxLayout_IsAUsageError()
     {
         var f = RnnFixture.Load("gru_l1_uni_i13_h17_b3_t100_given");
