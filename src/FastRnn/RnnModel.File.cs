@@ -31,7 +31,7 @@ public sealed partial class RnnModel
         RnnConfig config = RnnMetadata.Read(file);
         try
         {
-            // B₀ from the stored shape (L·D, B₀, ·); Build checks the whole shape.
+            // B₀ from the stored shape (L·D, B₀, ·); Build checks the whole shape. Without such a tensor B₀ is unused.
             int batch = file.Tensors.FirstOrDefault(t => t.Name is RecurrentParameterSchema.InitialHiddenName or RecurrentParameterSchema.InitialCellName) is { Rank: 3 } state
                 ? Math.Max(state.Shape[1], 1)
                 : 1;

@@ -40,7 +40,8 @@ public sealed partial class RnnModel
     /// Builds a model from PyTorch state-dict tensors (<c>weight_ih_l0</c>, <c>weight_hh_l0</c>, <c>bias_ih_l0</c>,
     /// <c>bias_hh_l0</c>, <c>weight_hr_l0</c>, <c>…_reverse</c>; <see cref="RecurrentParameterSchema"/>), each a flat
     /// row-major array of PyTorch's shape; optionally with a default initial state <c>initial_h</c> (L·D, B₀, H_out)
-    /// and <c>initial_c</c> (L·D, B₀, H), which every session starts from (<see cref="RnnSession.Reset"/>).
+    /// and <c>initial_c</c> (L·D, B₀, H), which every session starts from (<see cref="RnnSession.Reset"/>); a state for
+    /// B₀ = 1 starts every stream, otherwise sessions must have B₀ streams.
     /// </summary>
     /// <exception cref="ArgumentException">The configuration is invalid, or a tensor is missing, of the wrong size, or unused.</exception>
     public static RnnModel FromPyTorch(RnnConfig config, IReadOnlyDictionary<string, float[]> tensors)
