@@ -72,7 +72,7 @@ internal static class RunCommand
             throw CliErrors.BadData($"--input: shape {Shapes.Format(x.Shape)} would give an output of {outputLength:N0} floats, more than fit in one array");
         using RnnSession session = CreateSession(model, layout);
         if (h0 is not null || c0 is not null)
-            session.SetState(h0 ?? new float[session.HiddenStateLength], c0 ?? new float[session.CellStateLength]);
+            session.SetState(h0 ?? session.HiddenState.ToArray(), c0 ?? session.CellState.ToArray()); // the other from the model's initial state
 
         var y = new float[outputLength];
         if (lengths is null)

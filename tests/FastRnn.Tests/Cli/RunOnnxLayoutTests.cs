@@ -1,7 +1,9 @@
 using System.Runtime.InteropServices;
 using FastRnn.Import;
+using FastRnn.Tests.Import;
 using FastRnn.Tests.Onnx;
 using FastRnn.Tests.Support;
+using Onnx;
 
 namespace FastRnn.Tests.Cli;
 
@@ -19,8 +21,30 @@ public class RunOnnxLayoutTests
     [InlineData("lstm_initial_const", 0, "")]           // constant initial_h / initial_c: no --h0, --c0
     [InlineData("rnn_seqlens_const", 0, "")]            // constant sequence_lens: no --sequence-lengths
     public void Run_InOnnxLayout_MatchesOnnxRuntime(string name, int layout, string lengthsDtype)
+        => AssertRunMatchesOnnxRuntime(OnnxParityRun.Prepare(name), layout, lengthsDtype);
+
+    [Fact]
+    public void Run_WithH0Only_KeepsTheModelsConstantInitialCell()
     {
-        var run = OnnxParityRun.Prepare(name);
+        // lstm_initial_const with initial_h made a graph input: the .frnn keeps the constant initial_c, and --h0 sets h.
+        ModelProto graph = OnnxModels.Load("lstm_initial_const");
+        string h = graph.Graph.Node.Single(n => n.OpType == "LSTM").Input[5];
+        TensorProto constant = graph.Graph.Initializer.Single(t => t.Name == h);
+        graph.Graph.Initializer.Remove(constant);
+        var type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = constant.DataType, Shape = new TensorShapeProto() } };
+        foreach (long d in constant.Dims)
+            type.TensorType.Shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
+        graph.Graph.Input.Add(new ValueInfoProto { Name = h, Type = type });
+        using var onnx = ImportTemp.With(".onnx", OnnxModels.Bytes(graph));
+        var run = OnnxParityRun.Prepare("lstm_initial_const", onnx.Path);
+        Assert.NotNull(run.Result.InitialHiddenInput);
+        Assert.NotNull(run.Result.InitialCell);
+        AssertRunMatchesOnnxRuntime(run, 0, "");
+    }
+
+    private static void AssertRunMatchesOnnxRuntime(OnnxParityRun run, int layout, string lengthsDtype)
+    {
+        string name = run.Name;
         Dictionary<string, (float[] Data, long[] Shape)> expected = run.RunOnnxRuntime();
         using var dir = new TempDirectory();
         string model = dir.File("model.frnn");
