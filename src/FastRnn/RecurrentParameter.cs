@@ -32,8 +32,8 @@ public sealed class RecurrentParameter
     /// <summary>PyTorch's shape, row-major.</summary>
     public IReadOnlyList<int> Shape => _shape;
 
-    /// <summary>The number of floats, the product of <see cref="Shape"/>.</summary>
-    public int ElementCount => _shape.Aggregate(1, (a, b) => a * b);
+    /// <summary>The number of floats, the product of <see cref="Shape"/> (a long: G·H by D·H_out can pass 2³¹ at the largest sizes a configuration allows).</summary>
+    public long ElementCount => _shape.Aggregate(1L, (a, b) => a * b);
 
     internal ReadOnlySpan<int> Dimensions => _shape;
 

@@ -145,7 +145,7 @@ public class OnnxFeatureTests
         float scale = 1f / MathF.Sqrt(config.HiddenSize);
         var parameters = new Dictionary<string, float[]>();
         foreach (RecurrentParameter p in new RecurrentParameterSchema(config).Parameters)
-            parameters[p.Name] = Uniform(random, p.ElementCount, p.Role == RecurrentParameterRole.Peepholes ? 0.5f : scale);
+            parameters[p.Name] = Uniform(random, checked((int)p.ElementCount), p.Role == RecurrentParameterRole.Peepholes ? 0.5f : scale);
         return parameters;
     }
 
