@@ -23,8 +23,7 @@ public static class ModelConverter
         options ??= ImportOptions.Default;
         if (Path.GetExtension(inputPath).Equals(".onnx", StringComparison.OrdinalIgnoreCase))
         {
-            // The graph records everything; initial states and lengths it holds as constants are runtime data, not
-            // weights, so only the model is kept (OnnxImporter.Import returns them all).
+            // Constant initial states and sequence lengths are part of the imported model; graph inputs stay runtime data.
             ImportedModel onnx = OnnxImporter.Import(inputPath, options).Model;
             progress?.Report(0.9);
             return onnx;

@@ -17,6 +17,9 @@ public sealed record RnnConfig
     /// <summary>Largest size accepted for any dimension; keeps every derived buffer size far from overflow.</summary>
     public const int MaxDimension = 1 << 16;
 
+    /// <summary>Largest number of streams a session runs, and so of <see cref="SequenceLengths"/>.</summary>
+    public const int MaxBatchSize = 1 << 16;
+
     /// <summary>Largest layer count accepted.</summary>
     public const int MaxLayers = 64;
 
@@ -74,6 +77,16 @@ public sealed record RnnConfig
     /// <summary>ONNX <c>direction="reverse"</c>: a unidirectional model that reads the sequence from its end.</summary>
     public bool Reverse { get; init; }
 
+    /// <summary>
+    /// ONNX constant <c>sequence_lens</c>: stream b of a run uses its first <c>SequenceLengths[b]</c> steps, as with
+    /// <see cref="RnnSession.Run(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{int})"/>. They apply to every
+    /// <see cref="RnnSession.Run(ReadOnlySpan{float}, Span{float})"/> (lengths passed to a run replace them) and fix the
+    /// batch size of a session to their count, or to any size when there is one length, which then applies to every
+    /// stream. <see cref="RnnSession.Step"/> advances every stream regardless: a step has no notion of a sequence's end.
+    /// Null means every stream runs the whole input.
+    /// </summary>
+    public IReadOnlyList<int>? SequenceLengths { get; init; }
+
     /// <summary>Activation functions per direction: 3 (LSTM), 2 (GRU), 1 (RNN).</summary>
     public int ActivationsPerDirection => Kind switch { RecurrentKind.Lstm => 3, RecurrentKind.Gru => 2, _ => 1 };
 
@@ -94,7 +107,7 @@ public sealed record RnnConfig
         };
     }
 
-    /// <summary>Field-by-field equality, with <see cref="Activations"/> compared element by element.</summary>
+    /// <summary>Field-by-field equality, with <see cref="Activations"/> and <see cref="SequenceLengths"/> compared element by element.</summary>
     public bool Equals(RnnConfig? other)
         => other is not null
            && Kind == other.Kind && InputSize == other.InputSize && HiddenSize == other.HiddenSize
@@ -103,7 +116,9 @@ public sealed record RnnConfig
            && Clip.Equals(other.Clip) && Peepholes == other.Peepholes && InputForget == other.InputForget
            && Reverse == other.Reverse
            && (Activations ?? []).SequenceEqual(other.Activations ?? [])
-           && (Activations is null) == (other.Activations is null);
+           && (Activations is null) == (other.Activations is null)
+           && (SequenceLengths ?? []).SequenceEqual(other.SequenceLengths ?? [])
+           && (SequenceLengths is null) == (other.SequenceLengths is null);
 
     /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(Kind, InputSize, HiddenSize, NumLayers, Bidirectional, ProjSize, HasBias, Activations?.Count);
@@ -146,6 +161,8 @@ public sealed record RnnConfig
             throw Errors.InvalidConfig(Peepholes ? nameof(Peepholes) : nameof(InputForget), true, "applies to LSTM only");
         if (Reverse && Bidirectional)
             throw Errors.InvalidConfig(nameof(Reverse), true, "a bidirectional model already runs both ways; Reverse is for one backward direction");
+        if (SequenceLengths is { } lengths && (lengths.Count is < 1 or > MaxBatchSize || lengths.Any(n => n < 0)))
+            throw Errors.InvalidConfig(nameof(SequenceLengths), $"{lengths.Count} lengths [{string.Join(", ", lengths.Take(8))}{(lengths.Count > 8 ? ", …" : "")}]", $"needs 1..{MaxBatchSize} lengths, none negative");
         if (Activations is { } activations)
         {
             int expected = Directions * ActivationsPerDirection;

@@ -31,7 +31,11 @@ public sealed partial class RnnModel
         RnnConfig config = RnnMetadata.Read(file);
         try
         {
-            return Build(config, new FrnnTensorSource(file));
+            // B₀ from the stored shape (L·D, B₀, ·); Build checks the whole shape. Without such a tensor B₀ is unused.
+            int batch = file.Tensors.FirstOrDefault(t => t.Name is RecurrentParameterSchema.InitialHiddenName or RecurrentParameterSchema.InitialCellName) is { Rank: 3 } state
+                ? Math.Max(state.Shape[1], 1)
+                : 1;
+            return Build(config, new FrnnTensorSource(file), batch);
         }
         catch (ArgumentException e)
         {
@@ -63,26 +67,19 @@ public sealed partial class RnnModel
 
     private static FrnnWriter CreateWriter(RnnConfig config, IReadOnlyDictionary<string, float[]> tensors)
     {
-        FromPyTorch(config, tensors); // validates names, shapes and configuration before anything is written
+        RnnModel model = FromPyTorch(config, tensors); // validates names, shapes and configuration before anything is written
         var writer = new FrnnWriter();
         RnnMetadata.Write(config, writer);
-        foreach (string name in ParameterNames(config))
-            writer.AddTensor(name, ParameterShape(config, name), tensors[name]);
-        return writer;
-    }
-
-    /// <summary>PyTorch's shape of parameter <paramref name="name"/> in a model of <paramref name="config"/>.</summary>
-    internal static int[] ParameterShape(RnnConfig config, string name)
-    {
-        int layer = int.Parse(name.AsSpan(name.IndexOf("_l", StringComparison.Ordinal) + 2).TrimEnd("_reverse"), System.Globalization.CultureInfo.InvariantCulture);
-        int gates = config.GateCount * config.HiddenSize;
-        return name switch
+        foreach (RecurrentParameter p in new RecurrentParameterSchema(config).Parameters)
+            writer.AddTensor(p.Name, p.Dimensions, tensors[p.Name]);
+        if (model.InitialState is { } initial)
         {
-            _ when name.StartsWith("weight_ih", StringComparison.Ordinal) => [gates, config.LayerInputSize(layer)],
-            _ when name.StartsWith("weight_hh", StringComparison.Ordinal) => [gates, config.OutputHiddenSize],
-            _ when name.StartsWith("weight_hr", StringComparison.Ordinal) => [config.OutputHiddenSize, config.HiddenSize],
-            _ when name.StartsWith("peephole", StringComparison.Ordinal) => [3, config.HiddenSize],
-            _ => [gates],
-        };
+            int slots = config.NumLayers * config.Directions;
+            if (tensors.ContainsKey(RecurrentParameterSchema.InitialHiddenName))
+                writer.AddTensor(RecurrentParameterSchema.InitialHiddenName, [slots, initial.Batch, config.OutputHiddenSize], initial.Hidden);
+            if (config.Kind == RecurrentKind.Lstm && tensors.ContainsKey(RecurrentParameterSchema.InitialCellName))
+                writer.AddTensor(RecurrentParameterSchema.InitialCellName, [slots, initial.Batch, config.HiddenSize], initial.Cell);
+        }
+        return writer;
     }
 }

@@ -19,14 +19,18 @@ public sealed partial class RnnModel
 {
     private readonly RecurrentCell[] _cells; // index layer * D + direction
 
-    private RnnModel(RnnConfig config, RecurrentCell[] cells)
+    private RnnModel(RnnConfig config, RecurrentCell[] cells, InitialState? initialState)
     {
         Config = config;
         _cells = cells;
+        InitialState = initialState;
     }
 
     /// <summary>The architecture.</summary>
     public RnnConfig Config { get; }
+
+    /// <summary>The state a session starts from and returns to on <see cref="RnnSession.Reset"/>, or null for zeros.</summary>
+    internal InitialState? InitialState { get; }
 
     internal RecurrentCell Cell(int layer, int direction) => _cells[layer * Config.Directions + direction];
 
@@ -34,23 +38,41 @@ public sealed partial class RnnModel
 
     /// <summary>
     /// Builds a model from PyTorch state-dict tensors (<c>weight_ih_l0</c>, <c>weight_hh_l0</c>, <c>bias_ih_l0</c>,
-    /// <c>bias_hh_l0</c>, <c>weight_hr_l0</c>, <c>…_reverse</c>), each a flat row-major array of PyTorch's shape.
+    /// <c>bias_hh_l0</c>, <c>weight_hr_l0</c>, <c>…_reverse</c>; <see cref="RecurrentParameterSchema"/>), each a flat
+    /// row-major array of PyTorch's shape; optionally with a default initial state <c>initial_h</c> (L·D, B₀, H_out)
+    /// and <c>initial_c</c> (L·D, B₀, H), which every session starts from (<see cref="RnnSession.Reset"/>); a state for
+    /// B₀ = 1 starts every stream, otherwise sessions must have B₀ streams.
     /// </summary>
     /// <exception cref="ArgumentException">The configuration is invalid, or a tensor is missing, of the wrong size, or unused.</exception>
     public static RnnModel FromPyTorch(RnnConfig config, IReadOnlyDictionary<string, float[]> tensors)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(tensors);
-        return Build(config, new DictionaryTensorSource(tensors));
+        int batch = 0;
+        foreach (string name in (ReadOnlySpan<string>)[RecurrentParameterSchema.InitialHiddenName, RecurrentParameterSchema.InitialCellName])
+        {
+            if (tensors.TryGetValue(name, out float[]? state) && state is not null && (name == RecurrentParameterSchema.InitialHiddenName || config.Kind == RecurrentKind.Lstm))
+            {
+                config.Validate();
+                (batch, long row) = InitialState.BatchOf(config, name, state.Length);
+                if (batch == 0)
+                    throw Errors.InitialStateLength(name, state.Length, row);
+                break;
+            }
+        }
+        return Build(config, new DictionaryTensorSource(tensors), batch);
     }
 
-    internal static RnnModel Build(RnnConfig config, ITensorSource source)
+    /// <summary>
+    /// Builds the cells from <paramref name="source"/>; with <paramref name="initialStateBatch"/> B₀ &gt; 0 the source
+    /// may also hold the initial-state tensors for B₀ streams (a composite model passes 0: its sub-models have none).
+    /// </summary>
+    internal static RnnModel Build(RnnConfig config, ITensorSource source, int initialStateBatch = 0)
     {
-        config.Validate();
-        var expected = new HashSet<string>(ParameterNames(config));
+        var schema = new RecurrentParameterSchema(config);
         foreach (string name in source.Names)
         {
-            if (!expected.Contains(name))
+            if (!schema.TryGet(name, out _) && !(initialStateBatch > 0 && schema.IsInitialState(name)))
                 throw Errors.UnexpectedTensor(name, $"a {Describe(config)} has no such parameter; is the configuration right?");
         }
 
@@ -58,32 +80,15 @@ public sealed partial class RnnModel
         for (int layer = 0; layer < config.NumLayers; layer++)
         {
             for (int d = 0; d < config.Directions; d++)
-                cells[layer * config.Directions + d] = RecurrentCell.Create(config, layer, d, source);
+                cells[layer * config.Directions + d] = RecurrentCell.Create(schema, layer, d, source);
         }
-        return new RnnModel(config, cells);
+        InitialState? initial = initialStateBatch > 0 ? InitialState.Read(schema, source, initialStateBatch) : null;
+        return new RnnModel(config, cells, initial);
     }
 
-    /// <summary>PyTorch's state-dict names of every parameter <paramref name="config"/> has, in PyTorch's order.</summary>
+    /// <summary>PyTorch's state-dict names of every parameter <paramref name="config"/> has, in PyTorch's order; the names of <see cref="RecurrentParameterSchema.Parameters"/>.</summary>
     public static IEnumerable<string> ParameterNames(RnnConfig config)
-    {
-        for (int layer = 0; layer < config.NumLayers; layer++)
-        {
-            for (int d = 0; d < config.Directions; d++)
-            {
-                yield return RecurrentCell.ParameterName("weight_ih", layer, d);
-                yield return RecurrentCell.ParameterName("weight_hh", layer, d);
-                if (config.HasBias)
-                {
-                    yield return RecurrentCell.ParameterName("bias_ih", layer, d);
-                    yield return RecurrentCell.ParameterName("bias_hh", layer, d);
-                }
-                if (config.ProjSize > 0)
-                    yield return RecurrentCell.ParameterName("weight_hr", layer, d);
-                if (config.Peepholes)
-                    yield return RecurrentCell.ParameterName("peephole", layer, d);
-            }
-        }
-    }
+        => new RecurrentParameterSchema(config).Parameters.Select(p => p.Name);
 
     /// <summary>
     /// Creates a session: the recurrent state of <paramref name="batchSize"/> independent streams and every buffer a

@@ -46,10 +46,11 @@ public sealed partial class RnnSession
     /// </summary>
     /// <remarks>
     /// A forward unidirectional model runs sequences of any length, in pieces of <see cref="MaxSequenceLength"/> steps;
-    /// a bidirectional or reverse one needs T ≤ <see cref="MaxSequenceLength"/>, since it starts at the end.
+    /// a bidirectional or reverse one needs T ≤ <see cref="MaxSequenceLength"/>, since it starts at the end. A model with
+    /// constant <see cref="RnnConfig.SequenceLengths"/> runs with those, as the overload that takes lengths does.
     /// </remarks>
     /// <exception cref="ArgumentException">A span has the wrong length, or a sequence that must fit in one piece is too long.</exception>
-    public void Run(ReadOnlySpan<float> input, Span<float> output) => Run(input, output, []);
+    public void Run(ReadOnlySpan<float> input, Span<float> output) => Run(input, output, _defaultLengths);
 
     /// <summary>
     /// Runs a batch of sequences of different lengths (ONNX <c>sequence_lens</c>): stream b uses the first

@@ -31,6 +31,7 @@ public sealed partial class RnnSession : IDisposable
     private readonly ArenaSlice _saved;     // (B, H_out + H): state of streams past their end, restored after a step
     private readonly ArenaSlice _reorder;   // a copy of the larger state, for ReorderStreams
     private readonly WorkerTeam _team;    // the caller alone, or the caller and its workers
+    private readonly int[] _defaultLengths; // (B): the model's constant sequence lengths for every stream, or empty
     private bool _disposed;
 
     /// <summary>The most intra-op threads a session takes: beyond a few per core they only contend.</summary>
@@ -46,6 +47,15 @@ public sealed partial class RnnSession : IDisposable
             throw Errors.MaxSequenceLength(maxSequenceLength);
         _model = model;
         _config = model.Config;
+        if (model.InitialState is { Batch: not 1 and var stateBatch } && stateBatch != batchSize)
+            throw Errors.FixedBatch("initial state", stateBatch, batchSize);
+        _defaultLengths = _config.SequenceLengths switch
+        {
+            null => [],
+            { Count: 1 } one => Enumerable.Repeat(one[0], batchSize).ToArray(),
+            { Count: var n } lengths when n == batchSize => [.. lengths],
+            { Count: var n } => throw Errors.FixedBatch("sequence lengths (RnnConfig.SequenceLengths)", n, batchSize),
+        };
         BatchSize = batchSize;
         MaxSequenceLength = maxSequenceLength;
 
@@ -120,10 +130,19 @@ public sealed partial class RnnSession : IDisposable
         }
     }
 
-    /// <summary>Sets every stream's hidden and cell state to zero, PyTorch's default initial state.</summary>
+    /// <summary>
+    /// Sets every stream's hidden and cell state to the model's initial state: zero, PyTorch's default, unless the model
+    /// carries one (<c>initial_h</c> / <c>initial_c</c>, say an ONNX graph's constants). A new session starts from it
+    /// too; <see cref="SetState"/> replaces it for one run.
+    /// </summary>
     public void Reset()
     {
         ThrowIfDisposed();
+        if (_model.InitialState is { } initial)
+        {
+            initial.CopyTo(_arena[_hidden], _arena[_cell], BatchSize);
+            return;
+        }
         _arena[_hidden].Clear();
         _arena[_cell].Clear();
     }

@@ -36,7 +36,7 @@ internal sealed class KerasLayerWeights(string path, string display)
                 throw ImportErrors.Inconsistent($"tensor '{full}' is a second {role} for layer '{Display}'");
             default:
                 throw ImportErrors.UnexpectedTensor(full,
-                    $"a Keras recurrent layer has only kernel, recurrent_kernel and bias{(PyTorchStateDictImporter.ParameterPattern().IsMatch(role) ? "; it looks like a PyTorch state dict: import without the Keras option" : "")}");
+                    $"a Keras recurrent layer has only kernel, recurrent_kernel and bias{(PyTorchStateDictImporter.IsParameterName(role) ? "; it looks like a PyTorch state dict: import without the Keras option" : "")}");
         }
     }
 }

@@ -257,7 +257,8 @@ internal sealed partial class GraphTracer
         }
     }
 
-    private static OnnxAxis Public(AxisRole role) => role switch
+    /// <summary>The public name of an axis role.</summary>
+    internal static OnnxAxis Public(AxisRole role) => role switch
     {
         AxisRole.Time => OnnxAxis.Time,
         AxisRole.Batch => OnnxAxis.Batch,

@@ -10,12 +10,13 @@ namespace FastRnn.Import;
 /// <remarks>
 /// A graph input is runtime data; an initializer is part of the model. So <c>initial_h</c>, <c>initial_c</c> and
 /// <c>sequence_lens</c> are either graph inputs (<see cref="InitialHiddenInput"/>, …: the caller supplies them each run)
-/// or constants (<see cref="InitialHidden"/>, …: returned here, since an .frnn file holds weights only), or absent
-/// (zero states, full-length sequences).
+/// or constants, or absent (zero states, full-length sequences). Constants are part of <see cref="Model"/>: its
+/// default initial state (tensors <c>initial_h</c>, <c>initial_c</c>, which a session starts from) and its
+/// <see cref="RnnConfig.SequenceLengths"/>; they are also given here (<see cref="InitialHidden"/>, …).
 /// </remarks>
 public sealed record OnnxImportResult
 {
-    /// <summary>The configuration and weights under PyTorch's names, ready for <see cref="RnnModel.FromPyTorch"/>.</summary>
+    /// <summary>The configuration and weights under PyTorch's names, with the graph's constant initial state and sequence lengths, ready for <see cref="RnnModel.FromPyTorch"/>.</summary>
     public required ImportedModel Model { get; init; }
 
     /// <summary>The recurrent nodes' <c>layout</c> attribute: 0 (time-major X, Y, states) or 1 (batch-major).</summary>

@@ -5,19 +5,15 @@ namespace FastRnn.Import;
 
 /// <summary>
 /// Turns the traced recurrent nodes into one FastRnn stack: checks that the layers agree, reorders the weights into
-/// PyTorch's names and gate order, and describes the graph's inputs and outputs.
+/// PyTorch's names and gate order, keeps constant initial states and sequence lengths as part of the model, and
+/// describes the graph's inputs and outputs.
 /// </summary>
 /// <remarks>
-/// Gate order: ONNX LSTM i, o, f, c becomes PyTorch's i, f, g, o; ONNX GRU z, r, h becomes r, z, n; ONNX peepholes
-/// i, o, f become FastRnn's i, f, o. ONNX B = [Wb ; Rb] per direction: <c>bias_ih</c> = Wb, <c>bias_hh</c> = Rb.
+/// Gate blocks are reordered by <see cref="GateOrder.Onnx"/> (and the peepholes by <see cref="GateOrder.OnnxPeepholes"/>);
+/// ONNX B = [Wb ; Rb] per direction: <c>bias_ih</c> = Wb, <c>bias_hh</c> = Rb.
 /// </remarks>
 internal static class OnnxStack
 {
-    // Target block t is source block Order[t].
-    private static readonly int[] LstmOrder = [0, 2, 3, 1];
-    private static readonly int[] GruOrder = [1, 0, 2];
-    private static readonly int[] RnnOrder = [0];
-    private static readonly int[] PeepholeOrder = [0, 2, 1];
 
     public static OnnxImportResult Build(string source, GraphProto graph, GraphTracer tracer)
     {
@@ -73,6 +69,24 @@ internal static class OnnxStack
         if (batches.Where(b => b is not null).Distinct().Count() > 1)
             throw OnnxErrors.Graph(source, $"the constants fix different batch sizes ({string.Join(", ", batches.Where(b => b is not null))})");
 
+        // The graph's constants are part of the model: its default initial state and its sequence lengths.
+        if (h0 is not null)
+            tensors[RecurrentParameterSchema.InitialHiddenName] = h0;
+        if (c0 is not null)
+            tensors[RecurrentParameterSchema.InitialCellName] = c0;
+        if (lengths is not null)
+        {
+            try
+            {
+                config = config with { SequenceLengths = lengths };
+                config.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                throw ImportErrors.InvalidModel(e);
+            }
+        }
+
         return new OnnxImportResult
         {
             Model = new ImportedModel(config, tensors),
@@ -117,34 +131,25 @@ internal static class OnnxStack
 
     private static void AddLayer(Dictionary<string, float[]> tensors, RnnConfig config, RecurrentLayer layer, int k)
     {
-        int h = layer.HiddenSize, g = config.GateCount, gh = g * h, input = layer.InputSize;
-        int[] order = config.Kind switch { RecurrentKind.Lstm => LstmOrder, RecurrentKind.Gru => GruOrder, _ => RnnOrder };
+        int h = layer.HiddenSize, gh = config.GateCount * h, input = layer.InputSize;
+        GateOrder order = GateOrder.Onnx(config.Kind);
         for (int d = 0; d < layer.Directions; d++)
         {
-            string suffix = $"_l{k}{(d == 1 ? "_reverse" : "")}";
-            tensors["weight_ih" + suffix] = Blocks(layer.W.AsSpan(d * gh * input, gh * input), order, h * input);   // (G·H, I)
-            tensors["weight_hh" + suffix] = Blocks(layer.R.AsSpan(d * gh * h, gh * h), order, h * h);               // (G·H, H)
+            void Add(RecurrentParameterRole role, float[] data) => tensors[RecurrentParameterSchema.Name(role, k, d)] = data;
+            Add(RecurrentParameterRole.InputWeights, order.ToPyTorch(layer.W.AsSpan(d * gh * input, gh * input), h * input)); // (G·H, I)
+            Add(RecurrentParameterRole.RecurrentWeights, order.ToPyTorch(layer.R.AsSpan(d * gh * h, gh * h), h * h));         // (G·H, H)
             if (config.HasBias)
             {
                 ReadOnlySpan<float> b = layer.B is { } bias ? bias.AsSpan(d * 2 * gh, 2 * gh) : new float[2 * gh];
-                tensors["bias_ih" + suffix] = Blocks(b[..gh], order, h);                                             // (G·H)
-                tensors["bias_hh" + suffix] = Blocks(b[gh..], order, h);                                             // (G·H)
+                Add(RecurrentParameterRole.InputBias, order.ToPyTorch(b[..gh], h));                                           // (G·H)
+                Add(RecurrentParameterRole.RecurrentBias, order.ToPyTorch(b[gh..], h));                                       // (G·H)
             }
             if (config.Peepholes)
             {
                 ReadOnlySpan<float> p = layer.P is { } peep ? peep.AsSpan(d * 3 * h, 3 * h) : new float[3 * h];
-                tensors["peephole" + suffix] = Blocks(p, PeepholeOrder, h);                                          // (3, H)
+                Add(RecurrentParameterRole.Peepholes, GateOrder.OnnxPeepholes.ToPyTorch(p, h));                               // (3, H)
             }
         }
-    }
-
-    /// <summary>The blocks of <paramref name="source"/> (each <paramref name="block"/> values) in the order <paramref name="order"/> names.</summary>
-    private static float[] Blocks(ReadOnlySpan<float> source, int[] order, int block)
-    {
-        var result = new float[source.Length];
-        for (int t = 0; t < order.Length; t++)
-            source.Slice(order[t] * block, block).CopyTo(result.AsSpan(t * block, block));
-        return result;
     }
 
     private static (int[]?, int?) Lengths(string source, IReadOnlyList<RecurrentLayer> layers)
@@ -249,16 +254,7 @@ internal static class OnnxStack
                 bool fits = sequence ? role is not (AxisRole.Open or AxisRole.Slots) : role is AxisRole.Slots or AxisRole.Batch or AxisRole.Hidden or AxisRole.One;
                 if (!fits)
                     throw OnnxErrors.Graph(source, $"graph output '{output.Name}' has an axis FastRnn cannot fill ({role})");
-                axes[i] = role switch
-                {
-                    AxisRole.Time => OnnxAxis.Time,
-                    AxisRole.Batch => OnnxAxis.Batch,
-                    AxisRole.Features => OnnxAxis.Features,
-                    AxisRole.Directions => OnnxAxis.Directions,
-                    AxisRole.Hidden => OnnxAxis.Hidden,
-                    AxisRole.Slots => OnnxAxis.States,
-                    _ => OnnxAxis.One,
-                };
+                axes[i] = GraphTracer.Public(role);
             }
             bool complete = sequence
                 ? axes.Count(a => a == OnnxAxis.Time) == 1 && axes.Count(a => a == OnnxAxis.Batch) == 1

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using FastRnn.Layers;
 
 namespace FastRnn.Import;
@@ -40,14 +39,14 @@ public static partial class PyTorchStateDictImporter
             throw ImportErrors.Inconsistent("there are no tensors to import");
         List<(string Name, string Original, TensorData Tensor)> selected = NamedTensors.UnderPrefix(all, options.Prefix, ".", ModuleOf);
 
-        if (!selected.Any(t => ParameterPattern().IsMatch(ParameterOf(t.Name))) && selected.FirstOrDefault(t => KerasImporter.Split(t.Name).Role == "recurrent_kernel") is { Original: { } keras })
+        if (!selected.Any(t => IsParameterName(ParameterOf(t.Name))) && selected.FirstOrDefault(t => KerasImporter.Split(t.Name).Role == "recurrent_kernel") is { Original: { } keras })
             throw ImportErrors.UnexpectedTensor(keras, "it looks like Keras layout (kernel, recurrent_kernel, bias), not a PyTorch state dict; import with the Keras option (--keras)");
 
         // One module: every name is "<module>.<parameter>" with the same module (possibly empty).
         string[] modules = selected.Select(t => ModuleOf(t.Name)).Distinct(StringComparer.Ordinal).ToArray();
         if (modules.Length > 1)
         {
-            string example = selected.Where(t => ParameterPattern().IsMatch(ParameterOf(t.Name))).Select(t => ModuleOf(t.Name)).FirstOrDefault() ?? modules[0];
+            string example = selected.Where(t => IsParameterName(ParameterOf(t.Name))).Select(t => ModuleOf(t.Name)).FirstOrDefault() ?? modules[0];
             string prefix = options.Prefix?.TrimEnd('.') ?? "";
             string Show(string m) => Join(prefix, m) is { Length: > 0 } path ? path : "(top level)";
             throw ImportErrors.SeveralModules(modules.Select(Show), Show(example));
@@ -124,19 +123,18 @@ public static partial class PyTorchStateDictImporter
     {
         var result = new Dictionary<string, float[]>(StringComparer.Ordinal);
         string model = NamedTensors.Describe(config);
-        foreach (string name in RnnModel.ParameterNames(config))
+        foreach (RecurrentParameter parameter in new RecurrentParameterSchema(config).Parameters)
         {
-            (int[] shape, string why) = ExpectedShape(name, config, model);
-            TensorData t = p.Required(name, $"a {model}{(config.HasBias ? " and biases" : "")} has it");
-            if (!t.Shape.AsSpan().SequenceEqual(shape))
-                throw ImportErrors.TensorShape(p.Display(name), t.Shape, shape, why);
-            result.Add(name, t.Data);
+            TensorData t = p.Required(parameter.Name, $"a {model}{(config.HasBias ? " and biases" : "")} has it");
+            if (!t.Shape.SequenceEqual(parameter.Shape))
+                throw ImportErrors.TensorShape(p.Display(parameter.Name), t.Shape, [.. parameter.Shape], WhyShape(parameter, config, model));
+            result.Add(parameter.Name, t.Data);
         }
         foreach (string name in p.Names)
         {
             if (!result.ContainsKey(name))
             {
-                string why = name.StartsWith("weight_hr", StringComparison.Ordinal)
+                string why = TryParseParameter(name, out RecurrentParameterRole role, out _, out _, out _) && role == RecurrentParameterRole.Projection
                     ? "weight_hr_l0 is absent, so the model has no projection"
                     : $"a {model} has no such parameter";
                 throw ImportErrors.UnexpectedTensor(p.Display(name), why);
@@ -145,18 +143,17 @@ public static partial class PyTorchStateDictImporter
         return result;
     }
 
-    private static (int[] Shape, string Why) ExpectedShape(string name, RnnConfig c, string model)
+    /// <summary>The shape the schema gives, in symbols, for an error message.</summary>
+    private static string WhyShape(RecurrentParameter parameter, RnnConfig c, string model)
     {
-        int layer = int.Parse(Regex.Match(name, @"_l(\d+)").Groups[1].ValueSpan, provider: System.Globalization.CultureInfo.InvariantCulture);
-        int gh = c.GateCount * c.HiddenSize;
         string g = $"{c.GateCount}·H";
-        return name[..9] switch
+        return parameter.Role switch
         {
-            "weight_ih" when layer == 0 => ([gh, c.InputSize], $"= ({g}, I) for a {model}"),
-            "weight_ih" => ([gh, c.OutputSize], $"= ({g}, D·H_out) for layer {layer} of a {model}"),
-            "weight_hh" => ([gh, c.OutputHiddenSize], $"= ({g}, H_out), as weight_hh_l0 implies for a {model}"),
-            "weight_hr" => ([c.ProjSize, c.HiddenSize], $"= (P, H) for a {model}"),
-            _ => ([gh], $"= ({g},) for a {model}"),
+            RecurrentParameterRole.InputWeights when parameter.Layer == 0 => $"= ({g}, I) for a {model}",
+            RecurrentParameterRole.InputWeights => $"= ({g}, D·H_out) for layer {parameter.Layer} of a {model}",
+            RecurrentParameterRole.RecurrentWeights => $"= ({g}, H_out), as weight_hh_l0 implies for a {model}",
+            RecurrentParameterRole.Projection => $"= (P, H) for a {model}",
+            _ => $"= ({g},) for a {model}",
         };
     }
 
@@ -172,7 +169,18 @@ public static partial class PyTorchStateDictImporter
 
     private static string Join(string a, string b) => a.Length == 0 ? b : b.Length == 0 ? a : a + "." + b;
 
-    /// <summary>weight_ih, weight_hh, bias_ih, bias_hh, weight_hr; with _l{k} and optionally _reverse for a stack, bare for a cell.</summary>
-    [GeneratedRegex(@"^(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)(?:_l(0|[1-9][0-9]{0,5})(_reverse)?)?$")]
-    internal static partial Regex ParameterPattern();
+    /// <summary>
+    /// Reads a parameter name of <c>nn.LSTM</c>, <c>nn.GRU</c>, <c>nn.RNN</c> (<c>weight_ih_l{k}</c>, …, optionally
+    /// <c>_reverse</c>) or of their cells (the bare stem, <paramref name="cell"/> true): the schema's names without
+    /// peepholes, which PyTorch does not have.
+    /// </summary>
+    internal static bool TryParseParameter(string parameter, out RecurrentParameterRole role, out int layer, out int direction, out bool cell)
+    {
+        (layer, direction) = (0, 0);
+        cell = RecurrentParameterSchema.TryParseStem(parameter, out role);
+        bool known = cell || RecurrentParameterSchema.TryParseName(parameter, out role, out layer, out direction);
+        return known && role != RecurrentParameterRole.Peepholes;
+    }
+
+    internal static bool IsParameterName(string parameter) => TryParseParameter(parameter, out _, out _, out _, out _);
 }

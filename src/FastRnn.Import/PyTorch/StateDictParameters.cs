@@ -1,6 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Globalization;
-using System.Text.RegularExpressions;
 
 namespace FastRnn.Import;
 
@@ -26,8 +24,7 @@ internal sealed class StateDictParameters(string module)
     /// <summary>Adds <paramref name="parameter"/>, the name with the module stripped.</summary>
     public void Add(string parameter, TensorData tensor)
     {
-        Match m = PyTorchStateDictImporter.ParameterPattern().Match(parameter);
-        if (!m.Success)
+        if (!PyTorchStateDictImporter.TryParseParameter(parameter, out RecurrentParameterRole role, out int layer, out int direction, out bool cell))
         {
             string original = Original(parameter);
             string why = KerasImporter.Split(parameter).Role is "kernel" or "recurrent_kernel"
@@ -35,15 +32,13 @@ internal sealed class StateDictParameters(string module)
                 : "it is not a parameter of nn.LSTM, nn.GRU, nn.RNN or their cells (weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}, weight_hr_l{k}, …_reverse)";
             throw ImportErrors.UnexpectedTensor(original, why);
         }
-        bool cell = !m.Groups[2].Success;
         if (_cell is { } known && known != cell)
             throw ImportErrors.Inconsistent($"tensor '{Original(parameter)}' mixes a cell's names (weight_ih) with a layer stack's (weight_ih_l0) in one module");
         _cell = cell;
-        int layer = cell ? 0 : int.Parse(m.Groups[2].ValueSpan, provider: CultureInfo.InvariantCulture);
         MaxLayer = Math.Max(MaxLayer, layer);
-        HasReverse |= m.Groups[3].Success;
-        HasBias |= parameter.StartsWith("bias", StringComparison.Ordinal);
-        _tensors.Add(cell ? parameter + "_l0" : parameter, tensor);
+        HasReverse |= direction == 1;
+        HasBias |= role is RecurrentParameterRole.InputBias or RecurrentParameterRole.RecurrentBias;
+        _tensors.Add(cell ? RecurrentParameterSchema.Name(role, 0, 0) : parameter, tensor);
     }
 
     public bool TryGet(string name, [NotNullWhen(true)] out TensorData? tensor) => _tensors.TryGetValue(name, out tensor);

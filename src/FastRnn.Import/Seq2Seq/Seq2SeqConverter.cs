@@ -88,7 +88,7 @@ internal static class Seq2SeqConverter
     /// <summary>Whether every name is a recurrent-layer parameter (weight_ih_l0, …) of one module.</summary>
     private static bool LooksLikeOneRecurrentModule(List<string> names)
         => names.Count > 0
-           && names.All(n => PyTorchStateDictImporter.ParameterPattern().IsMatch(n[(n.LastIndexOf('.') + 1)..]))
+           && names.All(n => PyTorchStateDictImporter.IsParameterName(n[(n.LastIndexOf('.') + 1)..]))
            && names.Select(PyTorchStateDictImporter.ModuleOf).Distinct(StringComparer.Ordinal).Count() == 1;
 
     private sealed class Scaled(IProgress<double> inner, double from, double to) : IProgress<double>

@@ -230,22 +230,19 @@ internal static class Seq2SeqStateDictImporter
     private static void AddRecurrent(List<(string, int[], string, string)> list, string module, RecurrentKind kind, int hidden, int layers, bool bidirectional,
         int inputSize, string inputName, string hiddenName)
     {
-        int gates = kind == RecurrentKind.Lstm ? 4 : 3;
-        int gh = gates * hidden;
-        string g = $"{gates}·{hiddenName}";
+        var rnn = new RnnConfig { Kind = kind, InputSize = inputSize, HiddenSize = hidden, NumLayers = layers, Bidirectional = bidirectional };
+        string g = $"{rnn.GateCount}·{hiddenName}";
+        string above = bidirectional ? $"2·{hiddenName}" : hiddenName;
         string why = $"a {layers}-layer {(bidirectional ? "bidirectional " : "")}{kind.ToString().ToUpperInvariant()} {module} has it";
-        for (int l = 0; l < layers; l++)
+        foreach (RecurrentParameter p in new RecurrentParameterSchema(rnn).Parameters)
         {
-            for (int d = 0; d < (bidirectional ? 2 : 1); d++)
+            (string layout, string reason) = p.Role switch
             {
-                string suffix = $"_l{l}{(d == 1 ? "_reverse" : "")}";
-                (int input, string inputLayout) = l == 0 ? (inputSize, inputName)
-                    : module == "encoder" && bidirectional ? (2 * hidden, $"2·{hiddenName}") : (hidden, hiddenName);
-                list.Add(($"{module}.weight_ih{suffix}", [gh, input], $"({g}, {inputLayout})", why));
-                list.Add(($"{module}.weight_hh{suffix}", [gh, hidden], $"({g}, {hiddenName})", why));
-                list.Add(($"{module}.bias_ih{suffix}", [gh], $"({g},)", why + " (seq2seq recurrent layers have biases)"));
-                list.Add(($"{module}.bias_hh{suffix}", [gh], $"({g},)", why + " (seq2seq recurrent layers have biases)"));
-            }
+                RecurrentParameterRole.InputWeights => ($"({g}, {(p.Layer == 0 ? inputName : above)})", why),
+                RecurrentParameterRole.RecurrentWeights => ($"({g}, {hiddenName})", why),
+                _ => ($"({g},)", why + " (seq2seq recurrent layers have biases)"),
+            };
+            list.Add(($"{module}.{p.Name}", [.. p.Shape], layout, reason));
         }
     }
 

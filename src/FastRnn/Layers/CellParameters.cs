@@ -3,18 +3,21 @@ using FastRnn.Kernels;
 namespace FastRnn.Layers;
 
 /// <summary>
-/// The PyTorch parameters of one (layer, direction), read by name and shape-checked. Weight matrices are packed
+/// The PyTorch parameters of one (layer, direction), read by the names and shapes <see cref="RecurrentParameterSchema"/> gives. Weight matrices are packed
 /// straight from the source's span — for a memory-mapped .frnn file, from the mapping itself — so the repacked
 /// copy is the only one made.
 /// </summary>
 internal sealed class CellParameters
 {
+    private readonly RecurrentParameterSchema _schema;
     private readonly ITensorSource _source;
     private readonly int _layer;
     private readonly int _direction;
 
-    public CellParameters(RnnConfig config, int layer, int direction, ITensorSource source)
+    public CellParameters(RecurrentParameterSchema schema, int layer, int direction, ITensorSource source)
     {
+        RnnConfig config = schema.Config;
+        _schema = schema;
         _source = source;
         _layer = layer;
         _direction = direction;
@@ -26,7 +29,7 @@ internal sealed class CellParameters
         HasProjection = config.ProjSize > 0;
         InputForget = config.InputForget;
         General = config.UsesGeneralCells ? new GeneralCellMath(config.DirectionActivations(direction), config.Clip) : null;
-        Peepholes = config.Peepholes ? Tensor("peephole", [3, HiddenSize]).ToArray() : [];
+        Peepholes = config.Peepholes ? Tensor(RecurrentParameterRole.Peepholes).ToArray() : [];
     }
 
     /// <summary>The element-wise math for ONNX-only features, or null for the fused fast path.</summary>
@@ -52,27 +55,27 @@ internal sealed class CellParameters
     public bool HasProjection { get; }
 
     /// <summary>W_ih, (G·H, input).</summary>
-    public PackedMatrix PackInput() => PackedMatrix.FromRowMajor(Tensor("weight_ih", [GateRows, InputSize]), GateRows, InputSize);
+    public PackedMatrix PackInput() => PackedMatrix.FromRowMajor(Tensor(RecurrentParameterRole.InputWeights), GateRows, InputSize);
 
     /// <summary>[W_ih | W_hh], (G·H, input + H_out): one matrix whose column ranges are W_ih and W_hh.</summary>
     public PackedMatrix PackInputAndRecurrent()
-        => PackedMatrix.FromRowMajorPair(Tensor("weight_ih", [GateRows, InputSize]), InputSize, Tensor("weight_hh", [GateRows, OutputSize]), OutputSize, GateRows);
+        => PackedMatrix.FromRowMajorPair(Tensor(RecurrentParameterRole.InputWeights), InputSize, Tensor(RecurrentParameterRole.RecurrentWeights), OutputSize, GateRows);
 
     /// <summary>W_hh, (G·H, H_out).</summary>
     public PackedMatrix PackRecurrent() => PackRecurrentRows(0, GateRows);
 
     /// <summary>Rows [start, start + count) of W_hh, e.g. a GRU's r/z block or its n block.</summary>
     public PackedMatrix PackRecurrentRows(int start, int count)
-        => PackedMatrix.FromRowMajor(Tensor("weight_hh", [GateRows, OutputSize]).Slice(start * OutputSize, count * OutputSize), count, OutputSize);
+        => PackedMatrix.FromRowMajor(Tensor(RecurrentParameterRole.RecurrentWeights).Slice(start * OutputSize, count * OutputSize), count, OutputSize);
 
     /// <summary>W_hr, (P, H); only with a projection.</summary>
-    public PackedMatrix PackProjection() => PackedMatrix.FromRowMajor(Tensor("weight_hr", [OutputSize, HiddenSize]), OutputSize, HiddenSize);
+    public PackedMatrix PackProjection() => PackedMatrix.FromRowMajor(Tensor(RecurrentParameterRole.Projection), OutputSize, HiddenSize);
 
     /// <summary>b_ih, (G·H); zeros without biases.</summary>
-    public float[] InputBias() => Bias("bias_ih");
+    public float[] InputBias() => Bias(RecurrentParameterRole.InputBias);
 
     /// <summary>b_hh, (G·H); zeros without biases.</summary>
-    public float[] RecurrentBias() => Bias("bias_hh");
+    public float[] RecurrentBias() => Bias(RecurrentParameterRole.RecurrentBias);
 
     /// <summary>b_ih + b_hh, for cells where both biases simply add (LSTM, RNN).</summary>
     public float[] SummedBias()
@@ -80,15 +83,18 @@ internal sealed class CellParameters
         float[] sum = InputBias();
         if (HasBias)
         {
-            ReadOnlySpan<float> recurrent = Tensor("bias_hh", [GateRows]);
+            ReadOnlySpan<float> recurrent = Tensor(RecurrentParameterRole.RecurrentBias);
             for (int i = 0; i < sum.Length; i++)
                 sum[i] += recurrent[i];
         }
         return sum;
     }
 
-    private float[] Bias(string stem) => HasBias ? Tensor(stem, [GateRows]).ToArray() : new float[GateRows];
+    private float[] Bias(RecurrentParameterRole role) => HasBias ? Tensor(role).ToArray() : new float[GateRows];
 
-    private ReadOnlySpan<float> Tensor(string stem, ReadOnlySpan<int> shape)
-        => _source.Get(RecurrentCell.ParameterName(stem, _layer, _direction), shape);
+    private ReadOnlySpan<float> Tensor(RecurrentParameterRole role)
+    {
+        RecurrentParameter p = _schema.Get(role, _layer, _direction);
+        return _source.Get(p.Name, p.Dimensions);
+    }
 }

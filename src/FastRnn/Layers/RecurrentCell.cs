@@ -81,14 +81,11 @@ internal abstract class RecurrentCell
         }
     }
 
-    /// <summary>PyTorch's parameter name for layer k and direction d, e.g. <c>weight_hh_l1_reverse</c>.</summary>
-    public static string ParameterName(string stem, int layer, int direction)
-        => direction == 0 ? $"{stem}_l{layer}" : $"{stem}_l{layer}_reverse";
-
-    /// <summary>Builds the cell for (layer, direction) of <paramref name="config"/>, reading its parameters from <paramref name="source"/>.</summary>
-    public static RecurrentCell Create(RnnConfig config, int layer, int direction, ITensorSource source)
+    /// <summary>Builds the cell for (layer, direction) of <paramref name="schema"/>'s model, reading its parameters from <paramref name="source"/>.</summary>
+    public static RecurrentCell Create(RecurrentParameterSchema schema, int layer, int direction, ITensorSource source)
     {
-        var p = new CellParameters(config, layer, direction, source);
+        RnnConfig config = schema.Config;
+        var p = new CellParameters(schema, layer, direction, source);
         return config.Kind switch
         {
             RecurrentKind.Lstm => new LstmCell(p),

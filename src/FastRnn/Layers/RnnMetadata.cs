@@ -26,6 +26,7 @@ internal static class RnnMetadata
     public const string Peepholes = "rnn.peepholes";
     public const string InputForget = "rnn.input_forget";
     public const string Reverse = "rnn.reverse";
+    public const string SequenceLengths = "rnn.sequence_lengths";
 
     public static void Write(RnnConfig c, FrnnWriter writer)
     {
@@ -49,6 +50,8 @@ internal static class RnnMetadata
             writer.AddMetadata(InputForget, true);
         if (c.Reverse)
             writer.AddMetadata(Reverse, true);
+        if (c.SequenceLengths is { } lengths)
+            writer.AddMetadata(SequenceLengths, lengths.Select(n => (long)n).ToArray());
     }
 
     /// <summary>The recurrent configuration; <paramref name="architecture"/> is what <c>fastrnn.architecture</c> must say
@@ -74,7 +77,15 @@ internal static class RnnMetadata
             Peepholes = file.TryGetBool(Peepholes, out bool peepholes) && peepholes,
             InputForget = file.TryGetBool(InputForget, out bool inputForget) && inputForget,
             Reverse = file.TryGetBool(Reverse, out bool reverse) && reverse,
+            SequenceLengths = file.TryGetInt64Array(SequenceLengths, out long[]? lengths) ? CheckedLengths(lengths) : null,
         };
+    }
+
+    private static int[] CheckedLengths(long[] lengths)
+    {
+        if (lengths.Length is < 1 or > RnnConfig.MaxBatchSize || Array.Exists(lengths, n => n is < 0 or > int.MaxValue))
+            throw new FrnnFormatException($"metadata '{SequenceLengths}': expected 1..{RnnConfig.MaxBatchSize} lengths in 0..{int.MaxValue}, actual {lengths.Length} values [{string.Join(", ", lengths.Take(8))}{(lengths.Length > 8 ? ", …" : "")}]");
+        return Array.ConvertAll(lengths, n => (int)n);
     }
 
     private static float CheckedClip(double clip)

@@ -28,6 +28,12 @@ internal static class Errors
     public static ArgumentException TensorLength(string tensor, int actual, string expectedShape, long expected)
         => new($"tensor '{tensor}' has {actual} floats; expected shape {expectedShape} = {expected} floats");
 
+    public static ArgumentException InitialStateLength(string tensor, int actual, long row)
+        => new($"tensor '{tensor}' has {actual} floats; expected (L·D, B₀, ·) for some B₀ ≥ 1: a positive multiple of {row} floats");
+
+    public static ArgumentException FixedBatch(string what, int fixedBatch, int batchSize)
+        => new($"the model's {what} is for {fixedBatch} streams, so a session needs batch size {fixedBatch} (or the model one stream's worth); requested {batchSize}", nameof(batchSize));
+
     public static ArgumentException MissingTensor(string tensor, string why)
         => new($"tensor '{tensor}' is missing; {why}");
 

@@ -144,11 +144,8 @@ public class OnnxFeatureTests
     {
         float scale = 1f / MathF.Sqrt(config.HiddenSize);
         var parameters = new Dictionary<string, float[]>();
-        foreach (string name in RnnModel.ParameterNames(config))
-        {
-            int[] shape = RnnModel.ParameterShape(config, name);
-            parameters[name] = Uniform(random, shape.Aggregate(1, (a, b) => a * b), name.StartsWith("peephole", StringComparison.Ordinal) ? 0.5f : scale);
-        }
+        foreach (RecurrentParameter p in new RecurrentParameterSchema(config).Parameters)
+            parameters[p.Name] = Uniform(random, checked((int)p.ElementCount), p.Role == RecurrentParameterRole.Peepholes ? 0.5f : scale);
         return parameters;
     }
 

@@ -80,6 +80,37 @@ public class RnnModelFileTests
 
     // Writes a file whose metadata says `declared` but whose tensors are those of the fixture, bypassing the
     // checks RnnModel.Save would make.
+    [Theory]
+    [InlineData(new[] { 4, 3, 16 }, "initial_h")]   // H_out is 17
+    [InlineData(new[] { 2, 3 }, "initial_h")]       // not (L·D, B₀, H_out)
+    public void Load_WhenTheInitialStateHasTheWrongShape_NamesIt(int[] shape, string tensor)
+    {
+        var f = RnnFixture.Load("gru_l2_bi_i8_h17_b3_t100_given_nobias");
+        var writer = new FrnnWriter();
+        byte[] valid = RnnModel.ToFrnn(f.Config, f.Parameters);
+        using (var file = FrnnFile.Parse(valid))
+        {
+            foreach ((string key, object value) in file.Metadata)
+                AddMetadata(writer, key, value);
+            foreach (FrnnTensorInfo t in file.Tensors)
+                writer.AddTensor(t.Name, t.Shape.ToArray(), file.GetFloat32(t.Name, t.Shape.ToArray()));
+        }
+        writer.AddTensor(tensor, shape, new float[shape.Aggregate(1, (a, b) => a * b)]);
+        var e = Assert.Throws<FrnnFormatException>(() => RnnModel.Load(writer.ToArray()));
+        Assert.Contains($"'{tensor}'", e.Message);
+    }
+
+    private static void AddMetadata(FrnnWriter writer, string key, object value)
+    {
+        switch (value)
+        {
+            case long l: writer.AddMetadata(key, l); break;
+            case bool b: writer.AddMetadata(key, b); break;
+            case string s: writer.AddMetadata(key, s); break;
+            default: throw new InvalidOperationException($"metadata '{key}' of type {value.GetType()} is not copied here");
+        }
+    }
+
     private static byte[] Rewrite(RnnFixture f, RnnConfig declared, Dictionary<string, float[]> tensors)
     {
         var writer = new FrnnWriter();

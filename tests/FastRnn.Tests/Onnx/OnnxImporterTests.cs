@@ -121,17 +121,19 @@ public class OnnxImporterTests
     }
 
     [Fact]
-    public void Import_ConstantStatesAndLengths_AreReturnedNotSaved()
+    public void Import_ConstantStatesAndLengths_BecomePartOfTheModel()
     {
         OnnxImportResult states = Import("lstm_initial_const");
         Assert.DoesNotContain(states.Inputs, i => i.Role != OnnxValueRole.Sequence);
         Assert.Equal(3, states.BatchSize);
         Assert.Equal(2 * 3 * 5, states.InitialHidden!.Length);
         Assert.Equal(2 * 3 * 5, states.InitialCell!.Length);
-        Assert.DoesNotContain(states.Model.Tensors.Keys, k => k.Contains("initial", StringComparison.Ordinal));
+        Assert.Equal(states.InitialHidden, states.Model.Tensors[RecurrentParameterSchema.InitialHiddenName]);
+        Assert.Equal(states.InitialCell, states.Model.Tensors[RecurrentParameterSchema.InitialCellName]);
 
         OnnxImportResult lengths = Import("rnn_seqlens_const");
         Assert.Equal([5, 2, 3], lengths.SequenceLengths!);
+        Assert.Equal([5, 2, 3], lengths.Model.Config.SequenceLengths!);
         Assert.Null(lengths.SequenceLengthsInput);
     }
 

@@ -15,10 +15,11 @@ internal sealed class OnnxParityRun
     private const int DefaultSteps = 7;
     private const int DefaultBatch = 3;
 
-    private OnnxParityRun(string name)
+    private OnnxParityRun(string name, string? path)
     {
         Name = name;
-        Path = OnnxFixtures.PathOf(name);
+        Path = path ?? OnnxFixtures.PathOf(name);
+        OraclePath = path ?? OnnxFixtures.OraclePathOf(name);
         Result = OnnxImporter.Import(Path);
         RnnConfig config = Result.Model.Config;
         var random = new Random(OnnxFixtures.Seed(name));
@@ -51,6 +52,9 @@ internal sealed class OnnxParityRun
 
     public string Path { get; }
 
+    /// <summary>The model ONNX Runtime runs: the model itself, or its layout-0 twin.</summary>
+    public string OraclePath { get; }
+
     public OnnxImportResult Result { get; }
 
     public int Steps { get; }
@@ -61,14 +65,18 @@ internal sealed class OnnxParityRun
 
     public List<OnnxRuntimeOracle.Feed> Feeds { get; } = [];
 
-    public static OnnxParityRun Prepare(string name) => new(name);
+    /// <summary>Fixture <paramref name="name"/>, or the model at <paramref name="path"/> (seeded by <paramref name="name"/>).</summary>
+    public static OnnxParityRun Prepare(string name, string? path = null) => new(name, path);
 
     /// <summary>ONNX Runtime's outputs, by graph output name.</summary>
     public Dictionary<string, (float[] Data, long[] Shape)> RunOnnxRuntime()
-        => OnnxRuntimeOracle.Run(OnnxFixtures.OraclePathOf(Name), Feeds);
+        => OnnxRuntimeOracle.Run(OraclePath, Feeds);
 
-    /// <summary>FastRnn's outputs in the graph's layouts, by graph output name.</summary>
-    public Dictionary<string, float[]> RunFastRnn(RnnModel model)
+    /// <summary>
+    /// FastRnn's outputs in the graph's layouts, by graph output name. With <paramref name="modelDefaults"/> the graph's
+    /// constant states and lengths are not passed: the session must take them from the model.
+    /// </summary>
+    public Dictionary<string, float[]> RunFastRnn(RnnModel model, bool modelDefaults = false)
     {
         RnnConfig config = model.Config;
         int stateLength = config.NumLayers * config.Directions * Batch * config.HiddenSize;
@@ -92,9 +100,21 @@ internal sealed class OnnxParityRun
         }
 
         using RnnSession session = model.CreateSession(Batch, Steps);
-        session.SetState(h, c);
         var y = new float[Steps * Batch * config.OutputSize];
-        session.Run(x, y, Lengths);
+        if (modelDefaults)
+        {
+            if (Result.InitialHiddenInput is not null || Result.InitialCellInput is not null)
+                throw new InvalidOperationException($"{Name}: the model's defaults apply only when no state is a graph input");
+            if (Result.SequenceLengthsInput is null)
+                session.Run(x, y);
+            else
+                session.Run(x, y, Lengths);
+        }
+        else
+        {
+            session.SetState(h, c);
+            session.Run(x, y, Lengths);
+        }
 
         var outputs = new Dictionary<string, float[]>(StringComparer.Ordinal);
         foreach (OnnxGraphValue o in Result.Outputs)
@@ -112,12 +132,12 @@ internal sealed class OnnxParityRun
         return outputs;
     }
 
-    /// <summary>Runs both and compares every output, shapes first.</summary>
-    public void AssertMatches(RnnModel? model = null)
+    /// <summary>Runs both and compares every output, shapes first; <paramref name="modelDefaults"/> as for <see cref="RunFastRnn"/>.</summary>
+    public void AssertMatches(RnnModel? model = null, bool modelDefaults = false)
     {
         model ??= Result.Model.ToModel();
         Dictionary<string, (float[] Data, long[] Shape)> expected = RunOnnxRuntime();
-        Dictionary<string, float[]> actual = RunFastRnn(model);
+        Dictionary<string, float[]> actual = RunFastRnn(model, modelDefaults);
         Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
         foreach (OnnxGraphValue o in Result.Outputs)
         {
