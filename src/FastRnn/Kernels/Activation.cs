@@ -8,7 +8,7 @@ namespace FastRnn.Kernels;
 /// <remarks>
 /// Why not TensorPrimitives: its float exp widens to double for accuracy we do not need, and each call costs a
 /// dispatch; fused into the cell update these run in registers, a few dozen instructions per vector.
-/// <para>Accuracy (checked against double precision by ActivationTests over ±90 and at the extremes):
+/// <para>Accuracy (checked against double precision by CellKernelTests over ±90 and at the extremes):
 /// exp has a relative error below 3e-7 on [−87, 87] (Cody–Waite reduction by ln 2, degree-6 Taylor polynomial on
 /// |r| ≤ ln2/2, whose truncation error is below 1.2e-7); sigmoid's absolute error is below 2e-7 and tanh's below
 /// 4e-7. Inputs beyond ±87 saturate correctly (sigmoid to 0 or 1, tanh to ±1); NaN stays NaN.</para>
