@@ -102,7 +102,7 @@ internal sealed class AttentionLayer
                 TensorPrimitives.Add(projected, _innerBias, projected);
             for (int i = 0; i < s; i++)
                 TensorPrimitives.Add(keys.Slice(i * a, a), projected, block.Slice(i * a, a));
-            CellKernels.Elman(block, block, relu: false);
+            CellKernels.Tanh(block, block);
             for (int i = 0; i < s; i++)
                 scores[i] = TensorPrimitives.Dot(block.Slice(i * a, a), _v) + _vBias;
         }

@@ -122,4 +122,22 @@ internal static class CellKernels
         if (!condition)
             throw new ArgumentException($"{cell} update: buffers too short for hidden size {hidden} (gate buffer {gateLength} floats)");
     }
+
+    /// <summary>y ← tanh(x), element-wise; x and y may be the same span (attention scores, the Luong h̃, the bridge).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tanh(Span<float> x, Span<float> y, KernelIsa? isa = null)
+    {
+        int n = x.Length;
+        Require(y.Length >= n, "tanh", y.Length, n);
+        ref float x0 = ref MemoryMarshal.GetReference(x);
+        ref float y0 = ref MemoryMarshal.GetReference(y);
+        // The same tanh as the Elman cell's, so attention matches the cells' approximation to the last bit.
+        switch (isa ?? KernelSelector.Active)
+        {
+            case KernelIsa.Avx512: CellMath<SimdOpsAvx512, Vector512<float>>.Elman(ref x0, ref y0, n, relu: false); break;
+            case KernelIsa.Avx2: CellMath<SimdOpsAvx2, Vector256<float>>.Elman(ref x0, ref y0, n, relu: false); break;
+            case KernelIsa.Vector128: CellMath<SimdOpsVector128, Vector128<float>>.Elman(ref x0, ref y0, n, relu: false); break;
+            default: CellMath<SimdOpsScalar, float>.Elman(ref x0, ref y0, n, relu: false); break;
+        }
+    }
 }
