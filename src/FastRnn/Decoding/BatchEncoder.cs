@@ -12,18 +12,16 @@ internal sealed class BatchEncoder
     private readonly Seq2SeqConfig _c;
     private readonly DecoderArena _arena;
     private readonly int _capacity;
-    private readonly RnnSession _encoder;   // batch k, lengths per stream
     private readonly ArenaSlice _input;     // (S_max, k, E_src), time-major
     private readonly ArenaSlice _output;    // (S_max, k, K)
     private readonly ArenaSlice _lengths;   // (k) ints: 0 for unused streams
 
-    public BatchEncoder(Seq2SeqModel model, RnnSession encoder, DecoderArena arena)
+    public BatchEncoder(Seq2SeqModel model, int capacity, DecoderArena arena)
     {
         _model = model;
         _c = model.Config;
         _arena = arena;
-        _encoder = encoder;
-        _capacity = encoder.BatchSize;
+        _capacity = capacity;
         long rows = (long)_c.MaxSourceLength * _capacity;
         _input = arena.Reserve(checked(rows * _c.SourceEmbeddingSize));
         _output = arena.Reserve(checked(rows * _c.MemorySize));
@@ -32,7 +30,8 @@ internal sealed class BatchEncoder
 
     /// <summary>Sources b &lt; lengths.Length: the first lengths[b] ids of row b of <paramref name="tokens"/> (B, width).</summary>
     /// <exception cref="ArgumentException">A length, an id or a span size is wrong; the message names which.</exception>
-    public void Encode(ReadOnlySpan<int> tokens, int width, ReadOnlySpan<int> lengths, AttentionMemory memory, DecoderBridge bridge)
+    /// <remarks><paramref name="encoder"/> has k streams, one per source (per-stream lengths mask the shorter ones).</remarks>
+    public void Encode(RnnSession encoder, ReadOnlySpan<int> tokens, int width, ReadOnlySpan<int> lengths, AttentionMemory memory, DecoderBridge bridge)
     {
         int count = lengths.Length, capacity = _capacity, e = _c.SourceEmbeddingSize, k = _c.MemorySize, sMax = _c.MaxSourceLength;
         if (count < 1 || count > capacity)
@@ -65,8 +64,8 @@ internal sealed class BatchEncoder
             for (int t = 0; t < lengths[b]; t++)
                 _model.SourceEmbedding[tokens[b * width + t]].CopyTo(input.Slice((t * capacity + b) * e, e));
         }
-        _encoder.Reset();
-        _encoder.Run(input, output, streamLengths);
+        encoder.Reset();
+        encoder.Run(input, output, streamLengths);
 
         for (int b = 0; b < capacity; b++)
         {
@@ -80,6 +79,6 @@ internal sealed class BatchEncoder
                 output.Slice((t * capacity + b) * k, k).CopyTo(block.Slice(t * k, k));
             memory.PrecomputeKeys(b, lengths[b]);
         }
-        bridge.FromBatchEncoder(_encoder, count);
+        bridge.FromBatchEncoder(encoder, count);
     }
 }

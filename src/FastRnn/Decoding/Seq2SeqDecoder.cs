@@ -60,7 +60,7 @@ public sealed class Seq2SeqDecoder : IDisposable
     public void Encode(ReadOnlySpan<int> source)
     {
         Seq2SeqDecoderParts parts = Parts;
-        parts.SourceEncoder.Encode(source, parts.Step.Memory, parts.Bridge);
+        parts.Encode(source);
         _sourceLength = source.Length;
         _mode = Mode.Encoded;
     }
@@ -191,7 +191,7 @@ public sealed class Seq2SeqDecoder : IDisposable
     public void EncodeBatch(ReadOnlySpan<int> tokens, int width, ReadOnlySpan<int> lengths)
     {
         Seq2SeqDecoderParts parts = Parts;
-        parts.BatchEncoder.Encode(tokens, width, lengths, parts.Step.Memory, parts.Bridge);
+        parts.EncodeBatch(tokens, width, lengths);
         _batchCount = lengths.Length;
         _mode = Mode.Batch;
     }

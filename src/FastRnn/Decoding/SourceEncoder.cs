@@ -11,20 +11,19 @@ internal sealed class SourceEncoder
     private readonly Seq2SeqModel _model;
     private readonly Seq2SeqConfig _c;
     private readonly DecoderArena _arena;
-    private readonly RnnSession _encoder;     // batch 1, the whole source at once
     private readonly ArenaSlice _embedded;    // (S_max, E_src)
 
-    public SourceEncoder(Seq2SeqModel model, RnnSession encoder, DecoderArena arena)
+    public SourceEncoder(Seq2SeqModel model, DecoderArena arena)
     {
         _model = model;
         _c = model.Config;
         _arena = arena;
-        _encoder = encoder;
         _embedded = arena.Reserve(checked((long)_c.MaxSourceLength * _c.SourceEmbeddingSize));
     }
 
+    /// <summary>Runs <paramref name="encoder"/> (batch 1, the whole source at once) over <paramref name="source"/>.</summary>
     /// <exception cref="ArgumentException">The source is empty, too long, or has an id outside the vocabulary.</exception>
-    public void Encode(ReadOnlySpan<int> source, AttentionMemory memory, DecoderBridge bridge)
+    public void Encode(RnnSession encoder, ReadOnlySpan<int> source, AttentionMemory memory, DecoderBridge bridge)
     {
         if (source.IsEmpty)
             throw new ArgumentException("the source is empty; a seq2seq model needs at least one source token", nameof(source));
@@ -39,10 +38,10 @@ internal sealed class SourceEncoder
             _model.SourceEmbedding[source[i]].CopyTo(embedded.Slice(i * e, e));
         }
 
-        _encoder.Reset();
-        _encoder.Run(embedded[..(source.Length * e)], memory.Block(0, source.Length));
+        encoder.Reset();
+        encoder.Run(embedded[..(source.Length * e)], memory.Block(0, source.Length));
         memory.PrecomputeKeys(0, source.Length);
         memory.AttendAllToOne(source.Length);
-        bridge.FromEncoder(_encoder);
+        bridge.FromEncoder(encoder);
     }
 }
