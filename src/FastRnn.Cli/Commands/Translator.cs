@@ -31,15 +31,15 @@ internal sealed class Translator(Seq2SeqModel model, string modelName, int beamS
     public (string Output, AttentionMap? Attention) Translate(string text, TextWriter output, TextWriter warnings, bool withAttention, string what)
     {
         int[] source = model.EncodeText(text, out IReadOnlyList<string> unknown);
-        if (unknown.Count > 0)
+        string? listed = unknown.Count == 0 ? null : $"{what}: {UnknownTokens(unknown)} not in the source vocabulary of {modelName}";
+        if (source.Length == 0)
+            throw CliErrors.BadData(listed is null ? $"{what}: the text is empty; {modelName} needs at least one source token" : $"{listed}; nothing is left to translate");
+        if (listed is not null)
         {
-            string listed = $"{what}: {UnknownTokens(unknown)} not in the source vocabulary of {modelName}";
             if (Strict)
                 throw CliErrors.BadData(listed);
             warnings.WriteLine($"fastrnn: warning: {listed}; {(model.Config.UnkId is null ? "left out" : "read as unknown")}");
         }
-        if (source.Length == 0)
-            throw CliErrors.BadData($"{what}: the text is empty; {modelName} needs at least one source token");
         int longest = model.Config.MaxSourceLength;
         if (source.Length > longest)
             throw CliErrors.BadData($"{what}: the text has {source.Length} source tokens; {modelName} accepts at most {longest}");

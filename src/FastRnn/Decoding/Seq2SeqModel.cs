@@ -96,7 +96,8 @@ public sealed class Seq2SeqModel
     /// The source ids of <paramref name="text"/> as the model reads a source: its tokenizer's tokens (a token the source
     /// vocabulary lacks becomes <see cref="Seq2SeqConfig.UnkId"/>, or is left out if the model has none), framed with
     /// <see cref="Seq2SeqConfig.SourceBosId"/> before and <see cref="Seq2SeqConfig.SourceEosId"/> after when the model
-    /// sets them. Text that is empty or only white space gives no ids (and no framing): there is nothing to translate.
+    /// sets them. Text with no tokens — empty, only white space, or (without UNK) only unknown tokens — gives no ids
+    /// and no framing: there is nothing to translate.
     /// </summary>
     public int[] EncodeText(string text) => EncodeText(text, out _);
 
@@ -114,7 +115,10 @@ public sealed class Seq2SeqModel
         var ids = new List<int>(text.Length + 2);
         if (Config.SourceBosId is int bos)
             ids.Add(bos);
+        int framing = ids.Count;
         Decoding.Tokenizer.Encode(Tokenizer, text, SourceVocabulary, Config.UnkId, ids, unknown);
+        if (ids.Count == framing)
+            return []; // every token was unknown and left out: a frame around nothing is not a source
         if (Config.SourceEosId is int eos)
             ids.Add(eos);
         return [.. ids];
