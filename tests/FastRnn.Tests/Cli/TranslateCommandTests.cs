@@ -227,6 +227,16 @@ public sealed class TranslateCommandTests : IDisposable
         => Translate("abc", option, value).Failed(1, message);
 
     [Fact]
+    public void ModelWhoseSizesOverflow_IsBadInput_NamingTheSizes()
+    {
+        string big = _dir.File("big.frnn");
+        File.WriteAllBytes(big, Decoding.Seq2SeqFileEdits.Rewrite(Tutorial, ("seq2seq.max_source_length", 65536L), ("seq2seq.src_embedding_size", 65536L)));
+        const string named = "MaxSourceLength × SourceEmbeddingSize (embedded source) = 65536 × 65536 = 4294967296 floats is invalid";
+        CliHarness.Run("translate", "abc", "--model", big).Failed(2, named);
+        CliHarness.Run("inspect", big).Failed(2, named);
+    }
+
+    [Fact]
     public void Svg_WithoutTextArgument_IsAUsageError()
         => RunWithStdin("abc\n", "translate", "--svg", _dir.File("x.svg"), "--model", Tutorial).Failed(1, "--svg draws one output");
 

@@ -92,6 +92,26 @@ public sealed class TutorialSeq2SeqTests : IDisposable
         Assert.Empty(Seq2SeqModel.Load(_model).EncodeText("vraiment tellement"));
     }
 
+    [Fact]
+    public void Inspect_ShowsTheSourceFraming()
+    {
+        string text = CliHarness.Run("inspect", _model).Succeeded().Out;
+        Assert.Contains("architecture: seq2seq: 1-layer GRU encoder (hidden 32), 1-layer GRU decoder (hidden 32), bahdanau attention", text);
+        Assert.Contains("whitespace tokens, sources framed: EOS (id 1) appended\n", text);
+        Assert.Matches(@"\n  seq2seq\.src_eos_id +1\n", text);
+
+        using var json = System.Text.Json.JsonDocument.Parse(CliHarness.Run("inspect", _model, "--json").Succeeded().Out);
+        System.Text.Json.JsonElement architecture = json.RootElement.GetProperty("architecture");
+        Assert.Equal("seq2seq", architecture.GetProperty("kind").GetString());
+        Assert.Equal(1, architecture.GetProperty("src_eos_id").GetInt32());
+        Assert.False(architecture.TryGetProperty("src_bos_id", out _));
+    }
+
+    [Fact]
+    public void Inspect_OfASeq2SeqModelWithoutFraming_SaysSourcesAreTakenAsGiven()
+        => Assert.Contains("sources framed: as given\n",
+            CliHarness.Run("inspect", Path.Combine(Fixtures.Directory("seq2seq"), "tutorial.frnn")).Succeeded().Out);
+
     private static string[][] Pairs()
         => [.. File.ReadAllLines(Path.Combine(Folder, "tutorial.pairs.tsv")).Select(line => line.Split('\t'))];
 

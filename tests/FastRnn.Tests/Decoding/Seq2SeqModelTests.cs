@@ -95,31 +95,9 @@ public class Seq2SeqModelTests
         Assert.True(GC.GetTotalAllocatedBytes() - before < 64 << 20, "nothing sized by the refused buffers was allocated");
     }
 
-    // The fixture's metadata with entries replaced or added, and its tensors, as a new model.
     private static Seq2SeqModel Load(string path, params (string Key, object? Value)[] changes)
     {
-        using FrnnFile source = FrnnFile.Open(path);
-        var writer = new FrnnWriter();
-        var metadata = source.Metadata.ToDictionary(m => m.Key, m => (object?)m.Value);
-        foreach (var (key, value) in changes)
-            metadata[key] = value;
-        foreach (var (key, value) in metadata)
-        {
-            switch (value)
-            {
-                case null: break;
-                case string s: writer.AddMetadata(key, s); break;
-                case long l: writer.AddMetadata(key, l); break;
-                case bool b: writer.AddMetadata(key, b); break;
-                case double d: writer.AddMetadata(key, d); break;
-                case IReadOnlyList<string> list: writer.AddMetadata(key, list.ToArray()); break;
-                case IReadOnlyList<long> list: writer.AddMetadata(key, list.ToArray()); break;
-                default: throw new InvalidOperationException($"metadata '{key}' of type {value.GetType()}");
-            }
-        }
-        foreach (FrnnTensorInfo t in source.Tensors)
-            writer.AddTensor(t.Name, t.Shape.ToArray(), source.GetFloat32(t.Name));
-        using FrnnFile file = FrnnFile.Parse(writer.ToArray());
+        using FrnnFile file = FrnnFile.Parse(Seq2SeqFileEdits.Rewrite(path, changes));
         return Seq2SeqModel.Load(file);
     }
 
