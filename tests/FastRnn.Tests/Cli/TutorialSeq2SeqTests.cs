@@ -112,6 +112,19 @@ public sealed class TutorialSeq2SeqTests : IDisposable
         => Assert.Contains("sources framed: as given\n",
             CliHarness.Run("inspect", Path.Combine(Fixtures.Directory("seq2seq"), "tutorial.frnn")).Succeeded().Out);
 
+    [Theory]
+    [InlineData("\"src_eos_id\": 1", "\"src_eos_id\": 27", "'vocabulary.src_eos_id' is 27, but the source vocabulary has 27 tokens (ids 0..26)")]
+    [InlineData("\"src_eos_id\": 1", "\"src_eos_id\": \"EOS\"", "vocabulary.src_eos_id")]
+    [InlineData("\"bos_id\": 0", "\"bos_id\": 0, \"src_bos_id\": -1", "vocabulary.src_bos_id")]
+    public void Convert_WithABadFramingId_IsBadInput_NamingTheKey(string from, string to, string message)
+    {
+        string config = _dir.File("bad.config.json");
+        string text = File.ReadAllText(Path.Combine(Folder, "tutorial.config.json"));
+        Assert.Contains(from, text);
+        File.WriteAllText(config, text.Replace(from, to));
+        CliHarness.Run("convert", Path.Combine(Folder, "tutorial.safetensors"), "-o", _dir.File("bad.frnn"), "--config", config).Failed(2, message);
+    }
+
     private static string[][] Pairs()
         => [.. File.ReadAllLines(Path.Combine(Folder, "tutorial.pairs.tsv")).Select(line => line.Split('\t'))];
 
