@@ -18,6 +18,19 @@ internal static class TextModelFiles
     public static (LanguageModel Model, string Path) LoadLanguageModel(FileInfo? file, string shippedName)
         => Load(file, shippedName, LanguageModel.Load);
 
+    /// <summary>The seq2seq model of a file <c>inspect</c> has open; a malformed one is bad input naming the file.</summary>
+    public static Seq2SeqModel Seq2Seq(FileInfo file, FrnnFile open)
+    {
+        try
+        {
+            return Seq2SeqModel.Load(open);
+        }
+        catch (FrnnFormatException e)
+        {
+            throw CliErrors.BadData($"{file}: {e.Message}", e);
+        }
+    }
+
     private static (T, string) Load<T>(FileInfo? file, string shippedName, Func<string, T> load)
     {
         if (file is not null && !file.Exists)

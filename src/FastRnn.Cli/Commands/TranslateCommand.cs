@@ -23,24 +23,27 @@ internal static class TranslateCommand
         var text = new Argument<string?>("text")
         {
             Arity = ArgumentArity.ZeroOrOne,
-            Description = "The text to translate. Without it, each non-blank line of stdin is translated, one output line per input line.",
+            Description = "The text to translate. Without it, each line of stdin is translated, one output line per input line: a line that cannot be translated (blank, too long, unknown tokens with --strict) gets an empty output line and an error on stderr, and the rest go on.",
         };
         var beam = new Option<int>("--beam") { Description = "Beam search with N hypotheses, printing the best when done (default 1: greedy, printed token by token).", DefaultValueFactory = _ => 1 };
         var showAttention = new Option<bool>("--show-attention") { Description = "After each output, draw its attention as a shaded grid: a row per output token, a column per source token." };
         var svg = new Option<FileInfo?>("--svg") { Description = "Write the attention as an SVG image to this file (needs the text argument)." };
         var maxLength = new Option<int>("--max-length") { Description = "Most output tokens, end-of-sequence included.", DefaultValueFactory = _ => 256 };
         var model = new Option<FileInfo?>("--model") { Description = $"Seq2seq model file (default: weights/{DefaultModel})." };
+        var strict = new Option<bool>("--strict") { Description = "Refuse a text with characters (or words) outside the model's source vocabulary; without it they are named in a warning on stderr." };
+        var scores = new Option<bool>("--scores") { Description = "Follow each output with a tab and its score: the summed log-probability (natural log) of its tokens, EOS included; closer to 0 is more confident." };
         var command = new Command("translate", "Translate text with a seq2seq model (default: normalise a date to YYYY-MM-DD), streaming the output; optionally show the attention.")
         {
-            text, beam, showAttention, svg, maxLength, model,
+            text, beam, showAttention, svg, maxLength, model, strict, scores,
         };
         command.SetAction(parse => CliErrors.Run(context, () => Translate(
             context, input, parse.GetValue(text), parse.GetValue(beam), parse.GetValue(showAttention), parse.GetValue(svg),
-            parse.GetValue(maxLength), parse.GetValue(model))));
+            parse.GetValue(maxLength), parse.GetValue(model), parse.GetValue(strict), parse.GetValue(scores))));
         return command;
     }
 
-    private static int Translate(CliContext context, TextReader input, string? text, int beam, bool showAttention, FileInfo? svg, int maxLength, FileInfo? modelFile)
+    private static int Translate(CliContext context, TextReader input, string? text, int beam, bool showAttention, FileInfo? svg, int maxLength,
+                                 FileInfo? modelFile, bool strict, bool scores)
     {
         if (beam < 1 || beam > MaxBeam)
             throw CliErrors.Usage($"--beam must be in 1..{MaxBeam}, got {beam}");
@@ -53,12 +56,12 @@ internal static class TranslateCommand
 
         var (model, path) = TextModelFiles.LoadSeq2Seq(modelFile, DefaultModel);
         string modelName = Path.GetFileName(path);
-        using var translator = new Translator(model, modelName, beam, maxLength);
+        using var translator = new Translator(model, modelName, beam, maxLength) { Strict = strict, Scores = scores };
         bool withAttention = showAttention || svg is not null;
 
         void Answer(string source, string what)
         {
-            var (output, map) = translator.Translate(source, context.Out, withAttention, what);
+            var (output, map) = translator.Translate(source, context.Out, context.Error, withAttention, what);
             if (map is null)
                 return;
             if (showAttention)
@@ -72,13 +75,24 @@ internal static class TranslateCommand
             Answer(text, "text");
             return ExitCodes.Success;
         }
-        int lineNumber = 0;
+        // One output line per input line, always, so outputs can be pasted next to their inputs: a line that cannot be
+        // translated is answered in place by an empty line, its error goes to stderr, and the lines after it go on.
+        int lineNumber = 0, failed = 0;
         while (input.ReadLine() is { } line)
         {
             lineNumber++;
-            if (!string.IsNullOrWhiteSpace(line))
+            try
+            {
                 Answer(line, $"stdin line {lineNumber}");
+            }
+            catch (InvalidDataException e)
+            {
+                context.Out.WriteLine();
+                context.Out.Flush();
+                CliErrors.Report(context, e.Message, ExitCodes.BadInput);
+                failed++;
+            }
         }
-        return ExitCodes.Success;
+        return failed == 0 ? ExitCodes.Success : ExitCodes.BadInput;
     }
 }

@@ -14,17 +14,32 @@ internal sealed class Translator(Seq2SeqModel model, string modelName, int beamS
 {
     private readonly Seq2SeqDecoder _decoder = model.CreateDecoder(beamSize, maxLength);
 
+    /// <summary>Refuse a text with tokens outside the source vocabulary, instead of warning about them.</summary>
+    public bool Strict { get; init; }
+
+    /// <summary>Follow each output with a tab and its score: the summed natural-log probability of its tokens.</summary>
+    public bool Scores { get; init; }
+
     /// <summary>
     /// Translates <paramref name="text"/>, writing the output and a newline to <paramref name="output"/>; returns the
     /// output text and, when <paramref name="withAttention"/>, its attention over the source. <paramref name="what"/>
-    /// names the input in errors ("text", "stdin line 3").
+    /// names the input in errors and warnings ("text", "stdin line 3"); tokens outside the source vocabulary are named
+    /// in a warning on <paramref name="warnings"/>.
     /// </summary>
-    /// <exception cref="InvalidDataException">The text is empty or longer than the model accepts (exit 2).</exception>
-    public (string Output, AttentionMap? Attention) Translate(string text, TextWriter output, bool withAttention, string what)
+    /// <exception cref="InvalidDataException">The text is empty, longer than the model accepts, or (with
+    /// <see cref="Strict"/>) has unknown tokens; nothing was written to <paramref name="output"/> (exit 2).</exception>
+    public (string Output, AttentionMap? Attention) Translate(string text, TextWriter output, TextWriter warnings, bool withAttention, string what)
     {
-        int[] source = model.EncodeText(text);
+        int[] source = model.EncodeText(text, out IReadOnlyList<string> unknown);
+        string? listed = unknown.Count == 0 ? null : $"{what}: {UnknownTokens(unknown)} not in the source vocabulary of {modelName}";
         if (source.Length == 0)
-            throw CliErrors.BadData($"{what}: the text is empty; {modelName} needs at least one source token");
+            throw CliErrors.BadData(listed is null ? $"{what}: the text is empty; {modelName} needs at least one source token" : $"{listed}; nothing is left to translate");
+        if (listed is not null)
+        {
+            if (Strict)
+                throw CliErrors.BadData(listed);
+            warnings.WriteLine($"fastrnn: warning: {listed}; {(model.Config.UnkId is null ? "left out" : "read as unknown")}");
+        }
         int longest = model.Config.MaxSourceLength;
         if (source.Length > longest)
             throw CliErrors.BadData($"{what}: the text has {source.Length} source tokens; {modelName} accepts at most {longest}");
@@ -56,9 +71,11 @@ internal sealed class Translator(Seq2SeqModel model, string modelName, int beamS
         var attention = withAttention ? new List<float>() : null;
         _decoder.Begin(DecodingOptions.Greedy(maxLength));
         int written = 0;
+        float score = 0f;
         while (_decoder.TryNext(out DecodedToken token))
         {
             tokens.Add(token.Id);
+            score += token.LogProbability;
             attention?.AddRange(_decoder.Attention);
             string decoded = model.DecodeText(CollectionsMarshal.AsSpan(tokens));
             if (decoded.Length > written)
@@ -68,8 +85,7 @@ internal sealed class Translator(Seq2SeqModel model, string modelName, int beamS
                 written = decoded.Length;
             }
         }
-        output.WriteLine();
-        output.Flush();
+        EndLine(output, score);
         return attention?.ToArray();
     }
 
@@ -78,9 +94,9 @@ internal sealed class Translator(Seq2SeqModel model, string modelName, int beamS
     private float[]? DecodeBeam(TextWriter output, List<int> tokens, bool withAttention)
     {
         _decoder.BeamSearch(new BeamOptions { BeamSize = beamSize, NBest = 1, MaxLength = maxLength });
-        tokens.AddRange(_decoder.GetBeamResult(0, out _, out _).ToArray());
-        output.WriteLine(model.DecodeText(CollectionsMarshal.AsSpan(tokens)));
-        output.Flush();
+        tokens.AddRange(_decoder.GetBeamResult(0, out float score, out _).ToArray());
+        output.Write(model.DecodeText(CollectionsMarshal.AsSpan(tokens)));
+        EndLine(output, score);
         if (!withAttention)
             return null;
         var logProbs = new float[tokens.Count * model.Config.TargetVocabularySize];
@@ -89,15 +105,35 @@ internal sealed class Translator(Seq2SeqModel model, string modelName, int beamS
         return attention;
     }
 
+    private void EndLine(TextWriter output, float score)
+    {
+        if (Scores)
+            output.Write("\t" + score.ToString("0.######", CultureInfo.InvariantCulture));
+        output.WriteLine();
+        output.Flush();
+    }
+
+    // "characters 'н', 'о'" or "word 'hello'": what the tokenizer splits text into, quoted so white space shows.
+    private string UnknownTokens(IReadOnlyList<string> unknown)
+    {
+        string kind = model.Tokenizer == TokenizerKind.Character ? "character" : "word";
+        return $"{kind}{(unknown.Count == 1 ? "" : "s")} {string.Join(", ", unknown.Select(t => $"'{t}'"))}";
+    }
+
     // Column labels: the source as the user wrote it (an unknown character shows as itself, not as "<unk>"), split the
-    // way the model's tokenizer split it; the vocabulary's strings if that does not give one label per token.
+    // way the model's tokenizer split it and framed as the model frames it; the vocabulary's strings if that does not
+    // give one label per token.
     private string[] SourceLabels(string text, int[] source)
     {
         string[] pieces = model.Tokenizer == TokenizerKind.Character
             ? TextElements(text)
             : text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-        return pieces.Length == source.Length ? pieces : [.. source.Select(id => model.SourceVocabulary[id])];
+        Seq2SeqConfig c = model.Config;
+        string[] framed = [.. Frame(c.SourceBosId), .. pieces, .. Frame(c.SourceEosId)];
+        return framed.Length == source.Length ? framed : [.. source.Select(id => model.SourceVocabulary[id])];
     }
+
+    private string[] Frame(int? id) => id is int value ? [model.SourceVocabulary[value]] : [];
 
     private static string[] TextElements(string text)
     {

@@ -51,8 +51,10 @@ internal sealed record Seq2SeqConversionConfig
     public required string[] TargetVocabulary { get; init; }
     public required int BosId { get; init; }
     public required int EosId { get; init; }
-    public required int PadId { get; init; }
-    public required int UnkId { get; init; }
+    public int? PadId { get; init; }
+    public int? UnkId { get; init; }
+    public int? SourceBosId { get; init; }
+    public int? SourceEosId { get; init; }
     public required TokenizerKind Tokenizer { get; init; }
     public required int MaxSourceLength { get; init; }
 
@@ -110,19 +112,22 @@ internal sealed record Seq2SeqConversionConfig
             outputInputs = arch.Choice("output_inputs", Outputs);
         }
 
-        var vocabulary = root.Object("vocabulary", "the token lists and special ids", "source", "target", "bos_id", "eos_id", "pad_id", "unk_id", "tokenizer", "max_source_length");
+        var vocabulary = root.Object("vocabulary", "the token lists and special ids", "source", "target", "bos_id", "eos_id", "pad_id", "unk_id",
+            "src_bos_id", "src_eos_id", "tokenizer", "max_source_length");
         string[] source = Tokens(vocabulary, "source");
         string[] target = Tokens(vocabulary, "target");
         int bos = vocabulary.Int("bos_id", "the target begin-of-sequence id", 0, int.MaxValue);
         int eos = vocabulary.Int("eos_id", "the target end-of-sequence id", 0, int.MaxValue);
-        int pad = vocabulary.Int("pad_id", "the padding id", 0, int.MaxValue);
-        int unk = vocabulary.Int("unk_id", "the id of unknown source tokens", 0, int.MaxValue);
+        int? pad = vocabulary.OptionalInt("pad_id", 0, int.MaxValue);
+        int? unk = vocabulary.OptionalInt("unk_id", 0, int.MaxValue);
+        int? sourceBos = vocabulary.OptionalInt("src_bos_id", 0, int.MaxValue);
+        int? sourceEos = vocabulary.OptionalInt("src_eos_id", 0, int.MaxValue);
         foreach ((string key, int id) in new[] { ("bos_id", bos), ("eos_id", eos) })
         {
             if (id >= target.Length)
                 throw vocabulary.Error($"'vocabulary.{key}' is {id}, but the target vocabulary has {target.Length} tokens (ids 0..{target.Length - 1})");
         }
-        foreach ((string key, int id) in new[] { ("pad_id", pad), ("unk_id", unk) })
+        foreach ((string key, int? id) in new[] { ("pad_id", pad), ("unk_id", unk), ("src_bos_id", sourceBos), ("src_eos_id", sourceEos) })
         {
             if (id >= source.Length)
                 throw vocabulary.Error($"'vocabulary.{key}' is {id}, but the source vocabulary has {source.Length} tokens (ids 0..{source.Length - 1})");
@@ -151,6 +156,8 @@ internal sealed record Seq2SeqConversionConfig
             EosId = eos,
             PadId = pad,
             UnkId = unk,
+            SourceBosId = sourceBos,
+            SourceEosId = sourceEos,
             Tokenizer = vocabulary.Choice("tokenizer", Tokenizers),
             MaxSourceLength = vocabulary.Int("max_source_length", "the longest source the model accepts", 1, 1 << 16),
             Tensors = Mapping(root),

@@ -57,6 +57,8 @@ internal static class Seq2SeqStateDictImporter
             EosId = c.EosId,
             PadId = c.PadId,
             UnkId = c.UnkId,
+            SourceBosId = c.SourceBosId,
+            SourceEosId = c.SourceEosId,
             MaxSourceLength = c.MaxSourceLength,
         };
         CheckCombination(c, config);
@@ -268,8 +270,11 @@ internal static class Seq2SeqStateDictImporter
         w.AddMetadata("seq2seq.tgt_vocab", c.TargetVocabulary);
         w.AddMetadata("seq2seq.bos_id", (long)s.BosId);
         w.AddMetadata("seq2seq.eos_id", (long)s.EosId);
-        w.AddMetadata("seq2seq.pad_id", (long)s.PadId);
-        w.AddMetadata("seq2seq.unk_id", (long)s.UnkId);
+        foreach (var (key, id) in new[] { ("seq2seq.pad_id", s.PadId), ("seq2seq.unk_id", s.UnkId), ("seq2seq.src_bos_id", s.SourceBosId), ("seq2seq.src_eos_id", s.SourceEosId) })
+        {
+            if (id is int value)
+                w.AddMetadata(key, (long)value);
+        }
         w.AddMetadata("seq2seq.tokenizer", Seq2SeqConversionConfig.TokenizerName(c.Tokenizer));
         w.AddMetadata("seq2seq.max_source_length", (long)s.MaxSourceLength);
     }

@@ -1,5 +1,5 @@
 using FastRnn.Kernels;
-using FastRnn.Layers;
+using FastRnn.Runtime;
 
 namespace FastRnn.Decoding;
 
@@ -10,32 +10,44 @@ namespace FastRnn.Decoding;
 public sealed class LanguageModelSession : IDisposable
 {
     private readonly LanguageModel _model;
-    private readonly RnnSession _rnn;
-    private readonly float[] _input;     // (E)
-    private readonly float[] _hidden;    // (H_out)
-    private readonly float[] _logProbs;  // (V)
-    private readonly float[] _scratch;   // (V)
+    private readonly DecoderArena _arena = new();
+    private readonly ArenaSlice _input;     // (E)
+    private readonly ArenaSlice _hidden;    // (H_out)
+    private readonly ArenaSlice _logProbs;  // (V)
+    private readonly ArenaSlice _scratch;   // (V)
+    private readonly int _vocabulary;
+    private RnnSession? _rnn;
     private SplitMix64 _random;
     private bool _fed;
 
     internal LanguageModelSession(LanguageModel model)
     {
         _model = model;
+        _vocabulary = model.Vocabulary.Count;
         _rnn = model.Rnn.CreateSession(1, 1);
-        _input = new float[model.Config.InputSize];
-        _hidden = new float[model.Config.OutputHiddenSize];
-        _logProbs = new float[model.Vocabulary.Count];
-        _scratch = new float[model.Vocabulary.Count];
+        _input = _arena.Reserve(model.Config.InputSize);
+        _hidden = _arena.Reserve(model.Config.OutputHiddenSize);
+        _logProbs = _arena.Reserve(_vocabulary);
+        _scratch = _arena.Reserve(_vocabulary);
+        _arena.Build();
     }
 
     /// <summary>log p(next token) over the vocabulary after the last <see cref="Feed"/>.</summary>
+    /// <exception cref="InvalidOperationException">No token was fed since the session was created or reset.</exception>
+    /// <exception cref="ObjectDisposedException">The session was disposed.</exception>
     public ReadOnlySpan<float> NextLogProbabilities
-        => _fed ? _logProbs : throw new InvalidOperationException("feed a token first: the model predicts what follows it");
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _fed ? _arena[_logProbs] : throw new InvalidOperationException("feed a token first: the model predicts what follows it");
+        }
+    }
 
     /// <summary>Back to the zero state.</summary>
     public void Reset()
     {
-        _rnn.Reset();
+        Rnn.Reset();
         _fed = false;
     }
 
@@ -43,12 +55,14 @@ public sealed class LanguageModelSession : IDisposable
     /// <exception cref="ArgumentOutOfRangeException">The id is outside the vocabulary.</exception>
     public void Feed(int token)
     {
-        if ((uint)token >= (uint)_logProbs.Length)
-            throw new ArgumentOutOfRangeException(nameof(token), token, $"token id outside the vocabulary 0..{_logProbs.Length - 1}");
-        _model.Embedding[token].CopyTo(_input);
-        _rnn.Step(_input, _hidden);
-        _model.Output.Forward(_hidden, _logProbs);
-        Softmax.LogInPlace(_logProbs, _scratch);
+        RnnSession rnn = Rnn;
+        if ((uint)token >= (uint)_vocabulary)
+            throw new ArgumentOutOfRangeException(nameof(token), token, $"token id outside the vocabulary 0..{_vocabulary - 1}");
+        Span<float> input = _arena[_input], hidden = _arena[_hidden], logProbs = _arena[_logProbs];
+        _model.Embedding[token].CopyTo(input);
+        rnn.Step(input, hidden);
+        _model.Output.Forward(hidden, logProbs);
+        Softmax.LogInPlace(logProbs, _arena[_scratch]);
         _fed = true;
     }
 
@@ -56,11 +70,13 @@ public sealed class LanguageModelSession : IDisposable
     public void Seed(ulong seed) => _random = new SplitMix64(seed);
 
     /// <summary>Draws the next token from <see cref="NextLogProbabilities"/> with the options' temperature, top-k and top-p.</summary>
+    /// <exception cref="ObjectDisposedException">The session was disposed.</exception>
     public int Sample(DecodingOptions options)
     {
+        ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(options);
         Sampler.Validate(options);
-        return Sampler.Sample(NextLogProbabilities, _scratch, options, ref _random);
+        return Sampler.Sample(NextLogProbabilities, _arena[_scratch], options, ref _random);
     }
 
     /// <summary>
@@ -69,6 +85,7 @@ public sealed class LanguageModelSession : IDisposable
     /// </summary>
     public double BitsPerToken(ReadOnlySpan<int> tokens)
     {
+        ThrowIfDisposed();
         if (tokens.Length < 2)
             throw new ArgumentException("need at least two tokens: the first is only context", nameof(tokens));
         Reset();
@@ -77,13 +94,33 @@ public sealed class LanguageModelSession : IDisposable
         {
             Feed(tokens[t]);
             int next = tokens[t + 1];
-            if ((uint)next >= (uint)_logProbs.Length)
+            if ((uint)next >= (uint)_vocabulary)
                 throw new ArgumentOutOfRangeException(nameof(tokens), next, $"token {t + 1} is outside the vocabulary");
-            nats -= _logProbs[next];
+            nats -= _arena[_logProbs][next];
         }
         return nats / (tokens.Length - 1) / Math.Log(2);
     }
 
-    /// <inheritdoc/>
-    public void Dispose() => _rnn.Dispose();
+    /// <summary>
+    /// Disposes the recurrent session and drops this session's buffers (one arena) so their memory can be collected
+    /// even while this object is still referenced; every later call throws <see cref="ObjectDisposedException"/>.
+    /// Calling it again does nothing.
+    /// </summary>
+    public void Dispose()
+    {
+        _rnn?.Dispose();
+        _rnn = null;
+        _arena.Release();
+    }
+
+    private RnnSession Rnn
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_rnn is null, this);
+            return _rnn;
+        }
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_rnn is null, this);
 }

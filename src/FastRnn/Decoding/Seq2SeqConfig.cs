@@ -69,10 +69,14 @@ public sealed record Seq2SeqConfig
     public int BosId { get; init; }
     /// <summary>Target end-of-sequence id.</summary>
     public int EosId { get; init; }
-    /// <summary>Padding id.</summary>
-    public int PadId { get; init; }
-    /// <summary>Id of unknown source tokens.</summary>
-    public int UnkId { get; init; }
+    /// <summary>Padding id, if the model has one; skipped when target ids are turned into text.</summary>
+    public int? PadId { get; init; }
+    /// <summary>Source id of tokens the source vocabulary lacks; without one, such tokens are left out of a source.</summary>
+    public int? UnkId { get; init; }
+    /// <summary>Source id put before every source by <see cref="Seq2SeqModel.EncodeText(string)"/>, if the model was trained so.</summary>
+    public int? SourceBosId { get; init; }
+    /// <summary>Source id put after every source by <see cref="Seq2SeqModel.EncodeText(string)"/>, if the model was trained so (the PyTorch tutorial appends EOS).</summary>
+    public int? SourceEosId { get; init; }
     /// <summary>Longest source accepted.</summary>
     public int MaxSourceLength { get; init; } = 256;
 
@@ -113,8 +117,11 @@ public sealed record Seq2SeqConfig
             if ((uint)id >= (uint)TargetVocabularySize)
                 throw Errors.InvalidConfig(field, id, $"must be a target token id in 0..{TargetVocabularySize - 1}");
         }
-        if ((uint)UnkId >= (uint)SourceVocabularySize || (uint)PadId >= (uint)SourceVocabularySize)
-            throw Errors.InvalidConfig(nameof(UnkId), UnkId, $"UNK and PAD must be source token ids in 0..{SourceVocabularySize - 1}");
+        foreach (var (field, id) in new[] { (nameof(PadId), PadId), (nameof(UnkId), UnkId), (nameof(SourceBosId), SourceBosId), (nameof(SourceEosId), SourceEosId) })
+        {
+            if (id is int value && (uint)value >= (uint)SourceVocabularySize)
+                throw Errors.InvalidConfig(field, value, $"must be a source token id in 0..{SourceVocabularySize - 1}");
+        }
         if (SourceEmbeddingSize < 1 || TargetEmbeddingSize < 1 || SourceVocabularySize < 1 || TargetVocabularySize < 2)
             throw Errors.InvalidConfig("embedding/vocabulary sizes", $"{SourceEmbeddingSize}/{TargetEmbeddingSize}/{SourceVocabularySize}/{TargetVocabularySize}", "must be positive (target vocabulary at least 2)");
         if (MaxSourceLength < 1 || MaxSourceLength > 1 << 16)
@@ -125,5 +132,31 @@ public sealed record Seq2SeqConfig
             throw Errors.InvalidConfig(nameof(Attention), "dot", $"needs DecoderHiddenSize ({DecoderHiddenSize}) = encoder output width ({MemorySize})");
         if (Bridge == BridgeKind.Final && (DecoderLayers != EncoderLayers || DecoderKind != EncoderKind || DecoderHiddenSize != MemorySize))
             throw Errors.InvalidConfig(nameof(Bridge), "final", $"needs the same cell kind and layer count and DecoderHiddenSize = {MemorySize}");
+        CheckSizeProducts();
+    }
+
+    // Every size product a model or a decoder of beam 1 allocates, in 64-bit arithmetic: sizes that pass one by one can
+    // still multiply past what one array holds (65,536 × 65,536 wraps to 0 in 32 bits).
+    private void CheckSizeProducts()
+    {
+        long s = MaxSourceLength, k = MemorySize, h = DecoderHiddenSize, gates = EncoderKind == RecurrentKind.Lstm ? 4 : 3;
+        long keyWidth = Attention switch { AttentionKind.General => h, AttentionKind.Dot => k, _ => AttentionSize };
+        (string Names, long A, long B)[] products =
+        [
+            ("SourceVocabularySize × SourceEmbeddingSize (source embedding)", SourceVocabularySize, SourceEmbeddingSize),
+            ("TargetVocabularySize × TargetEmbeddingSize (target embedding)", TargetVocabularySize, TargetEmbeddingSize),
+            ("TargetVocabularySize × output features (output layer)", TargetVocabularySize, OutputFeatures),
+            ("MaxSourceLength × SourceEmbeddingSize (embedded source)", s, SourceEmbeddingSize),
+            ("MaxSourceLength × encoder output width (encoder outputs)", s, k),
+            ("MaxSourceLength × gates × EncoderHiddenSize (encoder gates)", s, gates * EncoderHiddenSize),
+            ("(MaxSourceLength + 1) × key width (attention keys and scratch)", s + 1, keyWidth),
+            ("DecoderHiddenSize × (encoder output width + DecoderHiddenSize) (combine layer)", h, k + h),
+        ];
+        foreach (var (names, a, b) in products)
+        {
+            long product = checked(a * b);
+            if (product > Array.MaxLength)
+                throw Errors.InvalidConfig(names, $"{a} × {b} = {product} floats", $"one buffer holds at most {Array.MaxLength} floats");
+        }
     }
 }

@@ -1,45 +1,24 @@
-using System.Numerics.Tensors;
-using FastRnn.Attention;
-using FastRnn.Kernels;
-using FastRnn.Layers;
-
 namespace FastRnn.Decoding;
 
 /// <summary>
 /// Decodes one source at a time: <see cref="Encode"/> a source, then pull tokens one by one (greedy or sampling:
-/// <see cref="Begin"/>/<see cref="TryNext"/>) or beam steps (<see cref="BeginBeam"/>/<see cref="AdvanceBeam"/>).
+/// <see cref="Begin"/>/<see cref="TryNext"/>) or beam steps (<see cref="BeginBeam"/>/<see cref="AdvanceBeam"/>); or
+/// several sources at once (<see cref="EncodeBatch"/>/<see cref="DecodeBatch"/>).
 /// Every buffer is allocated when the decoder is created; encoding and every token allocate nothing. Not thread-safe.
 /// </summary>
-public sealed partial class Seq2SeqDecoder : IDisposable
+/// <remarks>
+/// This type only checks arguments and the order of calls; the work is done by its parts (see
+/// <see cref="Seq2SeqDecoderParts"/>), whose buffers are all carved from one arena.
+/// </remarks>
+public sealed class Seq2SeqDecoder : IDisposable
 {
-    private readonly Seq2SeqModel _model;
+    private enum Mode { None, Encoded, Pulling, Beam, Batch }
+
     private readonly Seq2SeqConfig _c;
-    private readonly RnnSession _encoder;   // batch 1, the whole source at once
-    private readonly RnnSession _single;    // batch 1: greedy and sampling
-    private readonly RnnSession _beam;      // batch k: one stream per hypothesis
-    private readonly float[] _sourceEmbedded; // (S_max, E_src)
-    private readonly float[] _memory;         // (k, S_max, K): encoder outputs, one block per source in a batch
-    private readonly float[] _keys;           // (k, S_max, key width): the step-independent half of the scores
-    private readonly int[] _streamLengths;    // (k): length of the source each stream attends to
-    private readonly int[] _streamSource;     // (k): which source block each stream attends to (all 0 for one source)
-    private readonly float[] _attentionScratch;
-    private readonly float[] _bridgeHidden;   // (L_dec, H): initial state of one stream
-    private readonly float[] _bridgeCell;     // (L_dec, H) or empty
-    private readonly float[] _stateHidden;    // (L_dec, k, H): the bridge state replicated per stream
-    private readonly float[] _stateCell;
-    private readonly float[] _input;          // (k, decoder input)
-    private readonly float[] _output;         // (k, H)
-    private readonly float[] _context;        // (k, K)
-    private readonly float[] _attention;      // (k, S_max)
-    private readonly float[] _attentional;    // (k, H): Luong's h̃, fed to the next step
-    private readonly float[] _attentionalCopy;
-    private readonly float[] _combineInput;   // (k, K + H)
-    private readonly float[] _features;       // (k, output features)
-    private readonly float[] _logProbs;       // (k, V)
-    private readonly float[] _probabilities;  // (V)
-    private readonly int[] _previous;         // (k): the token each stream feeds next
+    private Seq2SeqDecoderParts? _parts;
+    private Mode _mode;
     private int _sourceLength;
-    private bool _disposed;
+    private int _batchCount;
 
     internal Seq2SeqDecoder(Seq2SeqModel model, int beamSize, int maxOutputLength)
     {
@@ -47,41 +26,13 @@ public sealed partial class Seq2SeqDecoder : IDisposable
             throw new ArgumentOutOfRangeException(nameof(beamSize), beamSize, "beam size must be in 1..1024");
         if (maxOutputLength < 1 || maxOutputLength > 1 << 16)
             throw new ArgumentOutOfRangeException(nameof(maxOutputLength), maxOutputLength, "maximum output length must be in 1..65536");
-        _model = model;
         _c = model.Config;
         BeamCapacity = beamSize;
         MaxOutputLength = maxOutputLength;
-        int s = _c.MaxSourceLength, k = beamSize, h = _c.DecoderHiddenSize, layers = _c.DecoderLayers;
-        _encoder = model.Encoder.CreateSession(1, s);
-        _single = model.Decoder.CreateSession(1, 1);
-        _beam = model.Decoder.CreateSession(k, 1);
-        _sourceEmbedded = new float[s * _c.SourceEmbeddingSize];
-        _memory = new float[k * s * _c.MemorySize];
-        _keys = new float[k * s * model.Attention.KeyWidth];
-        _streamLengths = new int[k];
-        _streamSource = new int[k];
-        _attentionScratch = new float[model.Attention.ScratchLength(s)];
-        bool lstm = _c.DecoderKind == RecurrentKind.Lstm;
-        _bridgeHidden = new float[layers * h];
-        _bridgeCell = lstm ? new float[layers * h] : [];
-        _stateHidden = new float[layers * k * h];
-        _stateCell = lstm ? new float[layers * k * h] : [];
-        _input = new float[k * _c.DecoderInputSize];
-        _output = new float[k * h];
-        _context = new float[k * _c.MemorySize];
-        _attention = new float[k * s];
-        _attentional = new float[k * h];
-        _attentionalCopy = new float[k * h];
-        _combineInput = new float[k * (_c.MemorySize + h)];
-        _features = new float[k * _c.OutputFeatures];
-        _logProbs = new float[k * _c.TargetVocabularySize];
-        _probabilities = new float[_c.TargetVocabularySize];
-        _previous = new int[k];
-        AllocateBeam(k, maxOutputLength);
-        AllocateBatch(k);
+        _parts = new Seq2SeqDecoderParts(model, beamSize, maxOutputLength);
     }
 
-    /// <summary>The largest beam this decoder can search with.</summary>
+    /// <summary>The largest beam this decoder can search with, and the largest batch it decodes.</summary>
     public int BeamCapacity { get; }
 
     /// <summary>The most tokens one output can have.</summary>
@@ -90,154 +41,207 @@ public sealed partial class Seq2SeqDecoder : IDisposable
     /// <summary>Length of the encoded source.</summary>
     public int SourceLength => _sourceLength;
 
+    /// <summary>Attention weights over the source (length <see cref="SourceLength"/>) of the last token of stream 0.</summary>
+    /// <exception cref="ObjectDisposedException">The decoder was disposed.</exception>
+    public ReadOnlySpan<float> Attention => Parts.Step.Attention(0, _sourceLength);
+
+    /// <summary>Number of finished hypotheses available from <see cref="GetBeamResult"/> (at most NBest).</summary>
+    public int BeamResultCount => _parts?.Beam.ResultCount ?? 0;
+
+    /// <summary>Live hypotheses between beam steps.</summary>
+    public int LiveCount => _parts?.Beam.LiveCount ?? 0;
+
     /// <summary>
-    /// Encodes a source (ids in the source vocabulary) and prepares the decoder's initial state. Replaces any previous
+    /// Encodes a source (ids in the source vocabulary, framed as the model expects: see
+    /// <see cref="Seq2SeqModel.EncodeText(string)"/>) and prepares the decoder's initial state. Replaces any previous
     /// source; the decoder is then reused without allocating.
     /// </summary>
     /// <exception cref="ArgumentException">The source is empty, too long, or has an id outside the vocabulary.</exception>
     public void Encode(ReadOnlySpan<int> source)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (source.IsEmpty)
-            throw new ArgumentException("the source is empty; a seq2seq model needs at least one source token", nameof(source));
-        if (source.Length > _c.MaxSourceLength)
-            throw new ArgumentException($"the source has {source.Length} tokens; this model accepts at most {_c.MaxSourceLength}", nameof(source));
-        int e = _c.SourceEmbeddingSize;
-        for (int i = 0; i < source.Length; i++)
-        {
-            if ((uint)source[i] >= (uint)_c.SourceVocabularySize)
-                throw new ArgumentException($"source token {i} has id {source[i]}, outside the source vocabulary 0..{_c.SourceVocabularySize - 1}", nameof(source));
-            _model.SourceEmbedding[source[i]].CopyTo(_sourceEmbedded.AsSpan(i * e, e));
-        }
-
+        Seq2SeqDecoderParts parts = Parts;
+        parts.Encode(source);
         _sourceLength = source.Length;
-        int k = _c.MemorySize;
-        _encoder.Reset();
-        _encoder.Run(_sourceEmbedded.AsSpan(0, source.Length * e), _memory.AsSpan(0, source.Length * k));
-        _model.Attention.PrecomputeKeys(_memory, source.Length, _keys);
-        _streamSource.AsSpan().Clear();
-        _streamLengths.AsSpan().Fill(source.Length);
-        MakeBridgeState();
         _mode = Mode.Encoded;
     }
 
-    /// <summary>Attention weights over the source (length <see cref="SourceLength"/>) of the last token of stream 0.</summary>
-    public ReadOnlySpan<float> Attention => _attention.AsSpan(0, _sourceLength);
+    /// <summary>Starts greedy decoding or sampling of the encoded source; then call <see cref="TryNext"/> per token.</summary>
+    /// <exception cref="InvalidOperationException">No source was encoded.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (named in the message).</exception>
+    public void Begin(DecodingOptions options)
+    {
+        Seq2SeqDecoderParts parts = Parts;
+        ArgumentNullException.ThrowIfNull(options);
+        RequireSource();
+        CheckLimits(options);
+        if (options.Sample)
+            Sampler.Validate(options);
+        parts.Greedy.Begin(options, LengthLimit(options), parts.Bridge);
+        _mode = Mode.Pulling;
+    }
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// Decodes the next token: its id and log-probability; <see cref="Attention"/> then holds its attention weights.
+    /// Returns false once EOS was produced or the length limit reached. Stopping early is just not calling again.
+    /// </summary>
+    public bool TryNext(out DecodedToken token)
+    {
+        Seq2SeqDecoderParts parts = Parts;
+        if (_mode != Mode.Pulling)
+            throw new InvalidOperationException("call Encode and then Begin before TryNext");
+        return parts.Greedy.TryNext(out token);
+    }
+
+    /// <summary>Greedy (or sampled) decoding to the end, writing ids to <paramref name="tokens"/>; returns how many.</summary>
+    public int Decode(DecodingOptions options, Span<int> tokens, out float logProbability)
+    {
+        Begin(options);
+        int n = 0;
+        logProbability = 0f;
+        while (n < tokens.Length && TryNext(out DecodedToken token))
+        {
+            tokens[n++] = token.Id;
+            logProbability += token.LogProbability;
+        }
+        return n;
+    }
+
+    /// <summary>
+    /// Teacher forcing: feeds BOS and then <paramref name="target"/>[0..T−1) and writes, for every step t, the
+    /// log-probabilities over the target vocabulary to <paramref name="logProbs"/> (T, V) and, if not empty, the
+    /// attention weights to <paramref name="attention"/> (T, S). Scores a given output, or checks a model against its
+    /// training framework.
+    /// </summary>
+    /// <exception cref="ArgumentException">A target id is outside the vocabulary, or a span has the wrong length.</exception>
+    public void Score(ReadOnlySpan<int> target, Span<float> logProbs, Span<float> attention)
+    {
+        Seq2SeqDecoderParts parts = Parts;
+        RequireSource();
+        int v = _c.TargetVocabularySize, s = _sourceLength, steps = target.Length;
+        if (logProbs.Length != (long)steps * v)
+            throw new ArgumentException($"logProbs has {logProbs.Length} floats; expected (T, V) = ({steps}, {v})", nameof(logProbs));
+        if (!attention.IsEmpty && attention.Length != (long)steps * s)
+            throw new ArgumentException($"attention has {attention.Length} floats; expected (T, S) = ({steps}, {s}) or none", nameof(attention));
+        for (int t = 0; t < steps; t++)
+        {
+            if ((uint)target[t] >= (uint)v)
+                throw new ArgumentException($"target token {t} has id {target[t]}, outside the target vocabulary 0..{v - 1}", nameof(target));
+        }
+        parts.Greedy.Score(target, logProbs, attention, s, parts.Bridge);
+        _mode = Mode.Encoded;
+    }
+
+    /// <summary>Starts a beam search of the encoded source; then call <see cref="AdvanceBeam"/> until it returns false.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Beam size 0 or above <see cref="BeamCapacity"/>, or another bad option.</exception>
+    public void BeginBeam(BeamOptions options)
+    {
+        Seq2SeqDecoderParts parts = Parts;
+        ArgumentNullException.ThrowIfNull(options);
+        RequireSource();
+        CheckLimits(options);
+        if (options.BeamSize < 1 || options.BeamSize > BeamCapacity)
+            throw new ArgumentOutOfRangeException(nameof(options), options.BeamSize, $"beam size must be in 1..{BeamCapacity} (the decoder's capacity)");
+        if (options.NBest < 1 || options.NBest > options.BeamSize)
+            throw new ArgumentOutOfRangeException(nameof(options), options.NBest, "NBest must be in 1..BeamSize");
+        parts.Beam.Begin(options, LengthLimit(options), parts.Bridge);
+        _mode = Mode.Beam;
+    }
+
+    /// <summary>
+    /// One beam step: expands every live hypothesis by one token. Returns false when the search has ended (then read
+    /// <see cref="GetBeamResult"/>). Between steps, <see cref="LiveCount"/> and <see cref="LiveTokens"/> show the beam.
+    /// </summary>
+    public bool AdvanceBeam()
+    {
+        Seq2SeqDecoderParts parts = Parts;
+        if (_mode != Mode.Beam)
+            throw new InvalidOperationException("call Encode and then BeginBeam before AdvanceBeam");
+        return parts.Beam.Advance();
+    }
+
+    /// <summary>Tokens of live hypothesis <paramref name="index"/> so far (without BOS).</summary>
+    public ReadOnlySpan<int> LiveTokens(int index) => Parts.Beam.LiveTokens(index);
+
+    /// <summary>Runs a whole beam search; returns <see cref="BeamResultCount"/>.</summary>
+    public int BeamSearch(BeamOptions options)
+    {
+        BeginBeam(options);
+        while (AdvanceBeam())
+        {
+        }
+        return BeamResultCount;
+    }
+
+    /// <summary>
+    /// Finished hypothesis <paramref name="rank"/> (0 = best): its tokens (without BOS, with EOS if it produced one),
+    /// summed log-probability and length-normalized score.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rank"/> is not below <see cref="BeamResultCount"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The decoder was disposed.</exception>
+    public ReadOnlySpan<int> GetBeamResult(int rank, out float score, out float normalizedScore)
+        => Parts.Beam.Result(rank, out score, out normalizedScore);
+
+    /// <summary>
+    /// Encodes several sources of different lengths at once, for <see cref="DecodeBatch"/>: <paramref name="tokens"/> is
+    /// (B, width) row-major, source b being its first <c>lengths[b]</c> ids (the rest is ignored); B ≤
+    /// <see cref="BeamCapacity"/>. The encoder runs all of them as one batch with per-source lengths (a backward
+    /// direction starts at each source's own end), and each decoder stream attends to its own source only.
+    /// </summary>
+    /// <exception cref="ArgumentException">A length, an id or a span size is wrong; the message names which.</exception>
+    public void EncodeBatch(ReadOnlySpan<int> tokens, int width, ReadOnlySpan<int> lengths)
+    {
+        Seq2SeqDecoderParts parts = Parts;
+        parts.EncodeBatch(tokens, width, lengths);
+        _batchCount = lengths.Length;
+        _mode = Mode.Batch;
+    }
+
+    /// <summary>
+    /// Greedy decoding (or sampling) of every source given to <see cref="EncodeBatch"/> in lock-step: output b is written
+    /// to <paramref name="tokens"/>[b·width ..] and its length to <paramref name="lengths"/>[b]. Streams that finish early
+    /// stop writing; the batch ends when all have finished.
+    /// </summary>
+    public void DecodeBatch(DecodingOptions options, Span<int> tokens, int width, Span<int> lengths)
+    {
+        Seq2SeqDecoderParts parts = Parts;
+        ArgumentNullException.ThrowIfNull(options);
+        if (_mode != Mode.Batch)
+            throw new InvalidOperationException("call EncodeBatch before DecodeBatch");
+        CheckLimits(options);
+        if (options.Sample)
+            Sampler.Validate(options);
+        int count = _batchCount;
+        if (width < 1 || tokens.Length < (long)count * width || lengths.Length < count)
+            throw new ArgumentException($"outputs need (B, width) = ({count}, {width}) token slots and {count} lengths");
+        parts.Batch.Decode(options, count, tokens, width, lengths, parts.Bridge);
+    }
+
+    /// <summary>
+    /// Disposes the decoder's encoder and decoder sessions and drops its arena (every buffer of the decoder is in it),
+    /// so their memory can be collected even while this object is still referenced. Every later call, and
+    /// <see cref="Attention"/>, <see cref="LiveTokens"/> and <see cref="GetBeamResult"/>, throws
+    /// <see cref="ObjectDisposedException"/>; <see cref="BeamResultCount"/> and <see cref="LiveCount"/> read 0. Calling it
+    /// again does nothing.
+    /// </summary>
     public void Dispose()
     {
-        _disposed = true;
-        _encoder.Dispose();
-        _single.Dispose();
-        _beam.Dispose();
+        _parts?.Dispose();
+        _parts = null;
     }
 
-    private void MakeBridgeState()
+    private Seq2SeqDecoderParts Parts
     {
-        int h = _c.DecoderHiddenSize, he = _c.EncoderHiddenSize, dirs = _c.EncoderBidirectional ? 2 : 1;
-        ReadOnlySpan<float> encHidden = _encoder.HiddenState, encCell = _encoder.CellState;
-        switch (_c.Bridge)
+        get
         {
-            case BridgeKind.Zeros:
-                _bridgeHidden.AsSpan().Clear();
-                _bridgeCell.AsSpan().Clear();
-                break;
-            case BridgeKind.Final:
-                // Decoder layer l = [forward ; backward] final state of encoder layer l: (L·D, 1, H_enc) is already in that order.
-                encHidden.CopyTo(_bridgeHidden);
-                encCell.CopyTo(_bridgeCell);
-                break;
-            case BridgeKind.LinearTanh:
-                int top = (_c.EncoderLayers - 1) * dirs + (dirs - 1); // the top layer's backward direction if there is one
-                Span<float> first = _bridgeHidden.AsSpan(0, h);
-                _model.Bridge!.Forward(encHidden.Slice(top * he, he), first);
-                CellKernels.Tanh(first, first);
-                for (int l = 1; l < _c.DecoderLayers; l++)
-                    first.CopyTo(_bridgeHidden.AsSpan(l * h, h));
-                _bridgeCell.AsSpan().Clear();
-                break;
+            ObjectDisposedException.ThrowIf(_parts is null, this);
+            return _parts;
         }
     }
 
-    // Puts the bridge state into every stream of `session`, and resets the Luong attentional vectors.
-    private void StartStreams(RnnSession session, int streams)
+    private void RequireSource()
     {
-        int h = _c.DecoderHiddenSize;
-        for (int l = 0; l < _c.DecoderLayers; l++)
-        {
-            for (int j = 0; j < streams; j++)
-            {
-                _bridgeHidden.AsSpan(l * h, h).CopyTo(_stateHidden.AsSpan((l * streams + j) * h, h));
-                if (_stateCell.Length > 0)
-                    _bridgeCell.AsSpan(l * h, h).CopyTo(_stateCell.AsSpan((l * streams + j) * h, h));
-            }
-        }
-        session.SetState(_stateHidden.AsSpan(0, _c.DecoderLayers * streams * h), _stateCell.AsSpan(0, _stateCell.Length == 0 ? 0 : _c.DecoderLayers * streams * h));
-        _attentional.AsSpan().Clear();
-        _previous.AsSpan().Fill(_c.BosId);
-    }
-
-    // One decoding step for every stream of `session`: reads _previous, writes _logProbs (streams, V) and _attention.
-    private void Forward(RnnSession session, int streams)
-    {
-        int e = _c.TargetEmbeddingSize, k = _c.MemorySize, h = _c.DecoderHiddenSize, inWidth = _c.DecoderInputSize;
-        int sMax = _c.MaxSourceLength, keyWidth = _model.Attention.KeyWidth;
-        AttentionLayer attention = _model.Attention;
-        for (int j = 0; j < streams; j++)
-        {
-            Span<float> x = _input.AsSpan(j * inWidth, inWidth);
-            _model.TargetEmbedding[_previous[j]].CopyTo(x[..e]);
-            if (_c.InputFeeding)
-            {
-                _attentional.AsSpan(j * h, h).CopyTo(x[e..]);
-            }
-            else
-            {
-                // Bahdanau: the query is the state before this step.
-                int source = _streamSource[j], s = _streamLengths[j];
-                attention.Attend(session.TopHidden(j), _keys.AsSpan(source * sMax * keyWidth), _memory.AsSpan(source * sMax * k), s,
-                    _attention.AsSpan(j * sMax, s), _context.AsSpan(j * k, k), _attentionScratch);
-                _context.AsSpan(j * k, k).CopyTo(x[e..]);
-            }
-        }
-
-        session.Step(_input.AsSpan(0, streams * inWidth), _output.AsSpan(0, streams * h));
-
-        int features = _c.OutputFeatures;
-        if (_c.InputFeeding)
-        {
-            for (int j = 0; j < streams; j++)
-            {
-                Span<float> context = _context.AsSpan(j * k, k);
-                int source = _streamSource[j], s = _streamLengths[j];
-                attention.Attend(_output.AsSpan(j * h, h), _keys.AsSpan(source * sMax * keyWidth), _memory.AsSpan(source * sMax * k), s,
-                    _attention.AsSpan(j * sMax, s), context, _attentionScratch);
-                context.CopyTo(_combineInput.AsSpan(j * (k + h), k));
-                _output.AsSpan(j * h, h).CopyTo(_combineInput.AsSpan(j * (k + h) + k, h));
-            }
-            Span<float> attentional = _attentional.AsSpan(0, streams * h);
-            _model.Combine!.Forward(_combineInput, k + h, attentional, h, streams);
-            CellKernels.Tanh(attentional, attentional);
-            _model.Output.Forward(attentional, h, _logProbs, _c.TargetVocabularySize, streams);
-        }
-        else
-        {
-            for (int j = 0; j < streams; j++)
-            {
-                Span<float> f = _features.AsSpan(j * features, features);
-                _output.AsSpan(j * h, h).CopyTo(f);
-                if (_c.OutputInputs != OutputInputs.Hidden)
-                    _context.AsSpan(j * k, k).CopyTo(f[h..]);
-                if (_c.OutputInputs == OutputInputs.HiddenContextEmbedding)
-                    _input.AsSpan(j * inWidth, e).CopyTo(f[(h + k)..]);
-            }
-            _model.Output.Forward(_features, features, _logProbs, _c.TargetVocabularySize, streams);
-        }
-
-        int v = _c.TargetVocabularySize;
-        for (int j = 0; j < streams; j++)
-            Softmax.LogInPlace(_logProbs.AsSpan(j * v, v), _probabilities);
+        if (_mode is Mode.None or Mode.Batch)
+            throw new InvalidOperationException("no single source is encoded: call Encode first (EncodeBatch goes with DecodeBatch)");
     }
 
     private int LengthLimit(LengthLimits limits)
@@ -248,7 +252,7 @@ public sealed partial class Seq2SeqDecoder : IDisposable
         return Math.Max(limit, 1);
     }
 
-    private void CheckLimits(LengthLimits limits)
+    private static void CheckLimits(LengthLimits limits)
     {
         if (limits.MaxLength < 1)
             throw new ArgumentOutOfRangeException(nameof(limits), limits.MaxLength, "MaxLength must be at least 1");

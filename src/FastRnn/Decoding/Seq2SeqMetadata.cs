@@ -29,7 +29,7 @@ internal static class Seq2SeqMetadata
             Bridge = Choice(f, "seq2seq.bridge", ("zeros", BridgeKind.Zeros), ("final", BridgeKind.Final), ("linear_tanh", BridgeKind.LinearTanh)),
             Attention = Choice(f, "seq2seq.attention", ("bahdanau", AttentionKind.Bahdanau), ("bahdanau_norm", AttentionKind.BahdanauNormalized),
                 ("mlp", AttentionKind.Mlp), ("dot", AttentionKind.Dot), ("general", AttentionKind.General)),
-            AttentionSize = f.TryGetInt64("seq2seq.attention_size", out long a) ? Checked("seq2seq.attention_size", a) : 0,
+            AttentionSize = OptionalInt(f, "seq2seq.attention_size") ?? 0,
             InputFeeding = f.GetBool("seq2seq.input_feeding"),
             OutputInputs = f.TryGetString("seq2seq.output_inputs", out string? o)
                 ? Choice(f, "seq2seq.output_inputs", ("h", OutputInputs.Hidden), ("h_ctx", OutputInputs.HiddenContext), ("h_ctx_emb", OutputInputs.HiddenContextEmbedding))
@@ -38,8 +38,10 @@ internal static class Seq2SeqMetadata
             TargetVocabularySize = target.Length,
             BosId = Int(f, "seq2seq.bos_id"),
             EosId = Int(f, "seq2seq.eos_id"),
-            PadId = Int(f, "seq2seq.pad_id"),
-            UnkId = Int(f, "seq2seq.unk_id"),
+            PadId = OptionalInt(f, "seq2seq.pad_id"),
+            UnkId = OptionalInt(f, "seq2seq.unk_id"),
+            SourceBosId = OptionalInt(f, "seq2seq.src_bos_id"),
+            SourceEosId = OptionalInt(f, "seq2seq.src_eos_id"),
             MaxSourceLength = Int(f, "seq2seq.max_source_length"),
         };
         TokenizerKind tokenizer = Choice(f, "seq2seq.tokenizer", ("char", TokenizerKind.Character), ("whitespace", TokenizerKind.Whitespace));
@@ -47,6 +49,8 @@ internal static class Seq2SeqMetadata
     }
 
     private static int Int(FrnnFile f, string key) => Checked(key, f.GetInt64(key));
+
+    private static int? OptionalInt(FrnnFile f, string key) => f.TryGetInt64(key, out long value) ? Checked(key, value) : null;
 
     private static int Checked(string key, long value)
     {

@@ -92,12 +92,41 @@ public sealed class Seq2SeqModel
         }
     }
 
-    /// <summary>Source ids of <paramref name="text"/> with the model's tokenizer (unknown tokens become UNK).</summary>
-    public int[] EncodeText(string text) => Decoding.Tokenizer.Encode(Tokenizer, text, SourceVocabulary, Config.UnkId);
+    /// <summary>
+    /// The source ids of <paramref name="text"/> as the model reads a source: its tokenizer's tokens (a token the source
+    /// vocabulary lacks becomes <see cref="Seq2SeqConfig.UnkId"/>, or is left out if the model has none), framed with
+    /// <see cref="Seq2SeqConfig.SourceBosId"/> before and <see cref="Seq2SeqConfig.SourceEosId"/> after when the model
+    /// sets them. Text with no tokens — empty, only white space, or (without UNK) only unknown tokens — gives no ids
+    /// and no framing: there is nothing to translate.
+    /// </summary>
+    public int[] EncodeText(string text) => EncodeText(text, out _);
+
+    /// <summary>
+    /// <see cref="EncodeText(string)"/>, also returning the distinct tokens of <paramref name="text"/> that are not in the
+    /// source vocabulary, in the order they first appear, so a caller can warn about them or refuse the text.
+    /// </summary>
+    public int[] EncodeText(string text, out IReadOnlyList<string> unknownTokens)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var unknown = new List<string>();
+        unknownTokens = unknown;
+        if (string.IsNullOrWhiteSpace(text))
+            return [];
+        var ids = new List<int>(text.Length + 2);
+        if (Config.SourceBosId is int bos)
+            ids.Add(bos);
+        int framing = ids.Count;
+        Decoding.Tokenizer.Encode(Tokenizer, text, SourceVocabulary, Config.UnkId, ids, unknown);
+        if (ids.Count == framing)
+            return []; // every token was unknown and left out: a frame around nothing is not a source
+        if (Config.SourceEosId is int eos)
+            ids.Add(eos);
+        return [.. ids];
+    }
 
     /// <summary>The text of target ids, without BOS, EOS and PAD.</summary>
     public string DecodeText(ReadOnlySpan<int> ids)
-        => Decoding.Tokenizer.Decode(Tokenizer, ids, TargetVocabulary, [Config.BosId, Config.EosId, Config.PadId]);
+        => Decoding.Tokenizer.Decode(Tokenizer, ids, TargetVocabulary, Config.PadId is int pad ? [Config.BosId, Config.EosId, pad] : [Config.BosId, Config.EosId]);
 
     /// <summary>
     /// A decoder for one source at a time, with every buffer for sources up to <see cref="Seq2SeqConfig.MaxSourceLength"/>,

@@ -20,18 +20,43 @@ public static class Tokenizer
     public static int[] Encode(TokenizerKind kind, string text, Vocabulary vocabulary, int unknownId)
     {
         var ids = new List<int>();
+        Encode(kind, text, vocabulary, unknownId, ids, unknown: null);
+        return [.. ids];
+    }
+
+    /// <summary>
+    /// Appends the ids of <paramref name="text"/> to <paramref name="ids"/>: a token the vocabulary lacks becomes
+    /// <paramref name="unknownId"/>, or is left out when there is none, and is added to <paramref name="unknown"/> the
+    /// first time it is seen.
+    /// </summary>
+    internal static void Encode(TokenizerKind kind, string text, Vocabulary vocabulary, int? unknownId, List<int> ids, List<string>? unknown)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        void Add(string token)
+        {
+            int id = vocabulary.IdOf(token, -1);
+            if (id < 0)
+            {
+                if (unknown is not null && !unknown.Contains(token))
+                    unknown.Add(token);
+                if (unknownId is not int unk)
+                    return;
+                id = unk;
+            }
+            ids.Add(id);
+        }
+
         if (kind == TokenizerKind.Character)
         {
             var elements = StringInfo.GetTextElementEnumerator(text);
             while (elements.MoveNext())
-                ids.Add(vocabulary.IdOf(elements.GetTextElement(), unknownId));
+                Add(elements.GetTextElement());
         }
         else
         {
             foreach (string token in text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
-                ids.Add(vocabulary.IdOf(token, unknownId));
+                Add(token);
         }
-        return [.. ids];
     }
 
     /// <summary>The text of target <paramref name="ids"/>, skipping the ids in <paramref name="skip"/> (BOS, EOS, PAD).</summary>

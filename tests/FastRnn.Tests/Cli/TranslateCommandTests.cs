@@ -76,7 +76,9 @@ public sealed class TranslateCommandTests : IDisposable
         const string text = "a<&>b";
         var (tokens, attention) = EngineGreedy(text);
         string path = _dir.File("attention.svg");
-        CliResult result = Translate(text, "--svg", path).Succeeded();
+        CliResult result = Translate(text, "--svg", path);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("fastrnn: warning: text: characters '<', '&', '>' not in the source vocabulary of tutorial.frnn; read as unknown\n", result.Error);
         Assert.Equal(Model.DecodeText(tokens) + "\n", result.Out); // the image is extra: stdout is still just the output
 
         string raw = File.ReadAllText(path);
@@ -106,15 +108,26 @@ public sealed class TranslateCommandTests : IDisposable
     }
 
     [Fact]
-    public void Stdin_AnswersEachNonBlankLine_OneLineEach()
+    public void Stdin_AnswersEveryLine_OneLineEach_BlankLinesWithAnEmptyLineAndAnError()
     {
-        string[] inputs = ["abc", "jihgfedcba", "e", "abcdefghij"];
-        string stdin = $"abc\n\n   \njihgfedcba\r\ne\nabcdefghij"; // blank lines skipped, CRLF and a last line without a newline
-        CliResult result = RunWithStdin(stdin, "translate", "--model", Tutorial).Succeeded();
-        Assert.Equal(inputs.Select(text => Model.DecodeText(EngineGreedy(text).Tokens)), Lines(result.Out));
+        string[] inputs = ["abc", "", "   ", "jihgfedcba", "e", "abcdefghij"];
+        string stdin = "abc\n\n   \njihgfedcba\r\ne\nabcdefghij"; // CRLF and a last line without a newline
+        string[] expected = [.. inputs.Select(text => text.Trim().Length == 0 ? "" : Model.DecodeText(EngineGreedy(text).Tokens))];
+        string[] errors =
+        [
+            "fastrnn: error: stdin line 2: the text is empty; tutorial.frnn needs at least one source token",
+            "fastrnn: error: stdin line 3: the text is empty; tutorial.frnn needs at least one source token",
+        ];
 
-        CliResult beam = RunWithStdin(stdin, "translate", "--beam", "3", "--model", Tutorial).Succeeded();
-        Assert.Equal(inputs.Select(text => Model.DecodeText(EngineBeam(text, 3).Tokens)), Lines(beam.Out));
+        CliResult result = RunWithStdin(stdin, "translate", "--model", Tutorial);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal(expected, Lines(result.Out));
+        Assert.Equal(errors, Lines(result.Error));
+
+        CliResult beam = RunWithStdin(stdin, "translate", "--beam", "3", "--model", Tutorial);
+        Assert.Equal(2, beam.ExitCode);
+        Assert.Equal(inputs.Select(text => text.Trim().Length == 0 ? "" : Model.DecodeText(EngineBeam(text, 3).Tokens)), Lines(beam.Out));
+        Assert.Equal(errors, Lines(beam.Error));
     }
 
     [Fact]
@@ -127,19 +140,81 @@ public sealed class TranslateCommandTests : IDisposable
     }
 
     [Fact]
-    public void Stdin_BadLine_StopsThere_NamingTheLine()
+    public void Stdin_BadLine_IsAnsweredInPlace_AndTheRestGoOn()
     {
-        CliResult result = RunWithStdin("abc\n\nabcdefghijabcdefghij\nabc\n", "translate", "--model", Tutorial);
+        CliResult result = RunWithStdin("abc\nabcdefghijabcdefghij\nab~c\nde\n", "translate", "--strict", "--model", Tutorial);
         Assert.Equal(2, result.ExitCode);
-        Assert.Equal(Model.DecodeText(EngineGreedy("abc").Tokens) + "\n", result.Out); // the answers before it stand
-        Assert.Equal("fastrnn: error: stdin line 3: the text has 20 source tokens; tutorial.frnn accepts at most 16\n", result.Error);
+        Assert.Equal([Model.DecodeText(EngineGreedy("abc").Tokens), "", "", Model.DecodeText(EngineGreedy("de").Tokens)], Lines(result.Out));
+        Assert.Equal(
+            [
+                "fastrnn: error: stdin line 2: the text has 20 source tokens; tutorial.frnn accepts at most 16",
+                "fastrnn: error: stdin line 3: character '~' not in the source vocabulary of tutorial.frnn",
+            ],
+            Lines(result.Error));
+    }
+
+    [Fact]
+    public void Stdin_AllGood_ExitsZero_WithNothingOnStderr()
+    {
+        CliResult result = RunWithStdin("abc\nde\n", "translate", "--model", Tutorial).Succeeded();
+        Assert.Equal([Model.DecodeText(EngineGreedy("abc").Tokens), Model.DecodeText(EngineGreedy("de").Tokens)], Lines(result.Out));
     }
 
     [Fact]
     public void EmptyOrTooLongText_IsBadData()
     {
         Translate("").Failed(2, "text: the text is empty");
+        Translate("   ").Failed(2, "text: the text is empty");
+        Translate(" \t ").Failed(2, "text: the text is empty");
         Translate(new string('a', Model.Config.MaxSourceLength + 1)).Failed(2, "accepts at most 16");
+    }
+
+    [Fact]
+    public void UnknownCharacters_AreNamedInAWarning_AndTranslatedAsUnknown()
+    {
+        const string text = "30 нояб";
+        CliResult result = Translate(text);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(
+            "fastrnn: warning: text: characters '3', '0', ' ', 'н', 'о', 'я', 'б' not in the source vocabulary of tutorial.frnn; read as unknown\n",
+            result.Error);
+        int unk = Model.Config.UnkId!.Value;
+        using var decoder = Model.CreateDecoder();
+        decoder.Encode(Enumerable.Repeat(unk, text.Length).ToArray());
+        var tokens = new int[256];
+        int n = decoder.Decode(DecodingOptions.Greedy(256), tokens, out _);
+        Assert.Equal(Model.DecodeText(tokens.AsSpan(0, n)) + "\n", result.Out);
+    }
+
+    [Theory]
+    [InlineData("ab~c", "character '~'")]
+    [InlineData("x", "character 'x'")]
+    [InlineData("a b", "character ' '")]
+    public void UnknownCharacters_WithStrict_AreAnError(string text, string named)
+        => Translate(text, "--strict").Failed(2, $"text: {named} not in the source vocabulary of tutorial.frnn");
+
+    [Fact]
+    public void Scores_FollowEachOutputWithPyTorchsScore()
+    {
+        // The golden's greedy outputs and scores come from the PyTorch reference (max_length 12, EOS included).
+        SafetensorsFile golden = SafetensorsFile.Read(Path.Combine(Fixtures.Directory("seq2seq"), "tutorial.golden.safetensors"));
+        int n = golden.Tensors["src"].Shape[0], width = golden.Tensors["greedy_tokens"].Shape[1];
+        for (int i = 0; i < n; i++)
+        {
+            int[] source = Decoding.Seq2SeqParityTests.Source(golden, i);
+            string text = string.Concat(source.Select(id => Model.SourceVocabulary[id]));
+            int[] expected = [.. Decoding.Seq2SeqParityTests.Ints(golden["greedy_tokens"].AsSpan(i * width, width)).TakeWhile(id => id >= 0)];
+            string[] fields = Translate(text, "--scores", "--max-length", "12").Succeeded().Out.TrimEnd('\n').Split('\t');
+            Assert.Equal(2, fields.Length);
+            Assert.Equal(Model.DecodeText(expected), fields[0]);
+            float score = float.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(Math.Abs(golden["greedy_score"][i] - score) <= 1e-4, $"source {i}: score {score}, PyTorch {golden["greedy_score"][i]}");
+
+            // A beam's line has the same form: its best hypothesis, a tab, its summed log-probability.
+            fields = Translate(text, "--scores", "--max-length", "12", "--beam", "2").Succeeded().Out.TrimEnd('\n').Split('\t');
+            Assert.Equal(2, fields.Length);
+            Assert.True(float.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture) <= 0f, fields[1]);
+        }
     }
 
     [Theory]
@@ -150,6 +225,16 @@ public sealed class TranslateCommandTests : IDisposable
     [InlineData("--max-length", "0", "--max-length must be in 1..65536")]
     public void BadOptions_AreUsageErrors(string option, string value, string message)
         => Translate("abc", option, value).Failed(1, message);
+
+    [Fact]
+    public void ModelWhoseSizesOverflow_IsBadInput_NamingTheSizes()
+    {
+        string big = _dir.File("big.frnn");
+        File.WriteAllBytes(big, Decoding.Seq2SeqFileEdits.Rewrite(Tutorial, ("seq2seq.max_source_length", 65536L), ("seq2seq.src_embedding_size", 65536L)));
+        const string named = "MaxSourceLength × SourceEmbeddingSize (embedded source) = 65536 × 65536 = 4294967296 floats is invalid";
+        CliHarness.Run("translate", "abc", "--model", big).Failed(2, named);
+        CliHarness.Run("inspect", big).Failed(2, named);
+    }
 
     [Fact]
     public void Svg_WithoutTextArgument_IsAUsageError()
@@ -172,7 +257,7 @@ public sealed class TranslateCommandTests : IDisposable
     public void Help_ListsTheOptions()
     {
         string help = CliHarness.Run("translate", "--help").Succeeded().Out;
-        foreach (string option in new[] { "--beam", "--show-attention", "--svg", "--model", "date-normalizer.frnn" })
+        foreach (string option in new[] { "--beam", "--show-attention", "--svg", "--model", "--strict", "--scores", "date-normalizer.frnn" })
             Assert.Contains(option, help);
     }
 

@@ -1,0 +1,66 @@
+using FastRnn.Attention;
+using FastRnn.Runtime;
+
+namespace FastRnn.Decoding;
+
+/// <summary>
+/// What the decoder streams attend to: the encoder outputs of up to k sources, their precomputed keys, and which
+/// source (and how long) each stream reads. One source is block 0 for every stream; a batch gives stream b block b.
+/// </summary>
+internal sealed class AttentionMemory
+{
+    private readonly AttentionLayer _attention;
+    private readonly DecoderArena _arena;
+    private readonly int _maxSource;
+    private readonly ArenaSlice _memory;   // (k, S_max, K): encoder outputs, one block per source
+    private readonly ArenaSlice _keys;     // (k, S_max, key width): the step-independent half of the scores
+    private readonly ArenaSlice _scratch;  // what Attend needs for the longest source
+    private readonly ArenaSlice _lengths;  // (k) ints: length of the source each stream attends to
+    private readonly ArenaSlice _source;   // (k) ints: which block each stream attends to
+
+    public AttentionMemory(AttentionLayer attention, int maxSourceLength, int streams, DecoderArena arena)
+    {
+        _attention = attention;
+        _arena = arena;
+        _maxSource = maxSourceLength;
+        long block = maxSourceLength;
+        _memory = arena.Reserve(checked(streams * block * attention.MemorySize));
+        _keys = arena.Reserve(checked(streams * block * attention.KeyWidth));
+        _scratch = arena.Reserve(attention.ScratchLength(maxSourceLength));
+        _lengths = arena.Reserve(streams);
+        _source = arena.Reserve(streams);
+    }
+
+    /// <summary>Encoder outputs (S, K) of source block <paramref name="block"/>, to be filled by an encoder.</summary>
+    public Span<float> Block(int block, int length)
+        => _arena[_memory].Slice(block * _maxSource * _attention.MemorySize, length * _attention.MemorySize);
+
+    /// <summary>Precomputes the keys of block <paramref name="block"/> once its outputs are written.</summary>
+    public void PrecomputeKeys(int block, int length)
+        => _attention.PrecomputeKeys(Block(block, length), length, _arena[_keys][(block * _maxSource * _attention.KeyWidth)..]);
+
+    /// <summary>Every stream attends to block 0, a source of <paramref name="length"/> positions.</summary>
+    public void AttendAllToOne(int length)
+    {
+        _arena.Ints(_source).Clear();
+        _arena.Ints(_lengths).Fill(length);
+    }
+
+    /// <summary>Stream <paramref name="stream"/> attends to block <paramref name="block"/> of <paramref name="length"/> positions.</summary>
+    public void Assign(int stream, int block, int length)
+    {
+        _arena.Ints(_source)[stream] = block;
+        _arena.Ints(_lengths)[stream] = length;
+    }
+
+    /// <summary>Source length stream <paramref name="stream"/> attends to.</summary>
+    public int LengthOf(int stream) => _arena.Ints(_lengths)[stream];
+
+    /// <summary>Attention weights (S) and context (K) of <paramref name="query"/> (H) for one stream.</summary>
+    public void Attend(int stream, ReadOnlySpan<float> query, Span<float> weights, Span<float> context)
+    {
+        int block = _arena.Ints(_source)[stream], s = _arena.Ints(_lengths)[stream];
+        _attention.Attend(query, _arena[_keys][(block * _maxSource * _attention.KeyWidth)..], _arena[_memory][(block * _maxSource * _attention.MemorySize)..],
+            s, weights[..s], context, _arena[_scratch]);
+    }
+}

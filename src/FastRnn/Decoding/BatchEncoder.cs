@@ -1,0 +1,84 @@
+using FastRnn.Runtime;
+
+namespace FastRnn.Decoding;
+
+/// <summary>
+/// Encodes up to k sources of different lengths as one batch (a backward direction starts at each source's own end);
+/// decoder stream b then attends to source b and starts from its own initial state.
+/// </summary>
+internal sealed class BatchEncoder
+{
+    private readonly Seq2SeqModel _model;
+    private readonly Seq2SeqConfig _c;
+    private readonly DecoderArena _arena;
+    private readonly int _capacity;
+    private readonly ArenaSlice _input;     // (S_max, k, E_src), time-major
+    private readonly ArenaSlice _output;    // (S_max, k, K)
+    private readonly ArenaSlice _lengths;   // (k) ints: 0 for unused streams
+
+    public BatchEncoder(Seq2SeqModel model, int capacity, DecoderArena arena)
+    {
+        _model = model;
+        _c = model.Config;
+        _arena = arena;
+        _capacity = capacity;
+        long rows = (long)_c.MaxSourceLength * _capacity;
+        _input = arena.Reserve(checked(rows * _c.SourceEmbeddingSize));
+        _output = arena.Reserve(checked(rows * _c.MemorySize));
+        _lengths = arena.Reserve(_capacity);
+    }
+
+    /// <summary>Sources b &lt; lengths.Length: the first lengths[b] ids of row b of <paramref name="tokens"/> (B, width).</summary>
+    /// <exception cref="ArgumentException">A length, an id or a span size is wrong; the message names which.</exception>
+    /// <remarks><paramref name="encoder"/> has k streams, one per source (per-stream lengths mask the shorter ones).</remarks>
+    public void Encode(RnnSession encoder, ReadOnlySpan<int> tokens, int width, ReadOnlySpan<int> lengths, AttentionMemory memory, DecoderBridge bridge)
+    {
+        int count = lengths.Length, capacity = _capacity, e = _c.SourceEmbeddingSize, k = _c.MemorySize, sMax = _c.MaxSourceLength;
+        if (count < 1 || count > capacity)
+            throw new ArgumentException($"a batch has {count} sources; this decoder takes 1..{capacity} (its beam capacity)", nameof(lengths));
+        if (width < 1 || tokens.Length != (long)count * width)
+            throw new ArgumentException($"tokens has {tokens.Length} ids; expected (B, width) = ({count}, {width})", nameof(tokens));
+        int longest = 0;
+        for (int b = 0; b < count; b++)
+        {
+            int length = lengths[b];
+            if (length < 1 || length > width || length > sMax)
+                throw new ArgumentException($"source {b} has length {length}; expected 1..{Math.Min(width, sMax)} (an empty source cannot be decoded)", nameof(lengths));
+            for (int t = 0; t < length; t++)
+            {
+                int id = tokens[b * width + t];
+                if ((uint)id >= (uint)_c.SourceVocabularySize)
+                    throw new ArgumentException($"source {b} token {t} has id {id}, outside the source vocabulary 0..{_c.SourceVocabularySize - 1}", nameof(tokens));
+            }
+            longest = Math.Max(longest, length);
+        }
+
+        // Time-major input for the encoder; unused streams and positions past a source's end stay zero and are masked.
+        Span<float> input = _arena[_input][..(longest * capacity * e)], output = _arena[_output][..(longest * capacity * k)];
+        Span<int> streamLengths = _arena.Ints(_lengths);
+        input.Clear();
+        for (int b = 0; b < capacity; b++)
+            streamLengths[b] = b < count ? lengths[b] : 0;
+        for (int b = 0; b < count; b++)
+        {
+            for (int t = 0; t < lengths[b]; t++)
+                _model.SourceEmbedding[tokens[b * width + t]].CopyTo(input.Slice((t * capacity + b) * e, e));
+        }
+        encoder.Reset();
+        encoder.Run(input, output, streamLengths);
+
+        for (int b = 0; b < capacity; b++)
+        {
+            // Unused streams attend to source 0 so that every stream computes something finite.
+            int source = b < count ? b : 0;
+            memory.Assign(b, source, lengths[source]);
+            if (b >= count)
+                continue;
+            Span<float> block = memory.Block(b, lengths[b]);
+            for (int t = 0; t < lengths[b]; t++)
+                output.Slice((t * capacity + b) * k, k).CopyTo(block.Slice(t * k, k));
+            memory.PrecomputeKeys(b, lengths[b]);
+        }
+        bridge.FromBatchEncoder(encoder, count);
+    }
+}
