@@ -26,7 +26,7 @@ public static class OnnxImporter
     public static OnnxImportResult Import(string path, ImportOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        byte[] bytes = File.ReadAllBytes(path);
+        byte[] bytes = OnnxModelFile.Read(path);
         return Import(bytes, Path.GetFileName(path), options);
     }
 

@@ -15,6 +15,10 @@ internal static partial class FormatErrors
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
     [DoesNotReturn]
+    public static void ThrowIsDirectory(string path) =>
+        throw Format($"{path}: expected an .frnn file, actual a directory");
+
+    [DoesNotReturn]
     public static void ThrowFileTooShort(long actualLength) =>
         throw Format($"file length: expected at least {FrnnLayout.HeaderSize} bytes (the header), actual {actualLength} bytes");
 
