@@ -9,7 +9,7 @@ namespace FastRnn.Cli;
 public static class Program
 {
     public static int Main(string[] args)
-        => Run(args, Console.In, Console.Out, Console.Error, errorIsTerminal: !Console.IsErrorRedirected);
+        => Run(args, Console.In, StandardOutput.Open(), Console.Error, errorIsTerminal: !Console.IsErrorRedirected);
 
     /// <summary>
     /// Runs the tool in-process: results go to <paramref name="stdout"/>, errors (one line each) to
@@ -27,6 +27,7 @@ public static class Program
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdin);
+        stdout = StandardOutput.Guard(stdout);
         var context = new CliContext(stdout, stderr, errorIsTerminal);
         // A plain command named "fastrnn" rather than RootCommand, which is named after the executable: that is
         // "FastRnn.Cli" under `dotnet run` and the test host in-process, and help should show the tool's name.
@@ -51,6 +52,15 @@ public static class Program
             string errors = string.Join("; ", parse.Errors.Select(e => e.Message.TrimEnd('.')));
             return CliErrors.Report(context, $"{errors} (see '{command} --help')", ExitCodes.Usage);
         }
-        return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+        try
+        {
+            // Without System.CommandLine's default handler, which would print a closed pipe as an unhandled exception.
+            return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (OutputClosedException)
+        {
+            // The reader of stdout has gone (`fastrnn generate | head`): stopping is the right outcome, not an error.
+            return ExitCodes.Success;
+        }
     }
 }

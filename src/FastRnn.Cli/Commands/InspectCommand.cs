@@ -2,11 +2,13 @@ using System.CommandLine;
 using System.Globalization;
 using FastRnn.Cli.Reporting;
 using FastRnn.Format;
-using FastRnn.Layers;
 
 namespace FastRnn.Cli.Commands;
 
-/// <summary><c>fastrnn inspect &lt;model.frnn&gt; [--json]</c>: architecture, metadata, every tensor, checksum status.</summary>
+/// <summary>
+/// <c>fastrnn inspect &lt;model.frnn&gt; [--json]</c>: architecture, metadata, every tensor, checksum status, for every
+/// kind of model the engine loads (a recurrent stack, a seq2seq model, a language model).
+/// </summary>
 internal static class InspectCommand
 {
     public static Command Create(CliContext context)
@@ -22,7 +24,7 @@ internal static class InspectCommand
     {
         // Open validates the structure and the CRC-32C checksum before returning: reaching the output means both passed.
         using FrnnFile file = ModelFiles.Open(path);
-        RnnConfig config = ModelFiles.Config(path, file);
+        ModelDescription model = ModelFiles.Describe(path, file);
         long totalBytes = file.Tensors.Sum(t => t.ByteLength);
         if (json)
         {
@@ -32,7 +34,8 @@ internal static class InspectCommand
                 ["format_version"] = file.FormatVersion,
                 ["checksum"] = "verified",
                 ["checksum_algorithm"] = "crc32c",
-                ["architecture"] = ModelSummary.ToJson(config),
+                ["model"] = model.Kind,
+                ["architecture"] = model.Json,
                 ["metadata"] = file.Metadata.OrderBy(m => m.Key, StringComparer.Ordinal).ToDictionary(m => m.Key, m => m.Value),
                 ["tensors"] = file.Tensors.Select(t => new Dictionary<string, object>
                 {
@@ -48,7 +51,7 @@ internal static class InspectCommand
         }
 
         output.WriteLine($"{path.Name}: .frnn format version {file.FormatVersion}, checksum verified (CRC-32C)");
-        output.WriteLine($"architecture: {ModelSummary.Describe(config)}");
+        output.WriteLine($"architecture: {model.Text}");
         output.WriteLine("metadata:");
         foreach (var (key, value) in file.Metadata.OrderBy(m => m.Key, StringComparer.Ordinal))
             output.WriteLine($"  {key,-28} {Format(value)}");
