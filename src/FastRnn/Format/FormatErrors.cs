@@ -130,6 +130,11 @@ internal static partial class FormatErrors
         throw Format($"tensor '{name}': expected to lie within the {dataLength}-byte data section, actual offset {offset} + length {length} ends past it");
 
     [DoesNotReturn]
+    public static void ThrowUnusedData(ulong dataLength, ulong used, string? lastTensor) =>
+        throw Format($"data length: expected {used} ({(lastTensor is null ? "no tensor holds data" : $"the end of the last tensor, '{lastTensor}', rounded up to 64")}), "
+            + $"actual {dataLength}; the data section holds bytes no tensor describes");
+
+    [DoesNotReturn]
     public static void ThrowOverlappingTensors(string first, ulong firstOffset, ulong firstEnd, string second, ulong secondOffset) =>
         throw Format($"tensors '{first}' and '{second}' overlap: expected '{second}' to start at or after {firstEnd} "
             + $"(end of '{first}', which starts at {firstOffset}), actual offset {secondOffset}");

@@ -23,7 +23,7 @@ internal static partial class FrnnParser
             storage.GetBytes((long)header.MetadataOffset, (int)header.MetadataLength), header.MetadataCount);
         FrnnTensorInfo[] tensors = ReadTensorTable(
             storage.GetBytes((long)header.TableOffset, (int)header.TableLength), header.TensorCount, header.DataOffset, header.DataLength);
-        CheckNoOverlap(tensors);
+        CheckDataLayout(tensors, header.DataLength);
         VerifyChecksum(storage, header.Checksum);
         return new FrnnContents((int)header.Version, tensors, metadata);
     }
