@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace FastRnn.Runtime;
 
@@ -17,6 +18,8 @@ internal sealed class FiniteInputCheck(int batchSize, int inputSize)
     private static readonly Vector<float> Largest = new(float.MaxValue);
 
     /// <summary>Checks one <c>Step</c>'s input, (B, I).</summary>
+    // Compiled optimised on first use, as the session's own hot path is: tiering it up mid-stream would allocate.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Step(ReadOnlySpan<float> input)
     {
         if (!AllFinite(input))
@@ -24,6 +27,7 @@ internal sealed class FiniteInputCheck(int batchSize, int inputSize)
     }
 
     /// <summary>Checks a <c>Run</c>'s input, (T, B, I): for streams given a length, only the steps it covers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(ReadOnlySpan<float> input, ReadOnlySpan<int> sequenceLengths)
     {
         int frame = batchSize * inputSize;
@@ -47,6 +51,7 @@ internal sealed class FiniteInputCheck(int batchSize, int inputSize)
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool AllFinite(ReadOnlySpan<float> values)
     {
         int i = 0;
