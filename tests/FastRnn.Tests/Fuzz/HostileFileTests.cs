@@ -54,6 +54,21 @@ public class HostileFileTests
     }
 
     [Fact]
+    public void Onnx_ConstantOfShapeWithANegativeDimension_NamesTheNode()
+    {
+        ModelProto model = OnnxModels.Load("lstm_forward");
+        model.Graph.Initializer.Add(new TensorProto { Name = "shape", DataType = (int)TensorProto.Types.DataType.Int64, Dims = { 2 }, Int64Data = { 3, -1 } });
+        var fill = new TensorProto { DataType = (int)TensorProto.Types.DataType.Float, Dims = { 1 }, FloatData = { 1f } };
+        model.Graph.Node.Insert(0, new NodeProto
+        {
+            Name = "fill", OpType = "ConstantOfShape", Input = { "shape" }, Output = { "filled" },
+            Attribute = { new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = fill } },
+        });
+        var e = Assert.Throws<ImportException>(() => OnnxImporter.Import(OnnxModels.Bytes(model), "fill.onnx"));
+        Assert.Equal("fill.onnx: node 'fill' (ConstantOfShape) fills a tensor of shape [3, -1], which has a negative dimension or more than 2^63 elements", e.Message);
+    }
+
+    [Fact]
     public void Onnx_FileOverTwoGiB_IsRefusedFromItsLength_NamingTheFile()
     {
         using var file = new SparseFile(".onnx", File.ReadAllBytes(OnnxFixtures.PathOf("lstm_forward")), 2 * GiB + 64);

@@ -58,8 +58,11 @@ internal static class StructuredMutations
         int edits = 1 + m.Next(3);
         for (int i = 0; i < edits; i++)
         {
-            switch (m.Next(6))
+            switch (m.Next(8))
             {
+                case 6 or 7:
+                    InsertWrapper(m, graph, i);
+                    break;
                 case 0 when graph.Initializer.Count > 0:
                 {
                     TensorProto t = graph.Initializer[m.Next(graph.Initializer.Count)];
@@ -110,5 +113,52 @@ internal static class StructuredMutations
             }
         }
         return proto.ToByteArray();
+    }
+
+    private static readonly string[] Wrappers =
+        ["Gather", "Slice", "Transpose", "Squeeze", "Unsqueeze", "Concat", "ConstantOfShape", "Expand", "Shape", "Cast", "Reshape", "Identity"];
+
+    // One of the operators the tracer folds or follows, on values already in the graph or on small int64 constants,
+    // with random axes, permutations and fill values: the tracer's transfer functions on inputs no exporter writes.
+    private static void InsertWrapper(ByteMutator m, GraphProto graph, int edit)
+    {
+        int at = m.Next(graph.Node.Count + 1);
+        var names = graph.Input.Select(v => v.Name).Concat(graph.Initializer.Select(t => t.Name))
+            .Concat(graph.Node.Take(at).SelectMany(n => n.Output)).Where(n => n.Length > 0).ToList();
+        string Value() => names.Count > 0 && m.Next(3) != 0 ? names[m.Next(names.Count)] : Ints($"fuzz_c{edit}_{m.Next(1000)}");
+        string Ints(string name)
+        {
+            var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+            int count = m.Next(5);
+            if (m.Next(4) != 0)
+                t.Dims.Add(count);
+            else
+                count = 1;
+            for (int k = 0; k < count; k++)
+                t.Int64Data.Add(m.Next(4) == 0 ? m.BoundaryLong() : m.Next(7) - 3);
+            graph.Initializer.Add(t);
+            return name;
+        }
+
+        string op = Wrappers[m.Next(Wrappers.Length)];
+        var node = new NodeProto { OpType = op, Name = $"fuzz_{op}_{edit}" };
+        node.Input.Add(Value());
+        if (op is "Gather" or "Slice" or "Squeeze" or "Unsqueeze" or "Concat" or "Expand" or "Reshape")
+            node.Input.Add(Value());
+        if (op == "Slice")
+            node.Input.AddRange([Value(), Value()]);
+        if (op is "Gather" or "Concat")
+            node.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = m.Next(7) - 3 });
+        if (op == "Transpose" && m.Next(2) == 0)
+            node.Attribute.Add(new AttributeProto { Name = "perm", Type = AttributeProto.Types.AttributeType.Ints, Ints = { Enumerable.Range(0, m.Next(5)).Select(_ => (long)m.Next(5) - 1) } });
+        if (op == "Cast")
+            node.Attribute.Add(new AttributeProto { Name = "to", Type = AttributeProto.Types.AttributeType.Int, I = m.Next(17) });
+        if (op == "ConstantOfShape")
+        {
+            var fill = new TensorProto { DataType = (int)TensorProto.Types.DataType.Float, Dims = { 1 }, FloatData = { m.Next(3) } };
+            node.Attribute.Add(new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = fill });
+        }
+        node.Output.Add($"fuzz_out_{edit}_{m.Next(1000)}");
+        graph.Node.Insert(at, node);
     }
 }
