@@ -8,7 +8,7 @@ namespace FastRnn.Cli;
 /// </summary>
 /// <remarks>
 /// .NET's console stream ignores a broken pipe, so <c>fastrnn generate --tokens 1000000 | head</c> would sample every
-/// token into the void. On Unix a redirected stdout is therefore written through its file descriptor, whose writes
+/// token into the void. On Unix a stdout that is a pipe is therefore written through its file descriptor, whose writes
 /// report the broken pipe, and <see cref="Guard"/> stops the command at the first such write.
 /// </remarks>
 internal static class StandardOutput
@@ -22,6 +22,13 @@ internal static class StandardOutput
         if (OperatingSystem.IsWindows() || !Console.IsOutputRedirected)
             return Console.Out;
         var stream = new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+        if (stream.CanSeek)
+        {
+            // A regular file has no reader to lose, and FileStream writes it at offsets of its own, which would leave
+            // the descriptor's shared offset behind: `{ fastrnn …; fastrnn …; } > log` would overwrite itself.
+            stream.Dispose();
+            return Console.Out;
+        }
         return new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 4096) { AutoFlush = true };
     }
 
