@@ -13,7 +13,8 @@ public static class Program
 
     /// <summary>
     /// Runs the tool in-process: results go to <paramref name="stdout"/>, errors (one line each) to
-    /// <paramref name="stderr"/>. Returns the exit code: 0 success, 1 usage error, 2 bad input file or data.
+    /// <paramref name="stderr"/>. Returns the exit code: 0 success, 1 usage error, 2 bad input file or data, 3 anything
+    /// else (out of memory, a bug), still as one line.
     /// </summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
         => Run(args, TextReader.Null, stdout, stderr, errorIsTerminal: false);
@@ -61,6 +62,11 @@ public static class Program
         {
             // The reader of stdout has gone (`fastrnn generate | head`): stopping is the right outcome, not an error.
             return ExitCodes.Success;
+        }
+        catch (Exception e)
+        {
+            // The commands turn every failure they expect into exit 1 or 2; whatever is left still gets one line, no trace.
+            return CliErrors.Report(context, $"{e.GetType().Name}: {e.Message}", ExitCodes.Internal);
         }
     }
 }

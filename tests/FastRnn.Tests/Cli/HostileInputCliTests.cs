@@ -129,4 +129,22 @@ public sealed class HostileInputCliTests : IDisposable
         using var model = new SparseFile(".onnx", File.ReadAllBytes(OnnxFixtures.PathOf("lstm_forward")), 2 * GiB + 64);
         CliHarness.Run("convert", model.Path, "-o", _dir.File("m.frnn")).Failed(2, $"{model.Name}: not an ONNX model: the file is 2,147,483,712 bytes");
     }
+
+    /// <summary>A standard input that fails in a way no command expects.</summary>
+    private sealed class BrokenReader : TextReader
+    {
+        public override string? ReadLine() => throw new NotSupportedException("this reader cannot be read");
+
+        public override int Read() => throw new NotSupportedException("this reader cannot be read");
+    }
+
+    [Fact]
+    public void AFailureNoCommandExpects_IsStillOneLine_WithExitCodeThree()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = FastRnn.Cli.Program.Run(["translate"], new BrokenReader(), stdout, stderr);
+        Assert.Equal(3, code);
+        Assert.Equal("fastrnn: error: NotSupportedException: this reader cannot be read", stderr.ToString().TrimEnd());
+    }
 }
