@@ -302,6 +302,10 @@ class FrnnFile:
         self.header = _validate_header(self._data)
         self.metadata, self.metadata_types = _read_metadata(self._data, self.header)
         self.tensors = _read_tensors(self._data, self.header)
+        # 14. Checksum, last: the only rule that reads the whole file, so a bad structure is refused without it.
+        actual = file_checksum(self._data)
+        if self.header["checksum"] != actual:
+            raise FrnnFormatError(f"checksum mismatch: file says 0x{self.header['checksum']:08X}, contents hash to 0x{actual:08X}")
 
     @classmethod
     def open(cls, path):
@@ -344,7 +348,7 @@ def _validate_header(data):
              "metadata_offset", "metadata_length", "table_offset", "table_length", "data_offset",
              "data_length", "metadata_count", "tensor_count", "reserved1"]
     h = dict(zip(names, fields))
-    # 3. Version, before the checksum, so a newer file reads as newer rather than corrupt.
+    # 3. Version, so a newer file reads as newer rather than corrupt.
     if h["version"] != VERSION:
         raise FrnnFormatError(f"format version: expected {VERSION}, actual {h['version']}")
     # 4. Header size.
@@ -353,22 +357,18 @@ def _validate_header(data):
     # 5. File length: catches truncation and appended bytes.
     if h["file_length"] != n:
         raise FrnnFormatError(f"file_length: the header says {h['file_length']}, the file has {n} bytes")
-    # 6. Checksum, before the structure, so random damage is reported as damage.
-    actual = file_checksum(data)
-    if h["checksum"] != actual:
-        raise FrnnFormatError(f"checksum mismatch: file says 0x{h['checksum']:08X}, contents hash to 0x{actual:08X}")
-    # 7. Reserved fields.
+    # 6. Reserved fields.
     for field in ("reserved0", "reserved1"):
         if h[field] != 0:
             raise FrnnFormatError(f"{field}: expected 0, actual {h[field]}")
-    # 8. Section bounds, written as subtractions (Python cannot overflow, but the rule reads the same).
+    # 7. Section bounds, written as subtractions (Python cannot overflow, but the rule reads the same).
     for section in ("metadata", "table", "data"):
         offset, length = h[section + "_offset"], h[section + "_length"]
         if offset > n:
             raise FrnnFormatError(f"{section}_offset: expected at most {n} (file_length), actual {offset}")
         if length > n - offset:
             raise FrnnFormatError(f"{section}_length: expected at most {n - offset} (file_length - {section}_offset), actual {length}")
-    # 9. Section layout.
+    # 8. Section layout.
     expected = [
         ("metadata_offset", HEADER_SIZE),
         ("table_offset", h["metadata_offset"] + h["metadata_length"]),
@@ -380,11 +380,11 @@ def _validate_header(data):
             raise FrnnFormatError(f"{field}: expected {value}, actual {h[field]}")
     if h["data_length"] % ALIGNMENT:
         raise FrnnFormatError(f"data_length: expected a multiple of {ALIGNMENT}, actual {h['data_length']}")
-    # 10. Section sizes.
+    # 9. Section sizes.
     for field in ("metadata_length", "table_length"):
         if h[field] > MAX_SECTION:
             raise FrnnFormatError(f"{field}: expected at most {MAX_SECTION}, actual {h[field]}")
-    # 11. Counts fit their sections: this bounds everything allocated per entry.
+    # 10. Counts fit their sections: this bounds everything allocated per entry.
     if h["metadata_count"] * MIN_METADATA_ENTRY > h["metadata_length"]:
         raise FrnnFormatError(f"metadata_count: expected at most {h['metadata_length'] // MIN_METADATA_ENTRY} "
                               f"for {h['metadata_length']} bytes of metadata, actual {h['metadata_count']}")
@@ -395,7 +395,7 @@ def _validate_header(data):
 
 
 def _read_metadata(data, h):
-    # 12. Metadata entries.
+    # 11. Metadata entries.
     start = h["metadata_offset"]
     cur = _Cursor(data, start, start + h["metadata_length"], "metadata")
     values, types = {}, {}
@@ -437,7 +437,7 @@ def _read_metadata(data, h):
 
 
 def _read_tensors(data, h):
-    # 13. Tensor entries.
+    # 12. Tensor entries.
     start = h["table_offset"]
     cur = _Cursor(data, start, start + h["table_length"], "tensor table")
     data_length = h["data_length"]
@@ -474,7 +474,7 @@ def _read_tensors(data, h):
         tensors[name] = (tuple(shape), offset, byte_length)
     if cur.left:
         raise FrnnFormatError(f"tensor table: expected no bytes after entry {h['tensor_count']}, actual {cur.left}")
-    # 14. No overlap between non-empty tensors.
+    # 13. No overlap between non-empty tensors, and no data after the last one (beyond its padding to 64).
     previous_end, previous = 0, None
     for name, (_, offset, length) in sorted(tensors.items(), key=lambda kv: kv[1][1]):
         if length == 0:
@@ -482,6 +482,9 @@ def _read_tensors(data, h):
         if offset < previous_end:
             raise FrnnFormatError(f"tensor '{name}' at offset {offset} overlaps '{previous}', which ends at {previous_end}")
         previous_end, previous = offset + length, name
+    if data_length != align64(previous_end):
+        raise FrnnFormatError(f"data_length: expected {align64(previous_end)} (the end of the last tensor rounded up to 64), "
+                              f"actual {data_length}; the data section holds bytes no tensor describes")
     return tensors
 
 

@@ -9,11 +9,12 @@ namespace FastRnn.Cli;
 public static class Program
 {
     public static int Main(string[] args)
-        => Run(args, Console.In, Console.Out, Console.Error, errorIsTerminal: !Console.IsErrorRedirected);
+        => Run(args, Console.In, StandardOutput.Open(), Console.Error, errorIsTerminal: !Console.IsErrorRedirected);
 
     /// <summary>
     /// Runs the tool in-process: results go to <paramref name="stdout"/>, errors (one line each) to
-    /// <paramref name="stderr"/>. Returns the exit code: 0 success, 1 usage error, 2 bad input file or data.
+    /// <paramref name="stderr"/>. Returns the exit code: 0 success, 1 usage error, 2 bad input file or data, 3 anything
+    /// else (out of memory, a bug), still as one line.
     /// </summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
         => Run(args, TextReader.Null, stdout, stderr, errorIsTerminal: false);
@@ -27,6 +28,7 @@ public static class Program
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdin);
+        stdout = StandardOutput.Guard(stdout);
         var context = new CliContext(stdout, stderr, errorIsTerminal);
         // A plain command named "fastrnn" rather than RootCommand, which is named after the executable: that is
         // "FastRnn.Cli" under `dotnet run` and the test host in-process, and help should show the tool's name.
@@ -51,6 +53,20 @@ public static class Program
             string errors = string.Join("; ", parse.Errors.Select(e => e.Message.TrimEnd('.')));
             return CliErrors.Report(context, $"{errors} (see '{command} --help')", ExitCodes.Usage);
         }
-        return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+        try
+        {
+            // Without System.CommandLine's default handler, which would print a closed pipe as an unhandled exception.
+            return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (OutputClosedException)
+        {
+            // The reader of stdout has gone (`fastrnn generate | head`): stopping is the right outcome, not an error.
+            return ExitCodes.Success;
+        }
+        catch (Exception e)
+        {
+            // The commands turn every failure they expect into exit 1 or 2; whatever is left still gets one line, no trace.
+            return CliErrors.Report(context, $"{e.GetType().Name}: {e.Message}", ExitCodes.Internal);
+        }
     }
 }

@@ -46,7 +46,8 @@ internal static class ImportErrors
     public static ImportException PrefixNotFound(string prefix, IEnumerable<string> modules)
         => new($"no tensor is under the prefix '{prefix}'; the modules present are {List(modules)}");
 
-    public static ImportException OptionNotApplicable(string option, string value, string model)
+    /// <summary>An import option given for a model it does not fit: the caller's mistake, not the file's.</summary>
+    public static ArgumentException OptionNotApplicable(string option, string value, string model)
         => new($"option {option} = {value} does not apply: the weights are a {model}");
 
     public static ImportException Inconsistent(string problem)

@@ -17,6 +17,7 @@ public static class ModelConverter
     /// <param name="progress">Receives the fraction done, 0 to 1.</param>
     /// <returns>The configuration and the tensors under PyTorch's names, ready for <see cref="RnnModel.FromPyTorch"/>.</returns>
     /// <exception cref="ImportException">The file cannot be read or does not hold one recurrent model; the message says why.</exception>
+    /// <exception cref="ArgumentException">An option does not apply to the model the input holds (say a nonlinearity for an LSTM, or any option for ONNX).</exception>
     public static ImportedModel Convert(string inputPath, ImportOptions? options = null, IProgress<double>? progress = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(inputPath);
@@ -45,6 +46,7 @@ public static class ModelConverter
     /// <param name="progress">Receives the fraction done, 0 to 1.</param>
     /// <returns>The configuration that was written.</returns>
     /// <exception cref="ImportException">The input cannot be read or does not hold one recurrent model.</exception>
+    /// <exception cref="ArgumentException">An option does not apply to the model the input holds (say a nonlinearity for an LSTM, or any option for ONNX).</exception>
     public static RnnConfig Convert(string inputPath, string outputPath, ImportOptions options, IProgress<double>? progress = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(outputPath);

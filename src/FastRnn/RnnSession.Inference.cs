@@ -10,11 +10,12 @@ public sealed partial class RnnSession
     /// Advances every stream by one time step: <paramref name="input"/> (B, I) in, the top layer's new hidden state
     /// (B, H_out) out. Forward unidirectional models only.
     /// </summary>
-    /// <exception cref="ArgumentException">A span has the wrong length.</exception>
+    /// <exception cref="ArgumentException">A span has the wrong length, or (with <see cref="RnnSessionOptions.ValidateInputs"/>) an input is NaN or ±∞.</exception>
     /// <exception cref="InvalidOperationException">The model is bidirectional or reads its input in reverse.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Step(ReadOnlySpan<float> input, Span<float> output)
     {
+        _inputCheck?.Step(input);
         ThrowIfDisposed();
         if (_config.Bidirectional || _config.Reverse)
             throw Errors.StepNeedsFuture(_config.Bidirectional);
@@ -59,10 +60,12 @@ public sealed partial class RnnSession
     /// <paramref name="sequenceLengths"/> means every stream is T long. Needs T ≤ <see cref="MaxSequenceLength"/>
     /// when lengths are given.
     /// </summary>
-    /// <exception cref="ArgumentException">A span has the wrong length, or a length is outside 0..T.</exception>
+    /// <exception cref="ArgumentException">A span has the wrong length, a length is outside 0..T, or (with
+    /// <see cref="RnnSessionOptions.ValidateInputs"/>) an input a stream reads is NaN or ±∞.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> sequenceLengths)
     {
+        _inputCheck?.Run(input, sequenceLengths);
         ThrowIfDisposed();
         int perStep = InputLength;
         if (input.Length == 0 || input.Length % perStep != 0)

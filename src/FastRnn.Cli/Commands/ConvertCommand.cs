@@ -1,5 +1,4 @@
 using System.CommandLine;
-using FastRnn.Attention;
 using FastRnn.Cli.Reporting;
 using FastRnn.Decoding;
 using FastRnn.Format;
@@ -20,7 +19,7 @@ internal static class ConvertCommand
 
     public static Command Create(CliContext context)
     {
-        var input = new Argument<FileInfo>("input") { Description = "The weights to import: .safetensors or .npz (PyTorch state dict, or Keras layout with --keras)." };
+        var input = new Argument<FileInfo>("input") { Description = "The model to import: .safetensors or .npz (PyTorch state dict, or Keras layout with --keras), or an .onnx graph." };
         var output = new Option<FileInfo>("--output", "-o") { Description = "The .frnn file to write (replaced only once complete).", Required = true };
         var config = new Option<FileInfo?>("--config")
         {
@@ -28,13 +27,13 @@ internal static class ConvertCommand
         };
         var keras = new Option<bool>("--keras") { Description = "Read Keras layout (kernel, recurrent_kernel, bias) instead of a PyTorch state dict." };
         var prefix = new Option<string?>("--prefix") { Description = "Import only the module under this name, e.g. encoder.rnn (PyTorch) or encoder (Keras)." };
-        var nonlinearity = new Option<string?>("--nonlinearity") { Description = "A plain RNN's activation, which weights do not record (default tanh)." };
+        var nonlinearity = new Option<string?>("--nonlinearity") { Description = "A plain RNN's activation, which weights do not record (default tanh, said on stderr); an ONNX graph records it." };
         nonlinearity.AcceptOnlyFromAmong("tanh", "relu");
         var resetBefore = new Option<bool>("--gru-reset-before")
         {
             Description = "A GRU in the original reset-before form (Keras reset_after=False, ONNX linear_before_reset=0); PyTorch's nn.GRU is reset-after.",
         };
-        var command = new Command("convert", "Import PyTorch or Keras weights (.safetensors, .npz; a seq2seq state dict with --config) and write an .frnn model file.")
+        var command = new Command("convert", "Import PyTorch or Keras weights (.safetensors, .npz; a seq2seq state dict with --config) or an ONNX model (.onnx) and write an .frnn model file.")
         {
             input, output, config, keras, prefix, nonlinearity, resetBefore,
         };
@@ -73,7 +72,7 @@ internal static class ConvertCommand
 
     private static int ConvertSeq2Seq(CliContext context, FileInfo input, FileInfo output, FileInfo configFile)
     {
-        if (input.Extension.Equals(".onnx", StringComparison.OrdinalIgnoreCase))
+        if (IsOnnx(input))
             throw CliErrors.Usage("--config applies to a PyTorch state dict (.safetensors or .npz); an ONNX graph converts without it");
         if (!input.Exists)
             throw CliErrors.Missing("input", input);
@@ -91,26 +90,11 @@ internal static class ConvertCommand
             parameters = file.Tensors.Sum(t => t.ElementCount);
             bytes = new FileInfo(output.FullName).Length;
         }
-        context.Out.WriteLine($"wrote {output}: seq2seq, {Describe(config)}; {parameters:N0} parameters, {bytes:N0} bytes");
+        context.Out.WriteLine($"wrote {output}: seq2seq, {ModelSummary.Describe(config)}; {parameters:N0} parameters, {bytes:N0} bytes");
         return ExitCodes.Success;
     }
 
-    /// <summary>"1-layer bidirectional GRU encoder (hidden 8), 1-layer GRU decoder (hidden 11), bahdanau attention, vocabularies 20 / 18".</summary>
-    private static string Describe(Seq2SeqConfig c)
-    {
-        static string Kind(RecurrentKind kind) => kind == RecurrentKind.Lstm ? "LSTM" : "GRU";
-        string attention = c.Attention switch
-        {
-            AttentionKind.Bahdanau => "bahdanau",
-            AttentionKind.BahdanauNormalized => "bahdanau_norm",
-            AttentionKind.Mlp => "mlp",
-            AttentionKind.Dot => "dot",
-            _ => "general",
-        };
-        return $"{c.EncoderLayers}-layer {(c.EncoderBidirectional ? "bidirectional " : "")}{Kind(c.EncoderKind)} encoder (hidden {c.EncoderHiddenSize}), "
-            + $"{c.DecoderLayers}-layer {Kind(c.DecoderKind)} decoder (hidden {c.DecoderHiddenSize}), {attention} attention"
-            + $"{(c.InputFeeding ? " with input feeding" : "")}, vocabularies {c.SourceVocabularySize} / {c.TargetVocabularySize}";
-    }
+    private static bool IsOnnx(FileInfo file) => file.Extension.Equals(".onnx", StringComparison.OrdinalIgnoreCase);
 
     private static int Convert(CliContext context, FileInfo input, FileInfo output, ImportOptions options)
     {
@@ -130,6 +114,8 @@ internal static class ConvertCommand
             bytes = new FileInfo(output.FullName).Length;
         }
         context.Out.WriteLine($"wrote {output}: {ModelSummary.Describe(config)}; {parameters:N0} parameters, {bytes:N0} bytes");
+        if (config.Kind == RecurrentKind.Rnn && options.Nonlinearity is null && !IsOnnx(input))
+            context.Error.WriteLine($"{CliErrors.WarningPrefix}{input.Name}: assumed the RNN's nonlinearity is tanh, which weights do not record; convert with --nonlinearity relu if it was trained with ReLU");
         return ExitCodes.Success;
     }
 }

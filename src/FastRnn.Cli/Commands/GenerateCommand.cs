@@ -12,6 +12,9 @@ internal static class GenerateCommand
 {
     private const string DefaultModel = "char-lm.frnn";
 
+    /// <summary>A long book's worth of characters: more is a typo, not a request (and a pipe that closes stops it sooner).</summary>
+    internal const int MaxTokens = 1_000_000;
+
     public static Command Create(CliContext context)
     {
         var prompt = new Option<string?>("--prompt")
@@ -37,8 +40,8 @@ internal static class GenerateCommand
 
     private static int Generate(CliContext context, string? promptText, int count, DecodingOptions sampling, ulong seed, FileInfo? modelFile)
     {
-        if (count < 1)
-            throw CliErrors.Usage($"--tokens must be at least 1, got {count}");
+        if (count is < 1 or > MaxTokens)
+            throw CliErrors.Usage($"--tokens must be 1 to {MaxTokens:N0}, got {count:N0}");
         if (!(sampling.Temperature > 0f) || float.IsInfinity(sampling.Temperature))
             throw CliErrors.Usage($"--temperature must be positive and finite, got {sampling.Temperature}");
         if (sampling.TopK < 0)

@@ -1,14 +1,14 @@
 using System.CommandLine;
 using System.Globalization;
-using FastRnn.Cli.Rendering;
 using FastRnn.Cli.Reporting;
-using FastRnn.Decoding;
 using FastRnn.Format;
-using FastRnn.Layers;
 
 namespace FastRnn.Cli.Commands;
 
-/// <summary><c>fastrnn inspect &lt;model.frnn&gt; [--json]</c>: architecture, metadata, every tensor, checksum status.</summary>
+/// <summary>
+/// <c>fastrnn inspect &lt;model.frnn&gt; [--json]</c>: architecture, metadata, every tensor, checksum status, for every
+/// kind of model the engine loads (a recurrent stack, a seq2seq model, a language model).
+/// </summary>
 internal static class InspectCommand
 {
     public static Command Create(CliContext context)
@@ -24,8 +24,7 @@ internal static class InspectCommand
     {
         // Open validates the structure and the CRC-32C checksum before returning: reaching the output means both passed.
         using FrnnFile file = ModelFiles.Open(path);
-        Seq2SeqModel? seq2seq = Seq2SeqSummary.Is(file) ? TextModelFiles.Seq2Seq(path, file) : null;
-        RnnConfig? config = seq2seq is null ? ModelFiles.Config(path, file) : null;
+        ModelDescription model = ModelFiles.Describe(path, file);
         long totalBytes = file.Tensors.Sum(t => t.ByteLength);
         if (json)
         {
@@ -35,7 +34,8 @@ internal static class InspectCommand
                 ["format_version"] = file.FormatVersion,
                 ["checksum"] = "verified",
                 ["checksum_algorithm"] = "crc32c",
-                ["architecture"] = seq2seq is null ? ModelSummary.ToJson(config!) : Seq2SeqSummary.ToJson(seq2seq),
+                ["model"] = model.Kind,
+                ["architecture"] = model.Json,
                 ["metadata"] = file.Metadata.OrderBy(m => m.Key, StringComparer.Ordinal).ToDictionary(m => m.Key, m => m.Value),
                 ["tensors"] = file.Tensors.Select(t => new Dictionary<string, object>
                 {
@@ -51,7 +51,7 @@ internal static class InspectCommand
         }
 
         output.WriteLine($"{path.Name}: .frnn format version {file.FormatVersion}, checksum verified (CRC-32C)");
-        output.WriteLine($"architecture: {(seq2seq is null ? ModelSummary.Describe(config!) : Seq2SeqSummary.Describe(seq2seq))}");
+        output.WriteLine($"architecture: {model.Text}");
         output.WriteLine("metadata:");
         foreach (var (key, value) in file.Metadata.OrderBy(m => m.Key, StringComparer.Ordinal))
             output.WriteLine($"  {key,-28} {Format(value)}");

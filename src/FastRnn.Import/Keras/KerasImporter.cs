@@ -36,6 +36,7 @@ public static class KerasImporter
     /// <param name="options">Prefix, SimpleRNN activation, GRU form when there is no bias.</param>
     /// <returns>The configuration and its parameters under PyTorch's state-dict names.</returns>
     /// <exception cref="ImportException">The tensors are not a consistent stack of Keras recurrent layers; the message names the tensor.</exception>
+    /// <exception cref="ArgumentException">An option does not apply to the model the input holds (say a nonlinearity for an LSTM, or any option for ONNX).</exception>
     public static ImportedModel Import(IEnumerable<KeyValuePair<string, TensorData>> tensors, ImportOptions? options = null)
     {
         options ??= ImportOptions.Default;

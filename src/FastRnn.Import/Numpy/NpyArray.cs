@@ -17,10 +17,11 @@ public static class NpyArray
     public static TensorData Read(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        InputFiles.RequireFile(path);
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
         NpyHeader header = NpyFormat.ReadHeader(stream, path, "array");
         FloatFormat format = NpyFormat.CheckFloat(header, path, "array", float32Only: true);
-        return NpyFormat.ReadData(stream, header, format, path, "array");
+        return NpyFormat.ReadData(stream, header, format, path, "array", stream.Length - header.DataOffset, sizeIsFileLength: true);
     }
 
     /// <summary>Writes <paramref name="data"/> as a C-order float32 .npy file of shape <paramref name="shape"/> (format version 1.0).</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -14,6 +15,9 @@ internal static class NpyFormat
 {
     /// <summary>Headers are a few dozen bytes; anything this large is not a real one (numpy itself refuses beyond 10,000 by default).</summary>
     public const int MaxHeaderLength = 1 << 20;
+
+    // A multiple of every element size, small enough to stay out of the large-object heap's way.
+    private const int ChunkBytes = 1 << 16;
 
     private static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
@@ -80,7 +84,7 @@ internal static class NpyFormat
             shapeValues[i] = d;
             count = d == 0 || count == 0 ? 0 : count <= long.MaxValue / d ? count * d : throw ImportErrors.Malformed(file, part, $"has shape {TensorData.FormatShape(shapeValues.AsSpan(0, i + 1))}, more than 2^63 elements");
         }
-        return new NpyHeader(descrText, fortranOrder, shapeValues, count);
+        return new NpyHeader(descrText, fortranOrder, shapeValues, count, prefix.Length + lengthBytes.Length + headerLength);
     }
 
     /// <summary>The element format of <paramref name="header"/>, refusing everything that is not a little-endian, C-order float array.</summary>
@@ -108,32 +112,47 @@ internal static class NpyFormat
 
     /// <summary>
     /// Reads the elements that follow the header, requiring exactly the bytes the shape implies: fewer is a truncated
-    /// array, more is trailing data. Memory grows only with bytes actually read, so a header that lies about its
-    /// shape cannot make this allocate more than the stream holds.
+    /// array, more is trailing data. <paramref name="dataBytes"/>, the bytes after the header when the container
+    /// knows them (a file's length, a zip entry's declared size), turns a wrong size into an error before anything is
+    /// read. The result is allocated whole only when <paramref name="sizeIsFileLength"/> says that size is the bytes
+    /// really present; otherwise (a zip entry, whose declared size may lie) it grows with the bytes actually read, so
+    /// a header that lies about its shape cannot make this allocate more than the stream holds.
     /// </summary>
-    public static TensorData ReadData(Stream stream, NpyHeader header, FloatFormat format, string file, string part)
+    public static TensorData ReadData(Stream stream, NpyHeader header, FloatFormat format, string file, string part, long dataBytes, bool sizeIsFileLength)
     {
         (FloatConversion.ConvertSpan convert, int size) = FloatConversion.For(format);
         int[] shape = TensorData.CheckedShape(file, part, header.Shape, header.ElementCount);
-        long expected = header.ElementCount * size; // ≤ Array.MaxLength · 8: no overflow
+        long count = header.ElementCount;
+        long expected = count * size; // ≤ Array.MaxLength · 8: no overflow
         string what = $"shape {TensorData.FormatShape(header.Shape)} of '{header.Descr}'";
-
-        using var buffer = new MemoryStream();
-        var chunk = new byte[1 << 16];
-        while (buffer.Length <= expected)
-        {
-            int n = stream.Read(chunk, 0, (int)Math.Min(chunk.Length, expected + 1 - buffer.Length));
-            if (n == 0)
-                break;
-            buffer.Write(chunk, 0, n);
-        }
-        if (buffer.Length < expected)
-            throw ImportErrors.Malformed(file, part, $"is truncated: its data is {buffer.Length} bytes; {what} needs {expected}");
-        if (buffer.Length > expected)
+        if (dataBytes < expected)
+            throw ImportErrors.Malformed(file, part, $"is truncated: its data is {dataBytes} bytes; {what} needs {expected}");
+        if (dataBytes > expected)
             throw ImportErrors.Malformed(file, part, $"has trailing bytes after the {expected} bytes {what} needs");
 
-        var data = new float[header.ElementCount];
-        convert(buffer.GetBuffer().AsSpan(0, (int)expected), data);
+        float[] data = sizeIsFileLength ? TensorMemory.Floats(file, part, count) : new float[Math.Min(count, ChunkBytes / size)];
+        byte[] chunk = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+        try
+        {
+            long done = 0;
+            while (done < count)
+            {
+                int want = (int)Math.Min(ChunkBytes / size, count - done);
+                int got = stream.ReadAtLeast(chunk.AsSpan(0, want * size), want * size, throwOnEndOfStream: false);
+                if (got < want * size)
+                    throw ImportErrors.Malformed(file, part, $"is truncated: its data is {done * size + got} bytes; {what} needs {expected}");
+                if (done + want > data.Length)
+                    Array.Resize(ref data, (int)Math.Min(count, Math.Max(2L * data.Length, done + want)));
+                convert(chunk.AsSpan(0, want * size), data.AsSpan((int)done, want));
+                done += want;
+            }
+            if (stream.Read(chunk, 0, 1) > 0)
+                throw ImportErrors.Malformed(file, part, $"has trailing bytes after the {expected} bytes {what} needs");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
         return new TensorData(shape, data);
     }
 
@@ -163,5 +182,5 @@ internal static class NpyFormat
     private static string Quote(string header) => header.Length > 200 ? header[..200].TrimEnd() + "…" : header.TrimEnd();
 }
 
-/// <summary>A parsed .npy header.</summary>
-internal sealed record NpyHeader(string Descr, bool FortranOrder, long[] Shape, long ElementCount);
+/// <summary>A parsed .npy header; <paramref name="DataOffset"/> is where the elements start, from the magic.</summary>
+internal sealed record NpyHeader(string Descr, bool FortranOrder, long[] Shape, long ElementCount, long DataOffset);

@@ -24,22 +24,33 @@ public static class NpzFile
     internal static (IReadOnlyList<KeyValuePair<string, TensorData>> Arrays, List<string> Names) ReadSelected(string path, Func<string, bool> include, IProgress<double>? progress)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        InputFiles.RequireFile(path);
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         ZipArchive archive;
+        IReadOnlyList<ZipArchiveEntry> entries;
         try
         {
             archive = new ZipArchive(stream, ZipArchiveMode.Read);
         }
         catch (InvalidDataException e)
         {
-            throw ImportErrors.Malformed(path, "archive", $"is not a valid zip archive (an .npz is one): {e.Message}", e);
+            throw NotAZip(path, e);
         }
         using (archive)
         {
-            var result = new List<KeyValuePair<string, TensorData>>(archive.Entries.Count);
-            var names = new List<string>(archive.Entries.Count);
+            try
+            {
+                // The central directory is read on first use of Entries, not by the constructor.
+                entries = archive.Entries;
+            }
+            catch (InvalidDataException e)
+            {
+                throw NotAZip(path, e);
+            }
+            var result = new List<KeyValuePair<string, TensorData>>(entries.Count);
+            var names = new List<string>(entries.Count);
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (ZipArchiveEntry entry in archive.Entries)
+            foreach (ZipArchiveEntry entry in entries)
             {
                 if (!entry.FullName.EndsWith(".npy", StringComparison.Ordinal))
                     throw ImportErrors.Malformed(path, $"entry '{entry.FullName}'", "is not a .npy array; an .npz holds only <name>.npy entries");
@@ -49,11 +60,14 @@ public static class NpzFile
                 names.Add(name);
                 if (include(name))
                     result.Add(new(name, ReadArray(entry, path, $"array '{name}'")));
-                progress?.Report((double)names.Count / archive.Entries.Count);
+                progress?.Report((double)names.Count / entries.Count);
             }
             return (result, names);
         }
     }
+
+    private static ImportException NotAZip(string path, InvalidDataException e)
+        => ImportErrors.Malformed(path, "archive", $"is not a valid zip archive (an .npz is one): {e.Message}", e);
 
     private static TensorData ReadArray(ZipArchiveEntry entry, string path, string part)
     {
@@ -62,7 +76,8 @@ public static class NpzFile
             using Stream data = entry.Open();
             NpyHeader header = NpyFormat.ReadHeader(data, path, part);
             FloatFormat format = NpyFormat.CheckFloat(header, path, part, float32Only: false);
-            return NpyFormat.ReadData(data, header, format, path, part);
+            // The entry's declared size is checked up front; the bytes are still counted as they decompress.
+            return NpyFormat.ReadData(data, header, format, path, part, entry.Length - header.DataOffset, sizeIsFileLength: false);
         }
         catch (InvalidDataException e)
         {

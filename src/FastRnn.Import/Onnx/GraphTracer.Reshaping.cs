@@ -23,19 +23,21 @@ internal sealed partial class GraphTracer
             throw Fail(node, "lacks its shape input");
         if (value is ConstValue { Tensor: var c })
         {
-            long[] shape = ConstInts(node, shapeValue, "shape");
+            long[] target = ConstInts(node, shapeValue, "shape");
+            long[] shape = [.. target];
             for (int i = 0; i < shape.Length; i++)
             {
+                // ONNX: a 0 copies the input's dimension at the same position, so there must be one.
                 if (shape[i] == 0 && !allowZero)
-                    shape[i] = c.Shape[i];
+                    shape[i] = i < c.Shape.Length ? c.Shape[i] : throw Fail(node, $"copies dimension {i} (a 0 in its target shape) of a constant of shape {c.ShapeText}, which has only {c.Shape.Length}");
             }
             if (shape.Count(d => d == -1) == 1)
             {
-                long known = shape.Where(d => d != -1).Aggregate(1L, (p, d) => p * d);
-                shape[Array.IndexOf(shape, -1L)] = known == 0 ? 0 : c.Count / known;
+                long known = Product(shape.Where(d => d != -1));
+                shape[Array.IndexOf(shape, -1L)] = known is 0 or -1 ? 0 : c.Count / known;
             }
-            if (shape.Any(d => d < 0) || shape.Aggregate(1L, (p, d) => p * d) != c.Count)
-                throw Fail(node, $"reshapes a constant of shape {c.ShapeText} to [{string.Join(", ", ConstInts(node, shapeValue, "shape"))}]");
+            if (shape.Any(d => d < 0) || Product(shape) != c.Count)
+                throw Fail(node, $"reshapes a constant of shape {c.ShapeText} to [{string.Join(", ", target)}]");
             return new ConstValue(c.WithShape(shape));
         }
         if (value is not StreamValue s)
@@ -73,6 +75,19 @@ internal sealed partial class GraphTracer
             throw Fail(node, "reshapes to a shape that drops axes FastRnn keeps");
         }
         return s.WithAxes(result);
+    }
+
+    /// <summary>The product of non-negative <paramref name="dims"/>, or −1 if any is negative or the product passes 2^63.</summary>
+    private static long Product(IEnumerable<long> dims)
+    {
+        long product = 1;
+        foreach (long d in dims)
+        {
+            if (d < 0 || (d > 0 && product > long.MaxValue / d))
+                return -1;
+            product *= d;
+        }
+        return product;
     }
 
     /// <summary>The input axes one target entry takes, from the left (or, after a −1, from the right), merged into one.</summary>

@@ -243,7 +243,9 @@ internal sealed partial class GraphTracer
         if (shape is not ConstValue { Tensor: var s })
             throw Fail(node, "fills a tensor of run-time shape with a value other than zero");
         long[] dims = s.AsInts();
-        long count = dims.Aggregate(1L, (p, d) => p * d);
+        long count = Product(dims);
+        if (count < 0)
+            throw Fail(node, $"fills a tensor of shape [{string.Join(", ", dims)}], which has a negative dimension or more than 2^63 elements");
         if (count > 1 << 24)
             throw Fail(node, $"makes a constant of {count} elements");
         return new ConstValue(fill.IsFloat

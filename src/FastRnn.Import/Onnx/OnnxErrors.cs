@@ -31,7 +31,8 @@ internal static class OnnxErrors
     public static ImportException Disagree(string source, NodeProto first, NodeProto other, string what, string a, string b)
         => new($"{source}: {Describe(other)} has {what} = {b} but {Describe(first)} has {a}; the layers of one stack must agree");
 
-    public static ImportException OptionNotApplicable(string source, string option)
+    /// <summary>An import option given for an ONNX model, whose graph records the choice: the caller's mistake.</summary>
+    public static ArgumentException OptionNotApplicable(string source, string option)
         => new($"{source}: option {option} does not apply to ONNX models: the graph records it");
 
     /// <summary>"node 'lstm_1' (LSTM)", or "LSTM node #3" for an unnamed node.</summary>

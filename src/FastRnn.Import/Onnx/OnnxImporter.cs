@@ -23,10 +23,11 @@ public static class OnnxImporter
     /// <param name="path">An ONNX model file with its weights inside.</param>
     /// <param name="options">Must be the defaults (or null): the graph records what the options would choose.</param>
     /// <exception cref="ImportException">The file is not ONNX, or its graph is not a recurrent stack FastRnn can run; the message says why.</exception>
+    /// <exception cref="ArgumentException">An option does not apply to the model the input holds (say a nonlinearity for an LSTM, or any option for ONNX).</exception>
     public static OnnxImportResult Import(string path, ImportOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        byte[] bytes = File.ReadAllBytes(path);
+        byte[] bytes = OnnxModelFile.Read(path);
         return Import(bytes, Path.GetFileName(path), options);
     }
 
@@ -35,6 +36,7 @@ public static class OnnxImporter
     /// <param name="source">A name for messages, e.g. the file name.</param>
     /// <param name="options">Must be the defaults (or null).</param>
     /// <exception cref="ImportException">The bytes are not ONNX, or the graph is not a recurrent stack FastRnn can run.</exception>
+    /// <exception cref="ArgumentException">An option does not apply to the model the input holds (say a nonlinearity for an LSTM, or any option for ONNX).</exception>
     public static OnnxImportResult Import(ReadOnlySpan<byte> model, string source = "ONNX model", ImportOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(source);

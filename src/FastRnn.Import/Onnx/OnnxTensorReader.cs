@@ -34,30 +34,36 @@ internal static class OnnxTensorReader
         var type = (DataType)t.DataType;
         ReadOnlySpan<byte> raw = t.RawData.Span;
         bool hasRaw = !t.RawData.IsEmpty;
+        // Every result below is allocated only after Raw or Typed has matched the declared shape against the bytes or
+        // values the file really holds, so a shape that lies cannot size an allocation.
         switch (type)
         {
             case DataType.Float:
             {
-                var data = new float[n];
                 if (hasRaw)
-                    FloatConversion.FromF32(Raw(source, name, raw, n, 4), data);
-                else
-                    Typed(source, name, t.FloatData, n).CopyTo(data, 0);
-                return ConstTensor.Float(shape, data);
+                {
+                    ReadOnlySpan<byte> bytes = Raw(source, name, raw, n, 4);
+                    var data = new float[n];
+                    FloatConversion.FromF32(bytes, data);
+                    return ConstTensor.Float(shape, data);
+                }
+                return ConstTensor.Float(shape, Typed(source, name, t.FloatData, n));
             }
             case DataType.Double:
             {
-                var data = new float[n];
                 if (hasRaw)
-                    FloatConversion.FromF64(Raw(source, name, raw, n, 8), data);
-                else
-                    Typed(source, name, t.DoubleData, n).Select(v => (float)v).ToArray().CopyTo(data, 0);
-                return ConstTensor.Float(shape, data);
+                {
+                    ReadOnlySpan<byte> bytes = Raw(source, name, raw, n, 8);
+                    var data = new float[n];
+                    FloatConversion.FromF64(bytes, data);
+                    return ConstTensor.Float(shape, data);
+                }
+                return ConstTensor.Float(shape, Array.ConvertAll(Typed(source, name, t.DoubleData, n), v => (float)v));
             }
             case DataType.Float16 or DataType.Bfloat16:
             {
-                var data = new float[n];
                 ReadOnlySpan<byte> bytes = hasRaw ? Raw(source, name, raw, n, 2) : Int32DataAsBytes(source, name, t, n);
+                var data = new float[n];
                 if (type == DataType.Float16)
                     FloatConversion.FromF16(bytes, data);
                 else
@@ -70,10 +76,10 @@ internal static class OnnxTensorReader
             {
                 int size = type switch { DataType.Int32 => 4, DataType.Int16 or DataType.Uint16 => 2, _ => 1 };
                 bool signed = type is DataType.Int32 or DataType.Int16 or DataType.Int8;
-                return ConstTensor.Int(shape, hasRaw ? Ints(Raw(source, name, raw, n, size), size, signed) : Typed(source, name, t.Int32Data, n).Select(v => (long)v).ToArray());
+                return ConstTensor.Int(shape, hasRaw ? Ints(Raw(source, name, raw, n, size), size, signed) : Array.ConvertAll(Typed(source, name, t.Int32Data, n), v => (long)v));
             }
             case DataType.Uint32:
-                return ConstTensor.Int(shape, hasRaw ? Ints(Raw(source, name, raw, n, 4), 4, signed: false) : Typed(source, name, t.Uint64Data, n).Select(v => (long)v).ToArray());
+                return ConstTensor.Int(shape, hasRaw ? Ints(Raw(source, name, raw, n, 4), 4, signed: false) : Array.ConvertAll(Typed(source, name, t.Uint64Data, n), v => (long)v));
             default:
                 throw OnnxErrors.Tensor(source, name, $"has element type {type}; FastRnn reads floating-point weights and integer shapes and lengths");
         }

@@ -31,6 +31,7 @@ public static partial class PyTorchStateDictImporter
     /// <param name="options">Prefix, nonlinearity and GRU form; <see cref="ImportOptions.Keras"/> is ignored.</param>
     /// <returns>The configuration and exactly the tensors <see cref="RnnModel.ParameterNames"/> lists for it.</returns>
     /// <exception cref="ImportException">The tensors are not one consistent recurrent module; the message names the tensor.</exception>
+    /// <exception cref="ArgumentException">An option does not apply to the model the input holds (say a nonlinearity for an LSTM, or any option for ONNX).</exception>
     public static ImportedModel Import(IEnumerable<KeyValuePair<string, TensorData>> tensors, ImportOptions? options = null)
     {
         options ??= ImportOptions.Default;

@@ -75,6 +75,7 @@ public sealed class SafetensorsFile : IDisposable
     public static SafetensorsFile Open(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        InputFiles.RequireFile(path);
         ByteSource source = ByteSource.Open(path);
         try
         {
@@ -119,7 +120,8 @@ public sealed class SafetensorsFile : IDisposable
             _ => throw ImportErrors.Tensor(Name, name, $"has dtype {info.DType}; only F32, F16, BF16 and F64 can be read as float32"),
         };
         int[] shape = TensorData.CheckedShape(Name, $"tensor '{name}'", info.Shape, info.ElementCount);
-        var data = new float[info.ElementCount]; // bounded: the layout check tied the element count to bytes in the file
+        // Bounded: the layout check tied the element count to bytes in the file; and refused if it cannot fit in memory.
+        float[] data = TensorMemory.Floats(Name, $"tensor '{name}'", info.ElementCount);
         (FloatConversion.ConvertSpan convert, int size) = FloatConversion.For(format);
         long offset = _dataStart + info.DataBegin;
         if (format == FloatFormat.F32)

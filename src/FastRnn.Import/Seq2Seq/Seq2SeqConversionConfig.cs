@@ -71,6 +71,7 @@ internal sealed record Seq2SeqConversionConfig
     public static Seq2SeqConversionConfig Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        InputFiles.RequireFile(path);
         byte[] bytes = System.IO.File.ReadAllBytes(path);
         JsonDocument document;
         try

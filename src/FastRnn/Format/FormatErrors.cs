@@ -15,6 +15,10 @@ internal static partial class FormatErrors
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
     [DoesNotReturn]
+    public static void ThrowIsDirectory(string path) =>
+        throw Format($"{path}: expected an .frnn file, actual a directory");
+
+    [DoesNotReturn]
     public static void ThrowFileTooShort(long actualLength) =>
         throw Format($"file length: expected at least {FrnnLayout.HeaderSize} bytes (the header), actual {actualLength} bytes");
 
@@ -124,6 +128,11 @@ internal static partial class FormatErrors
     [DoesNotReturn]
     public static void ThrowTensorOutsideData(string name, ulong offset, ulong length, ulong dataLength) =>
         throw Format($"tensor '{name}': expected to lie within the {dataLength}-byte data section, actual offset {offset} + length {length} ends past it");
+
+    [DoesNotReturn]
+    public static void ThrowUnusedData(ulong dataLength, ulong used, string? lastTensor) =>
+        throw Format($"data length: expected {used} ({(lastTensor is null ? "no tensor holds data" : $"the end of the last tensor, '{lastTensor}', rounded up to 64")}), "
+            + $"actual {dataLength}; the data section holds bytes no tensor describes");
 
     [DoesNotReturn]
     public static void ThrowOverlappingTensors(string first, ulong firstOffset, ulong firstEnd, string second, ulong secondOffset) =>

@@ -50,12 +50,17 @@ public sealed partial class FrnnFile : IDisposable
 
     /// <summary>Memory-maps and validates the file at <paramref name="path"/>. The file stays mapped (and open for
     /// reading, shared with other readers) until <see cref="Dispose"/>.</summary>
-    /// <exception cref="FrnnFormatException">The file is not a valid version-1 .frnn file; the message names the
-    /// field or tensor at fault, the expected and the actual value.</exception>
+    /// <exception cref="FrnnFormatException">The file is not a valid version-1 .frnn file, or the path is a directory;
+    /// the message names the field or tensor at fault, the expected and the actual value.</exception>
     /// <exception cref="IOException">The file cannot be opened or mapped.</exception>
     public static FrnnFile Open(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Directory.Exists(path))
+        {
+            FormatErrors.ThrowIsDirectory(path);
+        }
+
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
         FrnnStorage storage;
         try

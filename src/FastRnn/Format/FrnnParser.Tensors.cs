@@ -116,9 +116,12 @@ internal static partial class FrnnParser
         return (long)product;
     }
 
-    /// <summary>Sorts non-empty tensors by offset and checks each starts at or after the previous one's end. Empty
-    /// tensors occupy no bytes and may share an offset with anything.</summary>
-    private static void CheckNoOverlap(FrnnTensorInfo[] tensors)
+    /// <summary>Sorts non-empty tensors by offset and checks each starts at or after the previous one's end, and that
+    /// the data section ends where the last of them does, rounded up to 64. Empty tensors occupy no bytes and may
+    /// share an offset with anything.</summary>
+    /// <remarks>The second rule bounds the file by its tensors, so the checksum, which reads every byte, reads only
+    /// bytes some tensor uses: a file that claims gigabytes no tensor describes is refused before that pass.</remarks>
+    private static void CheckDataLayout(FrnnTensorInfo[] tensors, ulong dataLength)
     {
         FrnnTensorInfo[] byOffset = tensors.Where(t => t.ByteLength > 0).OrderBy(t => t.ByteOffset).ToArray();
         for (int i = 1; i < byOffset.Length; i++)
@@ -130,6 +133,13 @@ internal static partial class FrnnParser
             {
                 FormatErrors.ThrowOverlappingTensors(previous.Name, (ulong)previous.ByteOffset, (ulong)previousEnd, byOffset[i].Name, (ulong)byOffset[i].ByteOffset);
             }
+        }
+
+        FrnnTensorInfo? last = byOffset.Length == 0 ? null : byOffset[^1];
+        ulong used = last is null ? 0 : FrnnLayout.AlignUp((ulong)(last.ByteOffset + last.ByteLength));
+        if (dataLength != used)
+        {
+            FormatErrors.ThrowUnusedData(dataLength, used, last?.Name);
         }
     }
 }

@@ -3,8 +3,10 @@ namespace FastRnn.Format;
 /// <summary>
 /// Validates an .frnn file completely and decodes its metadata and tensor table. Checks run cheapest and most
 /// diagnostic first: the magic and version (so a foreign or newer file is named as such, not as corrupt), the
-/// declared length, the checksum (so random damage is reported as damage), then every structural rule in
-/// docs/format.md. Nothing is allocated in proportion to a size until that size has been bounded by the file.
+/// declared length, every structural rule in docs/format.md (which read only the header, metadata and table), and
+/// last the checksum, the one check that reads the whole file: a file whose structure is wrong is refused in
+/// milliseconds however large it is. Nothing is allocated in proportion to a size until that size has been bounded
+/// by the file.
 /// </summary>
 internal static partial class FrnnParser
 {
@@ -15,14 +17,14 @@ internal static partial class FrnnParser
     {
         FrnnLayout.EnsureLittleEndianHost();
         FrnnHeader header = ReadHeader(storage);
-        VerifyChecksum(storage, header.Checksum);
         CheckSections(header, storage.Length);
 
         MetadataDictionary metadata = ReadMetadata(
             storage.GetBytes((long)header.MetadataOffset, (int)header.MetadataLength), header.MetadataCount);
         FrnnTensorInfo[] tensors = ReadTensorTable(
             storage.GetBytes((long)header.TableOffset, (int)header.TableLength), header.TensorCount, header.DataOffset, header.DataLength);
-        CheckNoOverlap(tensors);
+        CheckDataLayout(tensors, header.DataLength);
+        VerifyChecksum(storage, header.Checksum);
         return new FrnnContents((int)header.Version, tensors, metadata);
     }
 

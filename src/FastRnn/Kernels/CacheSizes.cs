@@ -13,14 +13,14 @@ internal static class CacheSizes
     /// else half the largest cache Linux lists for CPU 0 (the rest of the last level holds activations, the other
     /// matrices and the other core's working set), else <see cref="FallbackStreamingBytes"/>.
     /// </summary>
-    /// <exception cref="NotSupportedException">The variable is set but is not a positive byte count.</exception>
+    /// <exception cref="InvalidOperationException">The variable is set but is not a positive byte count.</exception>
     public static long StreamingThreshold(string variable)
     {
         string? value = Environment.GetEnvironmentVariable(variable);
         if (!string.IsNullOrWhiteSpace(value))
         {
             if (!long.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out long bytes) || bytes <= 0)
-                throw new NotSupportedException($"{variable}='{value}' is not a positive number of bytes");
+                throw new InvalidOperationException($"{variable}='{value}' is not a positive number of bytes");
             return bytes;
         }
         long largest = LargestCacheBytes();

@@ -27,7 +27,7 @@ public static class KernelSelector
     private static readonly KernelSet?[] s_sets = new KernelSet?[4];
 
     /// <summary>The variant every model in this process uses (see <see cref="ForWeights"/> for the one exception).</summary>
-    /// <exception cref="NotSupportedException"><c>FASTRNN_KERNEL</c> names no variant, or one this CPU cannot run.</exception>
+    /// <exception cref="InvalidOperationException"><c>FASTRNN_KERNEL</c> names no variant, or one this CPU cannot run.</exception>
     public static KernelIsa Active => Default.Isa;
 
     /// <summary>Whether <see cref="EnvironmentVariable"/> forced the variant.</summary>
@@ -37,7 +37,7 @@ public static class KernelSelector
     /// Matrices at least this large stream from memory rather than from cache: half the last-level cache the
     /// operating system reports (16 MiB when it reports none), or <c>FASTRNN_STREAMING_BYTES</c>.
     /// </summary>
-    /// <exception cref="NotSupportedException"><c>FASTRNN_STREAMING_BYTES</c> is set but is not a positive byte count.</exception>
+    /// <exception cref="InvalidOperationException"><c>FASTRNN_STREAMING_BYTES</c> is set but is not a positive byte count.</exception>
     public static long StreamingBytes => s_streamingBytes > 0 ? s_streamingBytes : s_streamingBytes = CacheSizes.StreamingThreshold(StreamingBytesVariable);
 
     /// <summary>The kernels of <see cref="Active"/>.</summary>
@@ -97,10 +97,10 @@ public static class KernelSelector
         if (!string.IsNullOrWhiteSpace(forced))
         {
             if (!Enum.TryParse(forced.Trim(), ignoreCase: true, out KernelIsa isa) || !Enum.IsDefined(isa) || int.TryParse(forced, out _))
-                throw new NotSupportedException(
+                throw new InvalidOperationException(
                     $"{EnvironmentVariable}='{forced}' is not a kernel variant; use one of: {string.Join(", ", Enum.GetNames<KernelIsa>()).ToLowerInvariant()}");
             if (!IsSupported(isa))
-                throw new NotSupportedException($"{EnvironmentVariable}='{forced}' asks for {isa}, which this CPU or runtime configuration does not support");
+                throw new InvalidOperationException($"{EnvironmentVariable}='{forced}' asks for {isa}, which this CPU or runtime configuration does not support");
             return isa;
         }
         for (var isa = KernelIsa.Avx512; isa > KernelIsa.Scalar; isa--)

@@ -14,6 +14,17 @@ internal sealed record CliResult(int ExitCode, string Out, string Error)
         return this;
     }
 
+    /// <summary>Asserts success with exactly one "fastrnn: warning: …" line on stderr containing <paramref name="text"/>.</summary>
+    public CliResult SucceededWithWarning(string text)
+    {
+        Assert.True(ExitCode == 0, $"exit code {ExitCode}; stderr: {Error}");
+        string[] lines = Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.StartsWith("fastrnn: warning: ", lines[0]);
+        Assert.Contains(text, lines[0]);
+        return this;
+    }
+
     /// <summary>Asserts the exit code, nothing on stdout, and exactly one "fastrnn: error: …" line containing <paramref name="text"/>.</summary>
     public void Failed(int exitCode, string text)
     {

@@ -22,7 +22,12 @@ public class ConvertInspectRunTests
         var m = golden.Metadata;
         string model = dir.File("model.frnn");
 
-        CliResult convert = CliModels.Convert(name, model).Succeeded();
+        CliResult convert = CliModels.Convert(name, model);
+        // A plain RNN's nonlinearity is not in its weights: without the option the converter says it assumed tanh.
+        if (m["kind"] == "rnn" && !m.ContainsKey("option_nonlinearity"))
+            convert.SucceededWithWarning("assumed the RNN's nonlinearity is tanh");
+        else
+            convert.Succeeded();
         Assert.StartsWith($"wrote {model}: ", convert.Out);
         Assert.Single(convert.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
 

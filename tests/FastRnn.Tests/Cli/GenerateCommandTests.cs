@@ -121,7 +121,8 @@ public sealed class GenerateCommandTests : IDisposable
         => Assert.Equal(Generate("--prompt", "~~", "--seed", "3").Out, Generate("--prompt", "XY", "--seed", "3").Out);
 
     [Theory]
-    [InlineData("--tokens", "0", "--tokens must be at least 1, got 0")]
+    [InlineData("--tokens", "0", "--tokens must be 1 to 1,000,000, got 0")]
+    [InlineData("--tokens", "1000001", "--tokens must be 1 to 1,000,000, got 1,000,001")]
     [InlineData("--temperature", "0", "--temperature must be positive")]
     [InlineData("--temperature", "-1", "--temperature must be positive")]
     [InlineData("--top-k", "-1", "--top-k must be 0 (off) or positive")]

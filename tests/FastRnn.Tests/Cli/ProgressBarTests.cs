@@ -27,7 +27,7 @@ public class ProgressBarTests
     public void Convert_SmallModel_WritesNothingToStderr()
     {
         using var dir = new TempDirectory();
-        CliResult r = CliModels.Convert("pt_rnncell", dir.File("m.frnn")).Succeeded();
+        CliResult r = CliModels.Convert("pt_lstmcell", dir.File("m.frnn")).Succeeded();
         Assert.Equal("", r.Error);
     }
 }

@@ -52,9 +52,10 @@ public class PyTorchStateDictImporterTests
     [Fact]
     public void Import_OptionForAnotherKind_IsRejected()
     {
-        var e = Rejects(Stack(4, 2, 3), new ImportOptions { Nonlinearity = RnnNonlinearity.Relu });
+        // An option that does not fit the weights is the caller's mistake: an ArgumentException, as for any bad argument.
+        var e = Assert.Throws<ArgumentException>(() => PyTorchStateDictImporter.Import(Stack(4, 2, 3), new ImportOptions { Nonlinearity = RnnNonlinearity.Relu }));
         Assert.Contains("option nonlinearity = relu does not apply: the weights are a LSTM, not an RNN", e.Message);
-        e = Rejects(Stack(1, 2, 3), new ImportOptions { GruResetAfter = false });
+        e = Assert.Throws<ArgumentException>(() => PyTorchStateDictImporter.Import(Stack(1, 2, 3), new ImportOptions { GruResetAfter = false }));
         Assert.Contains("GRU reset_after = false does not apply", e.Message);
     }
 
