@@ -31,10 +31,11 @@ public class Seq2SeqDecoderTests
 
         for (int i = 0; i < 20; i++)
             DecodeAll();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 200; i++)
-            DecodeAll();
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Allocations.AssertNone(() =>
+        {
+            for (int i = 0; i < 200; i++)
+                DecodeAll();
+        }, "encoding, greedy, sampling and beam decoding");
     }
 
     [Theory]
@@ -73,13 +74,14 @@ public class Seq2SeqDecoderTests
             decoder.EncodeBatch(padded, width, lengths);
             decoder.DecodeBatch(options, tokens, 16, outLengths);
         }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int r = 0; r < 200; r++)
+        Allocations.AssertNone(() =>
         {
-            decoder.EncodeBatch(padded, width, lengths);
-            decoder.DecodeBatch(options, tokens, 16, outLengths);
-        }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            for (int r = 0; r < 200; r++)
+            {
+                decoder.EncodeBatch(padded, width, lengths);
+                decoder.DecodeBatch(options, tokens, 16, outLengths);
+            }
+        }, "batch encoding and decoding");
     }
 
     [Fact]

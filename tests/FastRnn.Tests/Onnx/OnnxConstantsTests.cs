@@ -1,3 +1,4 @@
+using FastRnn.Tests.Support;
 using FastRnn.Import;
 using FastRnn.Tests.Import;
 using Google.Protobuf;
@@ -74,13 +75,14 @@ public class OnnxConstantsTests
             session.Reset();
             session.Run(x, y);
         }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 2000; i++)
+        Allocations.AssertNone(() =>
         {
-            session.Reset();
-            session.Run(x, y);
-        }
-        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+            for (int i = 0; i < 2000; i++)
+            {
+                session.Reset();
+                session.Run(x, y);
+            }
+        }, "Reset and Run from the model's initial state");
     }
 
     [Fact]
