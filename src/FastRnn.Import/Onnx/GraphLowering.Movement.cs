@@ -112,8 +112,9 @@ internal sealed partial class GraphLowering
         if (perm.Length != shape.Length || perm.Order().Where((p, k) => p != k).Any())
             throw Fail(node, $"has perm {Text(perm)} for rank {shape.Length}");
         long[] result = perm.Select(p => shape[p]).ToArray();
-        if (perm.Where((p, k) => p != k && shape[p] != 1).Count() == 0)
-            return [Reshaped(node, x, result)]; // moves only size-1 axes: the same elements in the same order
+        long[] moved = perm.Where(p => shape[p] != 1).ToArray();
+        if (moved.Zip(moved.Skip(1)).All(p => p.First < p.Second))
+            return [Reshaped(node, x, result)]; // the axes longer than 1 keep their order: the same elements in the same order
         return x switch
         {
             Known k => [new Known(k.Tensor.Gather(result, index =>
