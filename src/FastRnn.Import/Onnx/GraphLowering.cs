@@ -71,16 +71,15 @@ internal sealed partial class GraphLowering
             Lowered?[] inputs = node.Input.Select(name => name.Length == 0 ? null : Lookup(node, name)).ToArray();
             Lowered[] outputs;
             string key = node.Domain is "" or "ai.onnx" ? node.OpType : $"{node.Domain}.{node.OpType}";
-            if (inputs.Any(i => i is Unrunnable))
-                outputs = [.. node.Output.Select(_ => (Lowered)new Unrunnable())];
-            else if (!_transfers.TryGetValue(key, out Transfer? transfer))
-            {
+            // Every operator without a transfer function is listed, downstream of another one too.
+            bool known = _transfers.TryGetValue(key, out Transfer? transfer);
+            if (!known)
                 _unrunnable.Add($"{key} ({OnnxErrors.Describe(node)})");
+            if (!known || inputs.Any(i => i is Unrunnable))
                 outputs = [.. node.Output.Select(_ => (Lowered)new Unrunnable())];
-            }
             else
             {
-                outputs = transfer(node, inputs);
+                outputs = transfer!(node, inputs);
                 if (outputs.All(o => o is Known))
                     _folded++;
             }
