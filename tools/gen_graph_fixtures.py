@@ -18,6 +18,9 @@ has one. Weights are random (seeded); the models have the structure of real ones
   state (2, B, 128) is the "state" input and the "stateN" output, ReLU, a 1x1 Conv1d, Sigmoid and a mean.
   The 8 kHz branch is the same at half the sizes (filter 128, hop 64, pad 32). Dynamic axes: input (batch,
   samples), state (2, batch, 128); convert with --fix sr=16000 --shape input=1x576 --shape state=2x1x128.
+* op_zoo: the operators the others do not use, once each: LayerNormalization, MatMul + Add, GELU (Erf), LeakyRelu,
+  Softplus, Tanh, Split, Abs, Neg, Exp, Log, Concat, Softmax, LogSoftmax, Div, Pad (constant), Flatten, ReduceSum,
+  ReduceMax. Input "x" (2, 8, 16), outputs "pooled" (2, 1) and "gates" (2, 8, 16).
 
 Usage: /usr/bin/python3 tools/gen_graph_fixtures.py [--out DIR] [--seed N]
 Made with PyTorch 1.13 and onnx 1.12 (opset 14); the operators of each model are printed and checked.
@@ -150,6 +153,26 @@ class Vad(nn.Module):
         return out + bias, state_n.reshape(2, batch, 128)
 
 
+class OpZoo(nn.Module):
+    """The operators the three acceptance models do not use, each once, on a (2, 8, 16) input."""
+
+    def __init__(self):
+        super().__init__()
+        self.norm = nn.LayerNorm(16)
+        self.linear = nn.Linear(16, 16)
+        self.conv = nn.Conv1d(4, 4, 3, padding=1)
+
+    def forward(self, x):
+        b = F.gelu(self.linear(self.norm(x)))
+        c = F.leaky_relu(b, 0.2) + F.softplus(x) - torch.tanh(x) * 0.5
+        d, e = torch.split(c, [6, 10], dim=2)
+        f = torch.cat([torch.exp(-d.abs()), torch.log(e.abs() + 1)], dim=2)
+        g = F.softmax(f, dim=1) + F.log_softmax(f, dim=2) / 4
+        h = F.pad(g, (1, 2), mode="constant", value=0.25)
+        j = torch.flatten(self.conv(h.reshape(2, 4, 38)), 1)
+        return j.sum(dim=1, keepdim=True) + torch.amax(j, dim=1, keepdim=True), torch.sigmoid(g)
+
+
 def onnx_bytes(module, args, input_names, output_names, dynamic_axes=None, **kwargs):
     buffer = io.BytesIO()
     torch.onnx.export(module, args, buffer, opset_version=OPSET, input_names=input_names,
@@ -196,6 +219,9 @@ def main():
         bn.bias.data.uniform_(-0.2, 0.2)
     save(onnx_bytes(kws, (torch.zeros(1, 40, 50),), ["frames"], ["logits"], training=torch.onnx.TrainingMode.PRESERVE,
                     do_constant_folding=False), args.out, "kws_crnn")
+
+    torch.manual_seed(args.seed + 3)
+    save(onnx_bytes(OpZoo().eval(), (torch.zeros(2, 8, 16),), ["x"], ["pooled", "gates"]), args.out, "op_zoo")
 
     torch.manual_seed(args.seed + 2)
     vad = torch.jit.script(Vad().eval())

@@ -17,6 +17,7 @@ public class GraphSessionTests
     [InlineData("text_classifier")]
     [InlineData("kws_crnn")]
     [InlineData("vad")]
+    [InlineData("op_zoo")]
     public void Run_AllocatesNothing_AfterWarmUp(string name)
     {
         GraphModel model = GraphFixtures.Load(name);
