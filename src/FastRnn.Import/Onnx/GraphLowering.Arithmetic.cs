@@ -73,6 +73,9 @@ internal sealed partial class GraphLowering
     private Lowered[] Binary(NodeProto node, Lowered?[] inputs, GraphOp op, Func<long, long, long>? ints, Func<double, double, double> floats)
     {
         Lowered a = Present(node, inputs, 0, "A"), b = Present(node, inputs, 1, "B");
+        long[] shape = ConstMath.BroadcastShape(ShapeOf(a), ShapeOf(b)) ?? throw Fail(node, $"combines {Text(ShapeOf(a))} and {Text(ShapeOf(b))}, which do not broadcast");
+        if (ConstMath.Count(shape) > GraphValue.MaxElements)
+            throw Fail(node, $"would make a tensor of shape {Text(shape)}, more than {GraphValue.MaxElements} elements");
         if (a is Known ka && b is Known kb)
         {
             try
@@ -84,7 +87,6 @@ internal sealed partial class GraphLowering
                 throw Fail(node, "divides an integer by zero");
             }
         }
-        long[] shape = ConstMath.BroadcastShape(ShapeOf(a), ShapeOf(b)) ?? throw Fail(node, $"combines {Text(ShapeOf(a))} and {Text(ShapeOf(b))}, which do not broadcast");
         if (op == GraphOp.Add && (TryFuseBias(node, 0, a, b, shape) ?? TryFuseBias(node, 1, b, a, shape)) is { } fused)
             return [fused];
         return [Emit(op, node, [Operand(node, a, "A"), Operand(node, b, "B")], shape.Select(d => (int)d).ToArray())];

@@ -117,6 +117,8 @@ internal sealed partial class GraphLowering
     private Lowered[] Compare(NodeProto node, Lowered?[] inputs, Func<double, double, bool> test)
     {
         ConstTensor a = Const(node, inputs.ElementAtOrDefault(0), "A"), b = Const(node, inputs.ElementAtOrDefault(1), "B");
+        if (ConstMath.BroadcastShape(a.Shape, b.Shape) is { } shape && ConstMath.Count(shape) > FastRnn.Graph.GraphValue.MaxElements)
+            throw Fail(node, $"compares shapes {a.ShapeText} and {b.ShapeText} into more than {FastRnn.Graph.GraphValue.MaxElements} elements");
         return [new Known(ConstMath.Compare(a, b, test) ?? throw Fail(node, $"compares shapes {a.ShapeText} and {b.ShapeText}, which do not broadcast"))];
     }
 

@@ -29,8 +29,8 @@ internal sealed partial class GraphLowering
     /// <summary><paramref name="value"/> under <paramref name="shape"/>: folded when known, else a view.</summary>
     private Lowered Reshaped(NodeProto node, Lowered value, long[] shape)
     {
-        if (ConstMath.Count(shape) != ConstMath.Count(ShapeOf(value)))
-            throw Fail(node, $"reshapes {Text(ShapeOf(value))} to {Text(shape)}: the element counts differ");
+        if (shape.Any(d => d < 1 || d > GraphValue.MaxDimension) || ConstMath.Count(shape) != ConstMath.Count(ShapeOf(value)))
+            throw Fail(node, $"reshapes {Text(ShapeOf(value))} to {Text(shape)}: the element counts differ, or a dimension is outside 1..{GraphValue.MaxDimension}");
         return value switch
         {
             Known k => new Known(k.Tensor.WithShape(shape)),
@@ -336,7 +336,7 @@ internal sealed partial class GraphLowering
         float value = _opset >= 11 ? (inputs.ElementAtOrDefault(2) is { } v ? Const(node, v, "constant_value").AsFloats()[0] : 0f) : a.Float("value") ?? 0f;
         if (inputs.ElementAtOrDefault(3) is not null)
             throw Fail(node, "pads only some axes (the axes input); FastRnn takes pads for every axis");
-        if (pads.Length != 2 * x.Rank || pads.Any(p => p < 0))
+        if (pads.Length != 2 * x.Rank || pads.Any(p => p < 0 || p > GraphValue.MaxDimension))
             throw Fail(node, $"has pads {Text(pads)} for rank {x.Rank}; FastRnn takes {2 * x.Rank} non-negative pads");
         long modeCode = mode switch { "constant" => 0, "reflect" => 1, "edge" => 2, _ => throw Fail(node, $"has mode \"{mode}\"; FastRnn pads constant, reflect or edge") };
         int[] shape = x.Shape.Select((d, k) => (int)(d + pads[k] + pads[k + x.Rank])).ToArray();

@@ -60,10 +60,13 @@ internal sealed class GraphDefinition
                 if (d < 1 || d > GraphValue.MaxDimension)
                     throw GraphErrors.Value(v.Name, $"has shape {v.ShapeText}; every dimension must be in 1..{GraphValue.MaxDimension}");
                 count *= d;
-                if (count > int.MaxValue / 4)
-                    throw GraphErrors.Value(v.Name, $"has shape {v.ShapeText}, too many elements");
+                if (count > GraphValue.MaxElements)
+                    throw GraphErrors.Value(v.Name, $"has shape {v.ShapeText}, more than {GraphValue.MaxElements} elements");
             }
         }
+        long total = Values.Where((_, i) => !Constants.ContainsKey(i)).Sum(v => (long)v.Length);
+        if (total > GraphValue.MaxTotalElements)
+            throw GraphErrors.Graph($"its inputs and computed values hold {total} elements; at most {GraphValue.MaxTotalElements}");
 
         var defined = new bool[Values.Count];
         void Define(int index, string by)

@@ -70,6 +70,20 @@ public class GraphFormatTests
         => Assert.Contains("metadata 'graph.shapes'", Refusal(Rewrite(m => Set(m, "graph.shapes", ((IReadOnlyList<long>)m.First(e => e.Key == "graph.shapes").Value).Select((d, i) => i == 1 ? 0L : d).ToArray()))));
 
     [Fact]
+    public void Load_RefusesAValueTooLargeToAllocate_BeforeAllocatingIt()
+        => Assert.Contains("more than 67108864 elements", Refusal(Rewrite(m =>
+        {
+            // The first value is the input (1, 40, 50): claim (1, 40, 16777216) instead.
+            long[] shapes = [.. (IReadOnlyList<long>)m.First(e => e.Key == "graph.shapes").Value];
+            shapes[3] = 1 << 24;
+            Set(m, "graph.shapes", shapes);
+        })));
+
+    [Fact]
+    public void Load_RefusesAnAttributeThatWouldWrapAround()
+        => Assert.Contains("has stride 4294967297", Refusal(Rewrite(m => Set(m, "graph.node.0.stride", (1L << 32) + 1))));
+
+    [Fact]
     public void Load_RefusesAnInputNamingNoValue()
         => Assert.Contains("metadata 'graph.inputs': names 'audio'", Refusal(Rewrite(m => Set(m, "graph.inputs", new[] { "audio" }))));
 

@@ -27,8 +27,11 @@ internal sealed class Conv1dKernel : GraphKernel
             throw Fail($"reads {x.ShapeText}; Conv1d takes (B, C, L)");
         GraphAttributes a = node.Attributes;
         long[] pads = a.Ints("pads");
-        (_stride, _dilation, _groups) = ((int)a.Int("stride"), (int)a.Int("dilation"), (int)a.Int("groups"));
-        if (_stride < 1 || _dilation < 1 || _groups < 1 || pads.Length != 2 || pads[0] < 0 || pads[1] < 0 || pads[0] > GraphValue.MaxDimension || pads[1] > GraphValue.MaxDimension)
+        long stride = a.Int("stride"), dilation = a.Int("dilation"), groups = a.Int("groups");
+        if (stride is < 1 or > GraphValue.MaxDimension || dilation is < 1 or > GraphValue.MaxDimension || groups is < 1 or > GraphValue.MaxDimension)
+            throw Fail($"has stride {stride}, dilation {dilation}, groups {groups}; each must be in 1..{GraphValue.MaxDimension}");
+        (_stride, _dilation, _groups) = ((int)stride, (int)dilation, (int)groups);
+        if (pads.Length != 2 || pads[0] < 0 || pads[1] < 0 || pads[0] > GraphValue.MaxDimension || pads[1] > GraphValue.MaxDimension)
             throw Fail($"has stride {_stride}, dilation {_dilation}, groups {_groups}, pads {Shapes.Text(pads)}; expected positive stride, dilation and groups and two non-negative pads");
         (_batch, _channels, _length) = (x.Shape[0], x.Shape[1], x.Shape[2]);
         (_outChannels, _kernel) = (w.Shape[0], w.Shape[2]);
@@ -41,7 +44,9 @@ internal sealed class Conv1dKernel : GraphKernel
         if (_outLength < 1 || !y.Shape.AsSpan().SequenceEqual([_batch, _outChannels, _outLength]))
             throw Fail($"writes {y.ShapeText}; the convolution gives [{_batch}, {_outChannels}, {_outLength}]");
 
-        int og = _outChannels / _groups, cols = _channels / _groups * _kernel;
+        int og = _outChannels / _groups, cols = _channels / _groups * _kernel; // cols ≤ the weight's element count
+        if ((long)_outLength * (cols + og) > GraphValue.MaxElements)
+            throw Fail($"needs a column buffer of {(long)_outLength * (cols + og)} floats; at most {GraphValue.MaxElements}");
         _weights = new PackedMatrix[_groups];
         for (int g = 0; g < _groups; g++)
             _weights[g] = PackedMatrix.FromRowMajor(weight.AsSpan(g * og * cols, og * cols), og, cols);

@@ -16,11 +16,11 @@ internal sealed class RecurrentKernel : GraphKernel
     {
         GraphValue x = graph.Values[In(0)];
         GraphAttributes a = node.Attributes;
-        _hidden = (int)a.Int("hidden_size");
-        _directions = (int)a.Int("directions");
+        long hidden = a.Int("hidden_size"), directions = a.Int("directions");
         RecurrentKind kind = node.Op switch { GraphOp.Lstm => RecurrentKind.Lstm, GraphOp.Gru => RecurrentKind.Gru, _ => RecurrentKind.Rnn };
-        if (x.Rank != 3 || _directions is not (1 or 2) || _hidden < 1)
-            throw Fail($"reads x {x.ShapeText} with {_directions} directions of {_hidden}; expected x (T, B, I), 1 or 2 directions");
+        if (x.Rank != 3 || directions is not (1 or 2) || hidden is < 1 or > RnnConfig.MaxDimension)
+            throw Fail($"reads x {x.ShapeText} with {directions} directions of {hidden}; expected x (T, B, I), 1 or 2 directions of 1..{RnnConfig.MaxDimension}");
+        (_hidden, _directions) = ((int)hidden, (int)directions);
         (_steps, _batch) = (x.Shape[0], x.Shape[1]);
         bool hasBias = node.Input(5) >= 0 || node.Input(6) >= 0;
         RnnConfig config = new()

@@ -39,10 +39,11 @@ internal sealed class StridedCopyKernel : GraphKernel
                 throw Fail($"has {starts.Length} starts and {steps.Length} steps for rank {rank}");
             for (int k = 0; k < rank; k++)
             {
-                long last = starts[k] + (y.Shape[k] - 1) * steps[k];
-                if (steps[k] == 0 || starts[k] < 0 || starts[k] >= x.Shape[k] || last < 0 || last >= x.Shape[k])
+                long step = y.Shape[k] == 1 ? 1 : steps[k]; // one element: the step is never taken
+                if (step == 0 || step < -x.Shape[k] || step > x.Shape[k] || starts[k] < 0 || starts[k] >= x.Shape[k]
+                    || starts[k] + (y.Shape[k] - 1) * step is var last && (last < 0 || last >= x.Shape[k]))
                     throw Fail($"takes {y.Shape[k]} elements from {starts[k]} by {steps[k]} on axis {k} of {x.ShapeText}");
-                strides[k] = (int)(own[k] * steps[k]);
+                strides[k] = (int)(own[k] * step);
                 start += (int)(starts[k] * own[k]);
             }
         }
