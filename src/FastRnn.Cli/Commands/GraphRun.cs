@@ -9,8 +9,10 @@ namespace FastRnn.Cli.Commands;
 /// </summary>
 internal static class GraphRun
 {
-    public static int Run(CliContext context, FileInfo path, string[] ins, string[] outs)
+    public static int Run(CliContext context, FileInfo path, string[] ins, string[] outs, bool recurrentOptions)
     {
+        if (recurrentOptions)
+            throw CliErrors.Usage($"{path.Name} is a graph model: name its inputs and outputs with --in NAME=x.npy and --out NAME=y.npy (--input, --output, --h0 and --c0 are for recurrent models)");
         GraphModel model = Load(path);
         if (outs.Length == 0)
             throw CliErrors.Usage($"name at least one output with --out NAME=y.npy (outputs: {string.Join(", ", model.Outputs.Select(o => o.Name))})");

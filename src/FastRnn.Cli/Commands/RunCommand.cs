@@ -29,8 +29,11 @@ internal static class RunCommand
             model, input, output, h0, c0, hn, cn, batchFirst, graphIn, graphOut,
         };
         command.SetAction(parse => CliErrors.Run(context, () => GraphRun.IsGraphFile(parse.GetValue(model)!)
-            ? GraphRun.Run(context, parse.GetValue(model)!, parse.GetValue(graphIn) ?? [], parse.GetValue(graphOut) ?? [])
-            : Run(context, new RunRequest(
+            ? GraphRun.Run(context, parse.GetValue(model)!, parse.GetValue(graphIn) ?? [], parse.GetValue(graphOut) ?? [],
+                parse.GetValue(input) is not null || parse.GetValue(output) is not null || parse.GetValue(h0) is not null || parse.GetValue(c0) is not null)
+            : (parse.GetValue(graphIn) ?? []).Length + (parse.GetValue(graphOut) ?? []).Length > 0
+                ? throw CliErrors.Usage("--in and --out are for graph models; a recurrent model takes --input and --output")
+                : Run(context, new RunRequest(
             parse.GetValue(model)!, parse.GetValue(input) ?? throw CliErrors.Usage("Option '--input' is required."), parse.GetValue(output) ?? throw CliErrors.Usage("Option '--output' is required."),
             parse.GetValue(h0), parse.GetValue(c0), parse.GetValue(hn), parse.GetValue(cn), parse.GetValue(batchFirst)))));
         return command;

@@ -49,6 +49,8 @@ public class GraphOpTests
     [InlineData(2, 4, 17, 6, 3, 1, 1, 1, 1, 1)]
     [InlineData(1, 6, 20, 6, 3, 2, 2, 1, 2, 3)]
     [InlineData(1, 8, 33, 8, 5, 3, 0, 4, 2, 8)]
+    [InlineData(3, 5, 21, 5, 3, 2, 2, 1, 3, 5)]
+    [InlineData(2, 4, 12, 8, 3, 1, 1, 1, 1, 4)]
     [InlineData(1, 1, 640, 258, 256, 128, 0, 0, 1, 1)]
     public void Conv1d_MatchesReference_WithStridePaddingDilationGroups(int batch, int channels, int length, int outChannels, int kernel, int stride, int padBegin, int padEnd, int dilation, int groups)
     {

@@ -13,7 +13,8 @@ namespace FastRnn.Graph.Ops;
 /// </remarks>
 internal sealed class Conv1dKernel : GraphKernel
 {
-    private readonly PackedMatrix[] _weights; // per group (O/g, C/g·K)
+    private readonly PackedMatrix[] _weights; // per group (O/g, C/g·K); empty when depthwise
+    private readonly float[] _taps;           // (O, K), depthwise only
     private readonly float[] _bias;           // (O)
     private readonly int _batch, _channels, _length, _outChannels, _outLength, _kernel, _stride, _dilation, _padBegin, _groups;
 
@@ -47,8 +48,12 @@ internal sealed class Conv1dKernel : GraphKernel
         int og = _outChannels / _groups, cols = _channels / _groups * _kernel; // cols ≤ the weight's element count
         if ((long)_outLength * (cols + og) > GraphValue.MaxElements)
             throw Fail($"needs a column buffer of {(long)_outLength * (cols + og)} floats; at most {GraphValue.MaxElements}");
-        _weights = new PackedMatrix[_groups];
-        for (int g = 0; g < _groups; g++)
+        // One channel in, one out per group (a depthwise convolution): a 1-row matrix would fill 1 of each panel's 32
+        // rows, so the K taps are applied directly instead.
+        bool depthwise = og == 1 && _channels == _groups;
+        _taps = depthwise ? weight : [];
+        _weights = new PackedMatrix[depthwise ? 0 : _groups];
+        for (int g = 0; g < _weights.Length; g++)
             _weights[g] = PackedMatrix.FromRowMajor(weight.AsSpan(g * og * cols, og * cols), og, cols);
         _bias = new float[_outChannels];
         if (node.Input(2) is >= 0 and int b)
@@ -63,12 +68,17 @@ internal sealed class Conv1dKernel : GraphKernel
 
     private int GroupOutputs => _outChannels / _groups;
 
-    public override int ScratchLength => _outLength * Columns + _outLength * GroupOutputs;
+    public override int ScratchLength => _weights.Length == 0 ? 0 : _outLength * Columns + _outLength * GroupOutputs;
 
     public override void Run(GraphFrame frame, int index)
     {
         ReadOnlySpan<float> x = frame.In(In(0));
         Span<float> y = frame.Out(Out(0));
+        if (_weights.Length == 0)
+        {
+            RunDepthwise(x, y);
+            return;
+        }
         Span<float> scratch = frame.Scratch(index);
         int cols = Columns, og = GroupOutputs, cg = _channels / _groups;
         Span<float> column = scratch[..(_outLength * cols)];
@@ -87,6 +97,29 @@ internal sealed class Conv1dKernel : GraphKernel
                     for (int o = 0; o < og; o++)
                         output[o * _outLength + t] = row[o];
                 }
+            }
+        }
+    }
+
+    private void RunDepthwise(ReadOnlySpan<float> x, Span<float> y)
+    {
+        for (int n = 0; n < _batch * _channels; n++)
+        {
+            ReadOnlySpan<float> input = x.Slice(n * _length, _length);
+            ReadOnlySpan<float> taps = _taps.AsSpan(n % _channels * _kernel, _kernel);
+            Span<float> output = y.Slice(n * _outLength, _outLength);
+            float bias = _bias[n % _channels];
+            for (int t = 0; t < _outLength; t++)
+            {
+                float sum = bias;
+                int origin = t * _stride - _padBegin;
+                for (int k = 0; k < _kernel; k++)
+                {
+                    int at = origin + k * _dilation;
+                    if ((uint)at < (uint)_length)
+                        sum += taps[k] * input[at];
+                }
+                output[t] = sum;
             }
         }
     }
@@ -118,5 +151,5 @@ internal sealed class Conv1dKernel : GraphKernel
     }
 
     public override string Describe()
-        => $"{_channels}->{_outChannels} k{_kernel} s{_stride} d{_dilation} g{_groups}, L {_length}->{_outLength}";
+        => $"{_channels}->{_outChannels} k{_kernel} s{_stride} d{_dilation} g{_groups}{(_weights.Length == 0 ? " depthwise" : "")}, L {_length}->{_outLength}";
 }
