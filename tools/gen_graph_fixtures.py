@@ -21,6 +21,8 @@ has one. Weights are random (seeded); the models have the structure of real ones
 * op_zoo: the operators the others do not use, once each: LayerNormalization, MatMul + Add, GELU (Erf), LeakyRelu,
   Softplus, Tanh, Split, Abs, Neg, Exp, Log, Concat, Softmax, LogSoftmax, Div, Pad (constant), Flatten, ReduceSum,
   ReduceMax. Input "x" (2, 8, 16), outputs "pooled" (2, 1) and "gates" (2, 8, 16).
+* layer_norm_opset17: LayerNorm(24) -> GELU -> Linear(24, 6) -> Softmax, exported at opset 17, where LayerNorm is
+  one LayerNormalization node. Input "x" (3, 5, 24), output "probs" (3, 5, 6).
 
 Usage: /usr/bin/python3 tools/gen_graph_fixtures.py [--out DIR] [--seed N]
 Made with PyTorch 1.13 and onnx 1.12 (opset 14); the operators of each model are printed and checked.
@@ -173,9 +175,21 @@ class OpZoo(nn.Module):
         return j.sum(dim=1, keepdim=True) + torch.amax(j, dim=1, keepdim=True), torch.sigmoid(g)
 
 
-def onnx_bytes(module, args, input_names, output_names, dynamic_axes=None, **kwargs):
+class LayerNormHead(nn.Module):
+    """LayerNorm and a GELU head, exported at opset 17, where they are the LayerNormalization operator."""
+
+    def __init__(self):
+        super().__init__()
+        self.norm = nn.LayerNorm(24)
+        self.linear = nn.Linear(24, 6)
+
+    def forward(self, x):
+        return F.softmax(self.linear(F.gelu(self.norm(x))), dim=-1)
+
+
+def onnx_bytes(module, args, input_names, output_names, dynamic_axes=None, opset=OPSET, **kwargs):
     buffer = io.BytesIO()
-    torch.onnx.export(module, args, buffer, opset_version=OPSET, input_names=input_names,
+    torch.onnx.export(module, args, buffer, opset_version=opset, input_names=input_names,
                       output_names=output_names, dynamic_axes=dynamic_axes, **kwargs)
     return onnx.load_from_string(buffer.getvalue())
 
@@ -222,6 +236,12 @@ def main():
 
     torch.manual_seed(args.seed + 3)
     save(onnx_bytes(OpZoo().eval(), (torch.zeros(2, 8, 16),), ["x"], ["pooled", "gates"]), args.out, "op_zoo")
+
+    torch.manual_seed(args.seed + 4)
+    head = LayerNormHead().eval()
+    head.norm.weight.data.uniform_(0.5, 1.5)
+    head.norm.bias.data.uniform_(-0.3, 0.3)
+    save(onnx_bytes(head, (torch.zeros(3, 5, 24),), ["x"], ["probs"], opset=17), args.out, "layer_norm_opset17")
 
     torch.manual_seed(args.seed + 2)
     vad = torch.jit.script(Vad().eval())
