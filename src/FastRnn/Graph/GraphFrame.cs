@@ -32,7 +32,7 @@ internal sealed class GraphFrame
     public ReadOnlySpan<float> In(int value)
     {
         ValueLocation at = _locations[value];
-        return at.Kind == LocationKind.Constant ? _constants[at.Slot] : _arena.Span.Slice(at.Offset, at.Length);
+        return at.Kind == LocationKind.Constant ? _constants[at.Slot].AsSpan(at.Offset, at.Length) : _arena.Span.Slice(at.Offset, at.Length);
     }
 
     public Span<float> Out(int value)

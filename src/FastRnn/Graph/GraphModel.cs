@@ -26,6 +26,7 @@ public sealed partial class GraphModel
         var owned = new HashSet<int>(definition.Outputs);
         _kernels = definition.Nodes.Select(n => GraphKernels.Create(n, definition, n.Outputs.Any(owned.Contains))).ToArray();
         Plan = GraphPlan.Build(definition, _kernels);
+        RunOrder = Enumerable.Range(0, _kernels.Length).Where(n => !_kernels[n].IsView).ToArray();
         _constants = new float[]?[definition.Values.Count];
         foreach ((int index, float[] data) in definition.Constants)
             _constants[index] = data;
@@ -51,6 +52,9 @@ public sealed partial class GraphModel
     internal GraphPlan Plan { get; }
 
     internal IReadOnlyList<GraphKernel> Kernels => _kernels;
+
+    /// <summary>The nodes that do work, in order: views only point into their input's storage and never run.</summary>
+    internal int[] RunOrder { get; }
 
     internal float[]?[] Constants => _constants;
 

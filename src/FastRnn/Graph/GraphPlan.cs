@@ -41,6 +41,7 @@ internal sealed class GraphPlan
         int count = graph.Values.Count;
         var locations = new ValueLocation[count];
         var root = Enumerable.Range(0, count).ToArray();
+        var shift = new int[count]; // a view's first element within its root
         var producer = Enumerable.Repeat(-1, count).ToArray();
         var lastUse = Enumerable.Repeat(-1, count).ToArray();
         for (int n = 0; n < graph.Nodes.Count; n++)
@@ -51,7 +52,10 @@ internal sealed class GraphPlan
             foreach (int output in node.Outputs)
                 producer[output] = n;
             if (kernels[n].IsView)
+            {
                 root[node.Outputs[0]] = root[node.Inputs[0]];
+                shift[node.Outputs[0]] = shift[node.Inputs[0]] + kernels[n].ViewOffset;
+            }
         }
 
         var int64Lengths = new List<int>();
@@ -119,7 +123,7 @@ internal sealed class GraphPlan
             if (root[v] != v)
             {
                 ValueLocation r = locations[root[v]];
-                locations[v] = r with { Length = graph.Values[v].Length };
+                locations[v] = r with { Offset = r.Offset + shift[v], Length = graph.Values[v].Length };
             }
         }
         return new GraphPlan(locations, scratch, (int)top, [.. int64Lengths], unplanned);

@@ -52,7 +52,7 @@ public sealed class GraphSession : IDisposable
     {
         ThrowIfDisposed();
         IReadOnlyList<GraphKernel> kernels = _model.Kernels;
-        for (int n = 0; n < kernels.Count; n++)
+        foreach (int n in _model.RunOrder)
             kernels[n].Run(_frame, n);
         foreach ((int input, int output) in _states)
             _frame.In(output).CopyTo(_frame.Out(input));

@@ -259,6 +259,29 @@ public class GraphOpTests
         AssertClose(input.Select(v => -(double)Math.Max(v, 0)).ToArray(), Run(model, input), "reshape");
     }
 
+    [Fact]
+    public void ContiguousSliceAndGather_AreViews_IntoTheirInput()
+    {
+        var g = new TestGraph(4);
+        int x = g.Input("x", 1, 6, 4);
+        int relu = g.Node(GraphOp.Relu, [x], [1, 6, 4]);
+        int half = g.Node(GraphOp.Slice, [relu], [1, 3, 4], TestGraph.Attributes().Set("starts", new long[] { 0, 3, 0 }).Set("steps", new long[] { 1, 1, 1 }));
+        int row = g.Node(GraphOp.Gather, [relu], [1, 1, 4], TestGraph.Attributes().Set("axis", 1L).Set("indices", new long[] { 2 }).Set("indices_shape", new long[] { 1 }));
+        int a = g.Node(GraphOp.Neg, [half], [1, 3, 4]);
+        int b = g.Node(GraphOp.Neg, [row], [1, 1, 4]);
+        GraphModel model = g.Build(a, b);
+        Assert.Equal(model.Plan.Locations[relu].Offset + 12, model.Plan.Locations[half].Offset);
+        Assert.Equal(model.Plan.Locations[relu].Offset + 8, model.Plan.Locations[row].Offset);
+        Assert.True(model.Kernels.Count(k => k.IsView) == 2);
+
+        float[] input = g.Random(24);
+        using GraphSession session = model.CreateSession();
+        session.SetInput("x", input);
+        session.Run();
+        AssertClose(input.Skip(12).Select(v => -(double)Math.Max(v, 0)).ToArray(), session.Output(0), "slice view");
+        AssertClose(input.Skip(8).Take(4).Select(v => -(double)Math.Max(v, 0)).ToArray(), session.Output(1), "gather view");
+    }
+
     [Theory]
     [InlineData("lstm", 1)]
     [InlineData("lstm", 2)]

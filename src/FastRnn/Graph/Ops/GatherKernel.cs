@@ -8,8 +8,9 @@ internal sealed class GatherKernel : GraphKernel
 {
     private readonly int[] _indices;
     private readonly int _outer, _inner;
+    private readonly bool _view;
 
-    public GatherKernel(GraphNode node, GraphDefinition graph)
+    public GatherKernel(GraphNode node, GraphDefinition graph, bool ownsOutput)
         : base(node)
     {
         GraphValue x = graph.Values[In(0)], y = graph.Values[Out(0)];
@@ -27,7 +28,13 @@ internal sealed class GatherKernel : GraphKernel
         _indices = indices.Select(i => (int)i).ToArray();
         _outer = Shapes.Product(x.Shape.AsSpan(0, a));
         _inner = Shapes.Product(x.Shape.AsSpan(a + 1));
+        // Consecutive indices on the outermost non-unit axis pick one contiguous run (state[0] of Silero's (2, B, 128)).
+        _view = !ownsOutput && x.Type == GraphElementType.Float32 && _outer == 1 && _indices.Select((i, j) => i == _indices[0] + j).All(ok => ok);
     }
+
+    public override bool IsView => _view;
+
+    public override int ViewOffset => _view ? _indices[0] * _inner : 0;
 
     private int Size(GraphFrame frame) => frame.In(In(0)).Length / (_outer * _inner);
 
@@ -43,5 +50,5 @@ internal sealed class GatherKernel : GraphKernel
         }
     }
 
-    public override string Describe() => $"{_indices.Length} of axis, inner {_inner}";
+    public override string Describe() => _view ? $"view at +{_indices[0] * _inner}" : $"{_indices.Length} of axis, inner {_inner}";
 }

@@ -16,8 +16,14 @@ internal abstract class GraphKernel
     /// <summary>Floats of scratch the kernel needs while it runs (from the arena, live only during this node).</summary>
     public virtual int ScratchLength => 0;
 
-    /// <summary>Whether the output is the input under another shape, so the node costs nothing and runs nothing.</summary>
+    /// <summary>
+    /// Whether the output is a contiguous part of the input (all of it under another shape, or a slice), so the node
+    /// costs nothing and runs nothing: the plan points the output into the input's storage.
+    /// </summary>
     public virtual bool IsView => false;
+
+    /// <summary>For a view, the element of the input where the output starts.</summary>
+    public virtual int ViewOffset => 0;
 
     /// <summary>Computes the node's outputs from its inputs; <paramref name="index"/> is the node's position.</summary>
     public abstract void Run(GraphFrame frame, int index);

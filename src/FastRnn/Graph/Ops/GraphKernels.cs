@@ -11,7 +11,7 @@ internal static class GraphKernels
         GraphOp.Linear => new LinearKernel(node, graph),
         GraphOp.Conv1d => new Conv1dKernel(node, graph),
         GraphOp.Embedding => new EmbeddingKernel(node, graph),
-        GraphOp.Gather => new GatherKernel(node, graph),
+        GraphOp.Gather => new GatherKernel(node, graph, ownsOutput),
         GraphOp.Relu or GraphOp.Sigmoid or GraphOp.Tanh or GraphOp.LeakyRelu or GraphOp.Gelu or GraphOp.Softplus
             or GraphOp.Sqrt or GraphOp.Abs or GraphOp.Exp or GraphOp.Log or GraphOp.Neg or GraphOp.Erf => new UnaryKernel(node, graph),
         GraphOp.Add or GraphOp.Sub or GraphOp.Mul or GraphOp.Div or GraphOp.Pow => new BinaryKernel(node, graph),
@@ -20,7 +20,7 @@ internal static class GraphKernels
         GraphOp.ReduceMean or GraphOp.ReduceSum or GraphOp.ReduceMax => new ReduceKernel(node, graph),
         GraphOp.Pad => new PadKernel(node, graph),
         GraphOp.Concat => new ConcatKernel(node, graph),
-        GraphOp.Slice or GraphOp.Transpose => new StridedCopyKernel(node, graph),
+        GraphOp.Slice or GraphOp.Transpose => new StridedCopyKernel(node, graph, ownsOutput),
         GraphOp.Reshape when ownsOutput => new CopyKernel(node, graph),
         GraphOp.Reshape => new ViewKernel(node, graph),
         GraphOp.Copy => new CopyKernel(node, graph),

@@ -2,15 +2,17 @@ namespace FastRnn.Graph.Ops;
 
 /// <summary>
 /// Slice and Transpose: the output read through strides of the input. A table of each output row's input offset is
-/// built here; a row whose last axis is contiguous in the input is one span copy.
+/// built here; a row whose last axis is contiguous in the input is one span copy, and an output that is one contiguous
+/// run of the input (Silero's real and imaginary halves of the STFT) is a view and copies nothing.
 /// </summary>
 internal sealed class StridedCopyKernel : GraphKernel
 {
     private readonly int[] _rows; // input offset of each output row
     private readonly int _width, _step;
     private readonly bool _int64; // token ids reordered before an embedding
+    private readonly bool _view;
 
-    public StridedCopyKernel(GraphNode node, GraphDefinition graph)
+    public StridedCopyKernel(GraphNode node, GraphDefinition graph, bool ownsOutput)
         : base(node)
     {
         GraphValue x = graph.Values[In(0)], y = graph.Values[Out(0)];
@@ -51,7 +53,15 @@ internal sealed class StridedCopyKernel : GraphKernel
         _width = y.Shape[^1];
         _step = strides[^1];
         _int64 = x.Type == GraphElementType.Int64;
+        bool contiguous = _step == 1 || _width == 1;
+        for (int r = 1; r < _rows.Length && contiguous; r++)
+            contiguous = _rows[r] == _rows[0] + r * _width;
+        _view = contiguous && !ownsOutput && !_int64;
     }
+
+    public override bool IsView => _view;
+
+    public override int ViewOffset => _view ? _rows[0] : 0;
 
     public override void Run(GraphFrame frame, int index)
     {
@@ -78,5 +88,5 @@ internal sealed class StridedCopyKernel : GraphKernel
         }
     }
 
-    public override string Describe() => $"{_rows.Length} rows of {_width}, step {_step}";
+    public override string Describe() => _view ? $"view at +{_rows[0]}" : $"{_rows.Length} rows of {_width}, step {_step}";
 }
