@@ -148,6 +148,18 @@ public class GraphCommandTests
     }
 
     [Fact]
+    public void Convert_KeepsRecurrentOnnxAsAStack_AndTakesAGraphWithAHead()
+    {
+        using var dir = new TempDirectory();
+        string stack = dir.File("stack.frnn"), head = dir.File("head.frnn");
+        Assert.DoesNotContain("graph", CliHarness.Run("convert", FastRnn.Tests.Onnx.OnnxFixtures.PathOf("torch_lstm_l2_bi"), "-o", stack).Succeeded().Out);
+        Assert.Contains("architecture: 2-layer bidirectional LSTM", CliHarness.Run("inspect", stack).Succeeded().Out, StringComparison.OrdinalIgnoreCase);
+        string converted = CliHarness.Run("convert", FastRnn.Tests.Onnx.OnnxFixtures.PathOf("lstm_matmul_head"), "-o", head, "--shape", "X=7x3x4").Succeeded().Out;
+        Assert.Contains("graph of", converted);
+        Assert.Contains("input  X float32 [7, 3, 4]", CliHarness.Run("inspect", head).Succeeded().Out);
+    }
+
+    [Fact]
     public void Convert_RefusesGraphOptionsForOtherFiles_AndBadShapes()
     {
         using var dir = new TempDirectory();
