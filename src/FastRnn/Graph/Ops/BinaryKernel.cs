@@ -55,6 +55,25 @@ internal sealed class BinaryKernel : GraphKernel
 
     public override void Run(GraphFrame frame, int index)
     {
+        // The operator is a type argument, resolved by one switch per run rather than per row.
+        switch (Node.Op)
+        {
+            case GraphOp.Add: Rows<AddOp>(frame); break;
+            case GraphOp.Sub: Rows<SubOp>(frame); break;
+            case GraphOp.Mul: Rows<MulOp>(frame); break;
+            case GraphOp.Div: Rows<DivOp>(frame); break;
+            default:
+                if (_squareExponent)
+                    Rows<SquareOp>(frame);
+                else
+                    Rows<PowOp>(frame);
+                break;
+        }
+    }
+
+    private void Rows<TOp>(GraphFrame frame)
+        where TOp : struct, IBinaryOp
+    {
         ReadOnlySpan<float> a = frame.In(In(0)), b = frame.In(In(1));
         Span<float> y = frame.Out(Out(0));
         int n = _inner;
@@ -63,13 +82,13 @@ internal sealed class BinaryKernel : GraphKernel
             Span<float> row = y.Slice(r * n, n);
             int oa = _aOffsets[r], ob = _bOffsets[r];
             if (_aRow && _bRow)
-                Apply(a.Slice(oa, n), b.Slice(ob, n), row);
+                TOp.Invoke(a.Slice(oa, n), b.Slice(ob, n), row);
             else if (_aRow)
-                Apply(a.Slice(oa, n), b[ob], row);
+                TOp.Invoke(a.Slice(oa, n), b[ob], row);
             else if (_bRow)
-                Apply(a[oa], b.Slice(ob, n), row);
+                TOp.Invoke(a[oa], b.Slice(ob, n), row);
             else
-                Apply(a.Slice(oa, 1), b[ob], row[..1]);
+                TOp.Invoke(a.Slice(oa, 1), b[ob], row[..1]);
         }
         if (!_aRow && !_bRow && n > 1)
         {
@@ -78,50 +97,76 @@ internal sealed class BinaryKernel : GraphKernel
         }
     }
 
-    private void Apply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
+    /// <summary>One operator over a row: both operands rows, or one of them a single element.</summary>
+    private interface IBinaryOp
     {
-        switch (Node.Op)
-        {
-            case GraphOp.Add: TensorPrimitives.Add(a, b, y); break;
-            case GraphOp.Sub: TensorPrimitives.Subtract(a, b, y); break;
-            case GraphOp.Mul: TensorPrimitives.Multiply(a, b, y); break;
-            case GraphOp.Div: TensorPrimitives.Divide(a, b, y); break;
-            default:
-                if (_squareExponent)
-                    TensorPrimitives.Multiply(a, a, y);
-                else
-                    TensorPrimitives.Pow(a, b, y);
-                break;
-        }
+        static abstract void Invoke(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y);
+
+        static abstract void Invoke(ReadOnlySpan<float> a, float b, Span<float> y);
+
+        static abstract void Invoke(float a, ReadOnlySpan<float> b, Span<float> y);
     }
 
-    private void Apply(ReadOnlySpan<float> a, float b, Span<float> y)
+    private readonly struct AddOp : IBinaryOp
     {
-        switch (Node.Op)
-        {
-            case GraphOp.Add: TensorPrimitives.Add(a, b, y); break;
-            case GraphOp.Sub: TensorPrimitives.Subtract(a, b, y); break;
-            case GraphOp.Mul: TensorPrimitives.Multiply(a, b, y); break;
-            case GraphOp.Div: TensorPrimitives.Divide(a, b, y); break;
-            default:
-                if (b == 2f)
-                    TensorPrimitives.Multiply(a, a, y);
-                else
-                    TensorPrimitives.Pow(a, b, y);
-                break;
-        }
+        public static void Invoke(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) => TensorPrimitives.Add(a, b, y);
+
+        public static void Invoke(ReadOnlySpan<float> a, float b, Span<float> y) => TensorPrimitives.Add(a, b, y);
+
+        public static void Invoke(float a, ReadOnlySpan<float> b, Span<float> y) => TensorPrimitives.Add(b, a, y);
     }
 
-    private void Apply(float a, ReadOnlySpan<float> b, Span<float> y)
+    private readonly struct SubOp : IBinaryOp
     {
-        switch (Node.Op)
+        public static void Invoke(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) => TensorPrimitives.Subtract(a, b, y);
+
+        public static void Invoke(ReadOnlySpan<float> a, float b, Span<float> y) => TensorPrimitives.Subtract(a, b, y);
+
+        public static void Invoke(float a, ReadOnlySpan<float> b, Span<float> y) => TensorPrimitives.Subtract(a, b, y);
+    }
+
+    private readonly struct MulOp : IBinaryOp
+    {
+        public static void Invoke(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) => TensorPrimitives.Multiply(a, b, y);
+
+        public static void Invoke(ReadOnlySpan<float> a, float b, Span<float> y) => TensorPrimitives.Multiply(a, b, y);
+
+        public static void Invoke(float a, ReadOnlySpan<float> b, Span<float> y) => TensorPrimitives.Multiply(b, a, y);
+    }
+
+    private readonly struct DivOp : IBinaryOp
+    {
+        public static void Invoke(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) => TensorPrimitives.Divide(a, b, y);
+
+        public static void Invoke(ReadOnlySpan<float> a, float b, Span<float> y) => TensorPrimitives.Divide(a, b, y);
+
+        public static void Invoke(float a, ReadOnlySpan<float> b, Span<float> y) => TensorPrimitives.Divide(a, b, y);
+    }
+
+    private readonly struct PowOp : IBinaryOp
+    {
+        public static void Invoke(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) => TensorPrimitives.Pow(a, b, y);
+
+        // x^2 by a scalar exponent is exactly x·x, as ONNX Runtime computes it.
+        public static void Invoke(ReadOnlySpan<float> a, float b, Span<float> y)
         {
-            case GraphOp.Add: TensorPrimitives.Add(b, a, y); break;
-            case GraphOp.Sub: TensorPrimitives.Subtract(a, b, y); break;
-            case GraphOp.Mul: TensorPrimitives.Multiply(b, a, y); break;
-            case GraphOp.Div: TensorPrimitives.Divide(a, b, y); break;
-            default: TensorPrimitives.Pow(a, b, y); break;
+            if (b == 2f)
+                TensorPrimitives.Multiply(a, a, y);
+            else
+                TensorPrimitives.Pow(a, b, y);
         }
+
+        public static void Invoke(float a, ReadOnlySpan<float> b, Span<float> y) => TensorPrimitives.Pow(a, b, y);
+    }
+
+    /// <summary>Pow by a constant exponent of 2 everywhere (Silero's magnitude): x·x.</summary>
+    private readonly struct SquareOp : IBinaryOp
+    {
+        public static void Invoke(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) => TensorPrimitives.Multiply(a, a, y);
+
+        public static void Invoke(ReadOnlySpan<float> a, float b, Span<float> y) => TensorPrimitives.Multiply(a, a, y);
+
+        public static void Invoke(float a, ReadOnlySpan<float> b, Span<float> y) => y.Fill(a * a);
     }
 
     public override string Describe() => $"{_aOffsets.Length} rows of {_inner}";
