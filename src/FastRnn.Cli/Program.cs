@@ -43,6 +43,7 @@ public static class Program
             DemoCommand.Create(context),
             TranslateCommand.Create(context, stdin),
             GenerateCommand.Create(context),
+            VadCommand.Create(context),
         };
         ParseResult parse = root.Parse(args);
         if (parse.Action is ParseErrorAction)

@@ -33,12 +33,23 @@ internal static class ConvertCommand
         {
             Description = "A GRU in the original reset-before form (Keras reset_after=False, ONNX linear_before_reset=0); PyTorch's nn.GRU is reset-after.",
         };
+        var fix = new Option<string[]>("--fix") { Description = "ONNX graph: replace input NAME by a constant, e.g. --fix sr=16000.", AllowMultipleArgumentsPerToken = false };
+        var shape = new Option<string[]>("--shape") { Description = "ONNX graph: fix the shape of input NAME, e.g. --shape input=1x576." };
+        var state = new Option<string[]>("--state") { Description = "ONNX graph: output OUT feeds input IN on the next call, e.g. --state state=stateN (default: NAME/NAMEN pairs)." };
         var command = new Command("convert", "Import PyTorch or Keras weights (.safetensors, .npz; a seq2seq state dict with --config) or an ONNX model (.onnx) and write an .frnn model file.")
         {
-            input, output, config, keras, prefix, nonlinearity, resetBefore,
+            input, output, config, keras, prefix, nonlinearity, resetBefore, fix, shape, state,
         };
         command.SetAction(parse => CliErrors.Run(context, () =>
         {
+            string[] graphOptions = [.. parse.GetValue(fix) ?? [], .. parse.GetValue(shape) ?? [], .. parse.GetValue(state) ?? []];
+            FileInfo source = parse.GetValue(input)!;
+            bool onnx = source.Extension.Equals(".onnx", StringComparison.OrdinalIgnoreCase);
+            if (graphOptions.Length > 0 && !onnx)
+                throw CliErrors.Usage("--fix, --shape and --state apply to ONNX models");
+            // A whole graph (a head, a front-end, shape arithmetic the stack importer does not follow) converts as a graph model.
+            if (onnx && source.Exists && (graphOptions.Length > 0 || OnnxGraphImporter.NeedsGraph(source.FullName)))
+                return GraphConvert.Run(context, source, parse.GetValue(output)!, parse.GetValue(fix) ?? [], parse.GetValue(shape) ?? [], parse.GetValue(state) ?? []);
             if (parse.GetValue(config) is { } configFile)
             {
                 // The config describes everything; the options of a single recurrent layer do not apply.

@@ -24,6 +24,8 @@ internal static class InspectCommand
     {
         // Open validates the structure and the CRC-32C checksum before returning: reaching the output means both passed.
         using FrnnFile file = ModelFiles.Open(path);
+        if (FastRnn.Graph.GraphModel.IsGraph(file))
+            return GraphInspect.Write(output, path, file, json);
         ModelDescription model = ModelFiles.Describe(path, file);
         long totalBytes = file.Tensors.Sum(t => t.ByteLength);
         if (json)

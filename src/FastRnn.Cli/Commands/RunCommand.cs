@@ -16,8 +16,10 @@ internal static class RunCommand
     public static Command Create(CliContext context)
     {
         var model = new Argument<FileInfo>("model") { Description = "The .frnn model to run." };
-        var input = new Option<FileInfo>("--input", "-i") { Description = "x: float32 .npy, (T, B, I), (T, I) for one stream, or (B, T, I) with --batch-first.", Required = true };
-        var output = new Option<FileInfo>("--output", "-o") { Description = "y: float32 .npy to write, (T, B, D·H_out) in the layout of x.", Required = true };
+        var input = new Option<FileInfo>("--input", "-i") { Description = "x: float32 .npy, (T, B, I), (T, I) for one stream, or (B, T, I) with --batch-first." };
+        var output = new Option<FileInfo>("--output", "-o") { Description = "y: float32 .npy to write, (T, B, D·H_out) in the layout of x." };
+        var graphIn = new Option<string[]>("--in") { Description = "Graph models: input NAME from a float32 or int64 .npy, NAME=x.npy (repeatable)." };
+        var graphOut = new Option<string[]>("--out") { Description = "Graph models: write output NAME to a float32 .npy, NAME=y.npy (repeatable)." };
         var h0 = new Option<FileInfo?>("--h0") { Description = "Initial hidden state, (L·D, B, H_out); (L·D, H_out) also accepted for a 2-D x. Default zeros." };
         var c0 = new Option<FileInfo?>("--c0") { Description = "LSTM initial cell state, (L·D, B, H); (L·D, H) also accepted for a 2-D x. Default zeros." };
         var hn = new Option<FileInfo?>("--hn") { Description = "Write the final hidden state, (L·D, B, H_out), or (L·D, H_out) for a 2-D x." };
@@ -34,14 +36,21 @@ internal static class RunCommand
                 + "layout 1 x (B, T, I), y (B, T, D, H_out), states (B, L·D, ·).",
         };
         onnxLayout.AcceptOnlyFromAmong("0", "1");
-        var command = new Command("run", "Run a model over a whole sequence: .npy in, .npy out, with PyTorch's (or ONNX's) shape conventions.")
+        var command = new Command("run", "Run a model over a whole sequence: .npy in, .npy out, with PyTorch's (or ONNX's) shape conventions; graph models by named inputs and outputs.")
         {
-            model, input, output, h0, c0, hn, cn, batchFirst, lengths, onnxLayout,
+            model, input, output, h0, c0, hn, cn, batchFirst, lengths, onnxLayout, graphIn, graphOut,
         };
-        command.SetAction(parse => CliErrors.Run(context, () => Run(context, new RunRequest(
-            parse.GetValue(model)!, parse.GetValue(input)!, parse.GetValue(output)!,
-            parse.GetValue(h0), parse.GetValue(c0), parse.GetValue(hn), parse.GetValue(cn), parse.GetValue(batchFirst),
-            parse.GetValue(lengths), parse.GetValue(onnxLayout)))));
+        command.SetAction(parse => CliErrors.Run(context, () => GraphRun.IsGraphFile(parse.GetValue(model)!)
+            ? GraphRun.Run(context, parse.GetValue(model)!, parse.GetValue(graphIn) ?? [], parse.GetValue(graphOut) ?? [],
+                parse.GetValue(input) is not null || parse.GetValue(output) is not null || parse.GetValue(h0) is not null || parse.GetValue(c0) is not null)
+            : (parse.GetValue(graphIn) ?? []).Length + (parse.GetValue(graphOut) ?? []).Length > 0
+                ? throw CliErrors.Usage("--in and --out are for graph models; a recurrent model takes --input and --output")
+                : Run(context, new RunRequest(
+                    parse.GetValue(model)!,
+                    parse.GetValue(input) ?? throw CliErrors.Usage("Option '--input' is required."),
+                    parse.GetValue(output) ?? throw CliErrors.Usage("Option '--output' is required."),
+                    parse.GetValue(h0), parse.GetValue(c0), parse.GetValue(hn), parse.GetValue(cn), parse.GetValue(batchFirst),
+                    parse.GetValue(lengths), parse.GetValue(onnxLayout)))));
         return command;
     }
 

@@ -59,7 +59,7 @@ public static class OnnxImporter
             throw OnnxErrors.OptionNotApplicable(source, "GRU reset_after (ONNX linear_before_reset)");
     }
 
-    private static ModelProto Parse(ReadOnlySpan<byte> bytes, string source)
+    internal static ModelProto Parse(ReadOnlySpan<byte> bytes, string source)
     {
         if (bytes.IsEmpty)
             throw OnnxErrors.NotOnnx(source, "the file is empty");
@@ -79,7 +79,7 @@ public static class OnnxImporter
     }
 
     /// <summary>The version of the default operator set, which fixes the operators' semantics.</summary>
-    private static long Opset(string source, ModelProto model)
+    internal static long Opset(string source, ModelProto model)
     {
         OperatorSetIdProto? onnx = model.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx");
         // IR version 3 and later must import the default domain; older files implied opset 1.
