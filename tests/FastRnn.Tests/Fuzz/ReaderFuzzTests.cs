@@ -12,7 +12,7 @@ namespace FastRnn.Tests.Fuzz;
 /// allocation sized by a declared field is an OutOfMemoryException and fails the test.
 /// </summary>
 [Trait("Category", "Fuzz")]
-[Collection(FuzzCollection.Name)]
+[Collection(FastRnn.Tests.Support.SerialCollection.Name)]
 public class ReaderFuzzTests
 {
     [Fact]
