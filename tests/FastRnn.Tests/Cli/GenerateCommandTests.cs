@@ -156,7 +156,7 @@ public sealed class GenerateCommandTests : IDisposable
 
     // A one-layer LSTM language model with seeded random weights; the output layer is scaled up so the distribution
     // over the next character is far from uniform and depends on the context.
-    private static void WriteLanguageModel(string path, int seed)
+    internal static void WriteLanguageModel(string path, int seed)
     {
         int v = Vocabulary.Length;
         var random = new Random(seed);

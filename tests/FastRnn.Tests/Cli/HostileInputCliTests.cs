@@ -12,6 +12,7 @@ namespace FastRnn.Tests.Cli;
 /// input), one stderr line naming the file or field, no stack trace. Huge files are sparse; the memory-hungry cases
 /// run the tool as a child process under a 256 MiB heap limit, where the old readers died of OutOfMemoryException.
 /// </summary>
+[Collection(FastRnn.Tests.Support.SerialCollection.Name)]
 public sealed class HostileInputCliTests : IDisposable
 {
     private const long GiB = 1L << 30;

@@ -5,6 +5,7 @@ using CliProgram = FastRnn.Cli.Program;
 namespace FastRnn.Tests.Cli;
 
 /// <summary><c>fastrnn generate | head</c>: when the reader of stdout goes away the tool stops at once, quietly, with exit 0.</summary>
+[Collection(FastRnn.Tests.Support.SerialCollection.Name)]
 public class OutputClosedTests
 {
     /// <summary>A stdout whose reader leaves after <paramref name="writes"/> writes: then every write fails as a broken pipe does.</summary>

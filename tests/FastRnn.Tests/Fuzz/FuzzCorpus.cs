@@ -6,9 +6,10 @@ namespace FastRnn.Tests.Fuzz;
 /// <summary>The valid files each reader's mutants start from: committed fixtures, and arrays built from them.</summary>
 internal static class FuzzCorpus
 {
-    /// <summary>A recurrent model and three seq2seq models (every attention family's schema).</summary>
+    /// <summary>Two recurrent models, a language model and three seq2seq models (additive and multiplicative attention).</summary>
     public static IReadOnlyList<byte[]> Frnn() =>
     [
+        LanguageModel(),
         RnnModel.ToFrnn(RnnFixture.Load("gru_l1_bi_i3_h5_b3_t100_given").Config, RnnFixture.Load("gru_l1_bi_i3_h5_b3_t100_given").Parameters),
         RnnModel.ToFrnn(RnnFixture.Load("lstm_l1_bi_i3_h8_p1_b1_t100_zero").Config, RnnFixture.Load("lstm_l1_bi_i3_h8_p1_b1_t100_zero").Parameters),
         .. new[] { "bahdanau_2015", "luong_dot", "tf_normalized" }.Select(n => File.ReadAllBytes(Path.Combine(Fixtures.Directory("seq2seq"), n + ".frnn"))),
@@ -40,6 +41,14 @@ internal static class FuzzCorpus
     public static IReadOnlyList<byte[]> Onnx() =>
         new[] { "lstm_forward", "gru_forward", "rnn_forward", "lstm_initial_const", "torch_rnn_relu_l2", "torch_gru_batch_first", "keras_style_lstm", "torch_lstm_l2_bi_zero" }
             .Select(n => File.ReadAllBytes(Path.Combine(Fixtures.Directory("onnx"), n + ".onnx"))).ToList();
+
+    /// <summary>The small character language model the generate tests use.</summary>
+    private static byte[] LanguageModel()
+    {
+        using var file = new ImportTemp(".frnn");
+        FastRnn.Tests.Cli.GenerateCommandTests.WriteLanguageModel(file.Path, seed: 5);
+        return File.ReadAllBytes(file.Path);
+    }
 
     private static byte[] Floats(int count)
         => Enumerable.Range(0, count).SelectMany(i => BitConverter.GetBytes(i * 0.25f - 1f)).ToArray();

@@ -12,12 +12,15 @@ namespace FastRnn.Tests.Fuzz;
 /// allocation sized by a declared field is an OutOfMemoryException and fails the test.
 /// </summary>
 [Trait("Category", "Fuzz")]
-[Collection(FuzzCollection.Name)]
+[Collection(FastRnn.Tests.Support.SerialCollection.Name)]
 public class ReaderFuzzTests
 {
     [Fact]
     public void Frnn_MutantsAreReadOrRefusedWithFrnnFormatException()
-        => Assert.True(FuzzRun.Run("frnn", FuzzCorpus.Frnn(), StructuredMutations.Frnn, ReadFrnn, typeof(FrnnFormatException)) > 0);
+    {
+        using var scratch = new ImportTemp(".frnn"); // LanguageModel loads from a path only
+        Assert.True(FuzzRun.Run("frnn", FuzzCorpus.Frnn(), StructuredMutations.Frnn, bytes => ReadFrnn(bytes, scratch.Path), typeof(FrnnFormatException)) > 0);
+    }
 
     [Fact]
     public void Safetensors_MutantsAreReadOrRefusedWithImportException()
@@ -52,7 +55,7 @@ public class ReaderFuzzTests
         => Assert.True(FuzzRun.Run("onnx", FuzzCorpus.Onnx(), StructuredMutations.Onnx, bytes => OnnxImporter.Import(bytes, "fuzz.onnx"), typeof(ImportException)) > 0);
 
     // The container, every tensor view, then the model its architecture names, as the loaders would build it.
-    private static void ReadFrnn(byte[] bytes)
+    private static void ReadFrnn(byte[] bytes, string scratch)
     {
         using FrnnFile file = FrnnFile.Parse(bytes);
         foreach (FrnnTensorInfo t in file.Tensors)
@@ -64,6 +67,11 @@ public class ReaderFuzzTests
             _ = RnnModel.Load(file);
         else if (architecture == "seq2seq")
             _ = Seq2SeqModel.Load(file);
+        else if (architecture == "lm")
+        {
+            File.WriteAllBytes(scratch, bytes);
+            _ = LanguageModel.Load(scratch);
+        }
     }
 
     private static void ReadSafetensors(byte[] bytes)
