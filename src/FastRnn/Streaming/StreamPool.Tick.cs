@@ -37,6 +37,13 @@ public sealed partial class StreamPool
         return n;
     }
 
+    /// <summary>Drops every waiting input, leaving each stream's state as it is: after a failed tick, the next starts clean.</summary>
+    internal void DiscardInputs()
+    {
+        _hasInput.AsSpan(0, OpenCount).Clear();
+        PendingCount = 0;
+    }
+
     /// <summary>The stream id in <paramref name="row"/>: after a tick of n streams, rows 0..n − 1 are the ones it stepped.</summary>
     internal int StreamAt(int row) => _idAt[row];
 

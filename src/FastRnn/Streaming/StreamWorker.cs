@@ -205,7 +205,8 @@ internal sealed class StreamWorker : IDisposable
         }
         catch (Exception e)
         {
-            // The pool's state is unknown after a failed tick only for the streams in it: fail each of their steps.
+            // Fail every step of the tick and drop its frames, so the next tick starts clean.
+            _pool.DiscardInputs();
             for (int i = 0; i < count; i++)
             {
                 _requests[_submitted[i]].Fail(e);
