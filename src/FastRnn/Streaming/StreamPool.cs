@@ -66,13 +66,20 @@ public sealed partial class StreamPool : IDisposable
         Capacity = capacity;
 
         var layout = new ArenaLayout();
-        _hidden = layout.Reserve((long)c.NumLayers * capacity * c.OutputHiddenSize);
-        _cell = layout.Reserve(c.Kind == RecurrentKind.Lstm ? (long)c.NumLayers * capacity * c.HiddenSize : 0);
-        _input = layout.Reserve((long)capacity * c.InputSize);
-        _gates = layout.Reserve((long)capacity * c.GateCount * c.HiddenSize);
-        _scratch = layout.Reserve(model.Cells.Max(cell => (long)cell.ScratchLength(capacity)));
-        _swap = layout.Reserve(Math.Max(Math.Max(c.OutputHiddenSize, c.HiddenSize), c.InputSize));
-        _arena = layout.Build();
+        try
+        {
+            _hidden = layout.Reserve((long)c.NumLayers * capacity * c.OutputHiddenSize);
+            _cell = layout.Reserve(c.Kind == RecurrentKind.Lstm ? (long)c.NumLayers * capacity * c.HiddenSize : 0);
+            _input = layout.Reserve((long)capacity * c.InputSize);
+            _gates = layout.Reserve((long)capacity * c.GateCount * c.HiddenSize);
+            _scratch = layout.Reserve(model.Cells.Max(cell => (long)cell.ScratchLength(capacity)));
+            _swap = layout.Reserve(Math.Max(Math.Max(c.OutputHiddenSize, c.HiddenSize), c.InputSize));
+            _arena = layout.Build();
+        }
+        catch (OutOfMemoryException e)
+        {
+            throw new ArgumentOutOfRangeException($"{nameof(capacity)} = {capacity}: {e.Message}", e);
+        }
         _team = threads == 1 ? WorkerTeam.Inline : new WorkerTeam(threads);
 
         _rowOf = new int[capacity];

@@ -5,13 +5,19 @@ namespace FastRnn.Streaming;
 /// <summary>
 /// The one step in flight of one stream slot of a <see cref="StreamBatcher"/>, allocated with the slot and reused for
 /// every step: the awaitable behind <see cref="StreamBatcher.StepAsync"/> (a pooled <see cref="IValueTaskSource"/>) and
-/// the event behind the blocking <see cref="StreamBatcher.Step"/>, so no call allocates.
+/// the monitor behind the blocking <see cref="StreamBatcher.Step"/>, so no call allocates.
 /// </summary>
+/// <remarks>
+/// The blocking wait is a plain monitor on an object allocated with the request, not a <see cref="ManualResetEventSlim"/>:
+/// that creates its lock object lazily, the first time a wait has to block, which would be an allocation in the
+/// steady state whenever the first blocking wait comes late.
+/// </remarks>
 internal sealed class StreamRequest : IValueTaskSource
 {
     // Continuations run on the thread pool, never inline on the worker: a producer's code must not delay the next tick.
     private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
-    private readonly ManualResetEventSlim _done = new(false);
+    private readonly object _signal = new();
+    private bool _done; // guarded by _signal
     private readonly float[] _result;  // (H_out): the blocking caller's output, written by the worker
     private Memory<float> _output;     // the asynchronous caller's output
     private bool _blocking;
@@ -53,7 +59,11 @@ internal sealed class StreamRequest : IValueTaskSource
     {
         if (_blocking)
         {
-            _done.Set();
+            lock (_signal)
+            {
+                _done = true;
+                Monitor.Pulse(_signal);
+            }
             return;
         }
         _output = default;
@@ -66,8 +76,16 @@ internal sealed class StreamRequest : IValueTaskSource
     /// <summary>Blocks until the worker completes the step, then copies its output.</summary>
     public void Wait(Span<float> output)
     {
-        _done.Wait();
-        _done.Reset();
+        // A tick takes tens of microseconds to milliseconds: spin briefly for the quick ones, then sleep.
+        var spin = new SpinWait();
+        while (!Volatile.Read(ref _done) && !spin.NextSpinWillYield)
+            spin.SpinOnce(sleep1Threshold: -1);
+        lock (_signal)
+        {
+            while (!_done)
+                Monitor.Wait(_signal);
+            _done = false;
+        }
         Exception? failure = _failure;
         if (failure is null)
             _result.CopyTo(output);

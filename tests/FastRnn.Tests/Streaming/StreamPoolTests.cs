@@ -97,6 +97,38 @@ public class StreamPoolTests
     }
 
     [Fact]
+    public void IntraOpThreads_GiveOneThreadsNumbers_BitForBit()
+    {
+        // Large enough that each tick's products are split between the threads.
+        var config = new RnnConfig { Kind = RecurrentKind.Lstm, InputSize = 96, HiddenSize = 160, NumLayers = 2 };
+        var model = RnnModel.FromPyTorch(config, StreamModels.Parameters(config, false, 8));
+        using var one = new StreamPool(model, capacity: 5);
+        using var two = new StreamPool(model, capacity: 5, threads: 2);
+        var random = new Random(8);
+        StreamHandle[] a = [.. Enumerable.Range(0, 5).Select(_ => one.Open())], b = [.. Enumerable.Range(0, 5).Select(_ => two.Open())];
+        var y1 = new float[one.OutputLength];
+        var y2 = new float[two.OutputLength];
+        for (int tick = 0; tick < 20; tick++)
+        {
+            for (int s = 0; s < 5; s++)
+            {
+                if ((s + tick) % 3 == 0)
+                    continue;
+                float[] frame = StreamModels.Uniform(random, config.InputSize, 1f);
+                one.Submit(a[s], frame);
+                two.Submit(b[s], frame);
+            }
+            Assert.Equal(one.Tick(), two.Tick());
+            for (int s = 0; s < 5; s++)
+            {
+                one.GetOutput(a[s], y1);
+                two.GetOutput(b[s], y2);
+                Assert.Equal(y1, y2);
+            }
+        }
+    }
+
+    [Fact]
     public void Reset_ReturnsToTheModelsInitialState_AndSetStateRoundTrips()
     {
         var config = new RnnConfig { Kind = RecurrentKind.Lstm, InputSize = 3, HiddenSize = 5, NumLayers = 2 };
