@@ -149,7 +149,7 @@ public class OnnxFeatureTests
         return parameters;
     }
 
-    private static float[] Uniform(Random random, int length, float scale)
+    internal static float[] Uniform(Random random, int length, float scale)
     {
         var v = new float[length];
         for (int i = 0; i < length; i++)
