@@ -21,7 +21,7 @@ public sealed record StreamBatcherOptions
     /// <summary>Frames that start a tick at once, without waiting for the rest (0: a worker's whole capacity).</summary>
     public int MaxBatch { get; init; }
 
-    /// <summary>Intra-op threads for each worker's products, counting the worker itself (see <see cref="RnnModel.CreateSession"/>).</summary>
+    /// <summary>Intra-op threads for each worker's products, counting the worker itself (see <see cref="RnnModel.CreateSession(int, int, int)"/>).</summary>
     public int IntraOpThreads { get; init; } = 1;
 
     internal void Validate()

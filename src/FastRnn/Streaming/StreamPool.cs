@@ -46,7 +46,7 @@ public sealed partial class StreamPool : IDisposable
     /// <summary>Creates a pool of <paramref name="capacity"/> stream slots; every buffer is allocated now.</summary>
     /// <param name="model">A forward, unidirectional model.</param>
     /// <param name="capacity">S, the most streams open at once (and so the largest batch a tick steps).</param>
-    /// <param name="threads">Intra-op threads for each tick's products, counting the caller, as for <see cref="RnnModel.CreateSession"/>.</param>
+    /// <param name="threads">Intra-op threads for each tick's products, counting the caller, as for <see cref="RnnModel.CreateSession(int, int, int)"/>.</param>
     /// <exception cref="InvalidOperationException">The model is bidirectional or reverse.</exception>
     /// <exception cref="ArgumentException">The model's initial state is for several particular streams, or an argument is out of range.</exception>
     public StreamPool(RnnModel model, int capacity, int threads = 1)
