@@ -20,7 +20,7 @@ internal static class ConvertCommand
 
     public static Command Create(CliContext context)
     {
-        var input = new Argument<FileInfo>("input") { Description = "The weights to import: .safetensors or .npz (PyTorch state dict, or Keras layout with --keras)." };
+        var input = new Argument<FileInfo>("input") { Description = "The weights to import: .pt, .safetensors or .npz (PyTorch state dict, or Keras layout with --keras), or .onnx." };
         var output = new Option<FileInfo>("--output", "-o") { Description = "The .frnn file to write (replaced only once complete).", Required = true };
         var config = new Option<FileInfo?>("--config")
         {
