@@ -14,6 +14,12 @@ internal static class TorchErrors
     public static ImportException Malformed(string file, string part, string problem, Exception? inner = null)
         => ImportErrors.Malformed(file, part, problem, inner);
 
+    /// <summary>
+    /// What the pickle builds is not what torch.save writes (found while it is loaded); <see cref="TorchUnpickler"/>
+    /// adds the file and part.
+    /// </summary>
+    public static ImportException Content(string problem) => new(problem);
+
     public static ImportException RefusedGlobal(string file, string part, string global, string? advice)
         => new($"{file}: {part} refers to the global '{global}', which is refused: only tensors, their storages and plain "
             + $"containers are read from a .pt file (nothing in it is imported or called){(advice is null ? "" : "; " + advice)}");

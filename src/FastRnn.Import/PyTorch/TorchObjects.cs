@@ -36,7 +36,7 @@ internal static class TorchObjects
     {
         public TorchStorageType Type { get; } = type;
 
-        public object construct(object[] args) => throw new ImportException($"the pickle calls storage class {Type.DType}, which torch.save never does");
+        public object construct(object[] args) => throw TorchErrors.Content($"the pickle calls storage class {Type.DType}, which torch.save never does");
     }
 
     /// <summary>
@@ -49,7 +49,7 @@ internal static class TorchObjects
         {
             if (args.Length < 4 || args[0] is not TorchStorage storage || Integer(args[1]) is not { } offset
                 || Dimensions(args[2]) is not { } size || Dimensions(args[3]) is not { } stride || size.Length != stride.Length)
-                throw new ImportException("a tensor is rebuilt from arguments other than (storage, offset, size, stride) of one rank");
+                throw TorchErrors.Content("a tensor is rebuilt from arguments other than (storage, offset, size, stride) of one rank");
             return new TorchTensor(storage, offset, size, stride);
         }
 
@@ -72,14 +72,14 @@ internal static class TorchObjects
     private sealed class RebuildParameter : IObjectConstructor
     {
         public object construct(object[] args)
-            => args.Length >= 1 && args[0] is TorchTensor t ? t : throw new ImportException("a parameter is rebuilt from something other than a tensor");
+            => args.Length >= 1 && args[0] is TorchTensor t ? t : throw TorchErrors.Content("a parameter is rebuilt from something other than a tensor");
     }
 
     /// <summary><c>OrderedDict()</c>: pickled as a call without arguments, then its items and its attributes.</summary>
     private sealed class NewOrderedDict : IObjectConstructor
     {
         public object construct(object[] args)
-            => args.Length == 0 ? new PickledOrderedDict() : throw new ImportException("OrderedDict is called with arguments, which pickle never does");
+            => args.Length == 0 ? new PickledOrderedDict() : throw TorchErrors.Content("OrderedDict is called with arguments, which pickle never does");
     }
 }
 

@@ -50,12 +50,12 @@ internal sealed class TorchUnpickler : Unpickler
     {
         if (pid is not object[] { Length: 5 or 6 } id || id[0] is not "storage" || id[1] is not TorchObjects.StorageClass storageClass
             || id[2] is not string key || TorchObjects.Integer(id[4]) is not { } count || count < 0)
-            throw new ImportException("has a persistent id that is not ('storage', storage class, key, location, element count)");
+            throw TorchErrors.Content("has a persistent id that is not ('storage', storage class, key, location, element count)");
         if (id.Length == 6 && id[5] is not null)
-            throw new ImportException($"storage '{key}' is a view of another storage (a format of PyTorch before 0.4), which is not read");
+            throw TorchErrors.Content($"storage '{key}' is a view of another storage (a format of PyTorch before 0.4), which is not read");
         var storage = new TorchStorage(key, storageClass.Type, count);
         if (_storages.TryGetValue(key, out TorchStorage? seen) && seen != storage)
-            throw new ImportException($"storage '{key}' is named twice with different types or sizes");
+            throw TorchErrors.Content($"storage '{key}' is named twice with different types or sizes");
         _storages[key] = storage;
         return storage;
     }
