@@ -4,7 +4,8 @@ namespace FastRnn.Import;
 
 /// <summary>
 /// Imports a weights file and writes it as an .frnn file. The reader is chosen by extension:
-/// <c>.safetensors</c> (<see cref="SafetensorsFile"/>) or <c>.npz</c> (<see cref="NpzFile"/>); the tensors are
+/// <c>.safetensors</c> (<see cref="SafetensorsFile"/>), <c>.npz</c> (<see cref="NpzFile"/>) or <c>.pt</c> / <c>.pth</c>
+/// (<see cref="TorchFile"/>, which refuses any pickle that names more than tensors and containers); the tensors are
 /// then read as a PyTorch state dict (<see cref="PyTorchStateDictImporter"/>) or, with
 /// <see cref="ImportOptions.Keras"/>, in Keras layout (<see cref="KerasImporter"/>). An <c>.onnx</c> model goes to
 /// <see cref="OnnxImporter"/>. A seq2seq state dict converts with a JSON config through <see cref="ConvertSeq2Seq"/>.
@@ -12,7 +13,7 @@ namespace FastRnn.Import;
 public static class ModelConverter
 {
     /// <summary>Reads <paramref name="inputPath"/> and infers the model it holds.</summary>
-    /// <param name="inputPath">A .safetensors, .npz or .onnx file.</param>
+    /// <param name="inputPath">A .safetensors, .npz, .pt (torch.save) or .onnx file.</param>
     /// <param name="options">Prefix, layout and the choices the weights do not record; null for the defaults (required for ONNX).</param>
     /// <param name="progress">Receives the fraction done, 0 to 1.</param>
     /// <returns>The configuration and the tensors under PyTorch's names, ready for <see cref="RnnModel.FromPyTorch"/>.</returns>
@@ -40,7 +41,7 @@ public static class ModelConverter
     /// file (through <see cref="RnnModel.Save(RnnConfig, IReadOnlyDictionary{string, float[]}, string)"/>, which
     /// checks the model once more and replaces the target only when the file is complete).
     /// </summary>
-    /// <param name="inputPath">A .safetensors, .npz or .onnx file.</param>
+    /// <param name="inputPath">A .safetensors, .npz, .pt (torch.save) or .onnx file.</param>
     /// <param name="outputPath">The .frnn file to write.</param>
     /// <param name="options">Prefix, layout and the choices the weights do not record.</param>
     /// <param name="progress">Receives the fraction done, 0 to 1.</param>
@@ -88,7 +89,7 @@ public static class ModelConverter
     }
 
     /// <summary>
-    /// The tensors of a .safetensors or .npz file as float32, in file order; with a prefix, only those under it, so
+    /// The tensors of a .safetensors, .npz or .pt file as float32, in file order; with a prefix, only those under it, so
     /// tensors of other modules (say an int64 <c>num_batches_tracked</c>) are never decoded.
     /// </summary>
     internal static IReadOnlyList<KeyValuePair<string, TensorData>> ReadTensors(string path, ImportOptions options, IProgress<double>? progress)
@@ -127,10 +128,11 @@ public static class ModelConverter
             case ".onnx":
                 throw ImportErrors.UnsupportedFile(path, "an ONNX model is a graph, not a set of named tensors; import it with OnnxImporter");
             case ".pt" or ".pth" or ".bin" or ".ckpt":
-                throw ImportErrors.UnsupportedFile(path,
-                    "PyTorch pickle files are not read (loading a pickle can run code); save the weights with safetensors.torch.save_file(module.state_dict(), \"model.safetensors\")");
+                (tensors, names) = TorchFile.ReadSelected(path, include, progress,
+                    prefix.Length == 0 ? "if it belongs to another module, select the recurrent one with --prefix (ImportOptions.Prefix)" : "only float32, float16, bfloat16 and float64 can be read as float32");
+                break;
             default:
-                throw ImportErrors.UnsupportedFile(path, $"unknown file type '{extension}'; expected .safetensors or .npz");
+                throw ImportErrors.UnsupportedFile(path, $"unknown file type '{extension}'; expected .safetensors, .npz or .pt");
         }
         if (tensors.Count == 0 && names.Count > 0)
             throw NamedTensors.PrefixNotFound(options.Prefix!, names, moduleOf);

@@ -19,7 +19,7 @@ internal static class ConvertCommand
 
     public static Command Create(CliContext context)
     {
-        var input = new Argument<FileInfo>("input") { Description = "The model to import: .safetensors or .npz (PyTorch state dict, or Keras layout with --keras), or an .onnx graph." };
+        var input = new Argument<FileInfo>("input") { Description = "The model to import: .pt, .safetensors or .npz (PyTorch state dict, or Keras layout with --keras), or an .onnx graph." };
         var output = new Option<FileInfo>("--output", "-o") { Description = "The .frnn file to write (replaced only once complete).", Required = true };
         var config = new Option<FileInfo?>("--config")
         {

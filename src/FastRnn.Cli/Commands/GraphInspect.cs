@@ -21,7 +21,7 @@ internal static class GraphInspect
         long parameters = file.Tensors.Sum(t => t.ElementCount);
         if (json)
         {
-            CliJson.Write(output, new Dictionary<string, object>
+            CliJson.Write(output, new Dictionary<string, object?>
             {
                 ["file"] = path.Name,
                 ["format_version"] = file.FormatVersion,
@@ -30,7 +30,7 @@ internal static class GraphInspect
                 ["inputs"] = model.Inputs.Select(Info).ToList(),
                 ["outputs"] = model.Outputs.Select(Info).ToList(),
                 ["states"] = model.States.Select(s => new Dictionary<string, object> { ["input"] = s.Input, ["output"] = s.Output }).ToList(),
-                ["plan"] = model.DescribePlan(),
+                ["plan"] = model.DescribePlan().ToArray(),
                 ["arena_floats"] = model.ArenaLength,
                 ["parameters"] = parameters,
             });
@@ -55,6 +55,6 @@ internal static class GraphInspect
     {
         ["name"] = t.Name,
         ["dtype"] = t.ElementType.ToString().ToLowerInvariant(),
-        ["shape"] = t.Shape,
+        ["shape"] = t.Shape.ToArray(),
     };
 }

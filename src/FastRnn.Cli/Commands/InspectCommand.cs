@@ -30,7 +30,7 @@ internal static class InspectCommand
         long totalBytes = file.Tensors.Sum(t => t.ByteLength);
         if (json)
         {
-            CliJson.Write(output, new Dictionary<string, object>
+            CliJson.Write(output, new Dictionary<string, object?>
             {
                 ["file"] = path.Name,
                 ["format_version"] = file.FormatVersion,

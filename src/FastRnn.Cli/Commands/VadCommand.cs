@@ -77,7 +77,7 @@ internal static class VadCommand
         double medianUs = chunks == 0 ? 0 : ticks.Order().ElementAt(chunks / 2) * 1e6 / Stopwatch.Frequency;
         if (json)
         {
-            CliJson.Write(context.Out, new Dictionary<string, object>
+            CliJson.Write(context.Out, new Dictionary<string, object?>
             {
                 ["chunks"] = chunks,
                 ["chunk_us_median"] = Math.Round(medianUs, 2),

@@ -78,8 +78,9 @@ internal static class Seq2SeqConverter
             case ".onnx":
                 throw ImportErrors.UnsupportedFile(path, "a seq2seq config maps the tensors of a state dict (.safetensors or .npz); an ONNX graph is not one");
             case ".pt" or ".pth" or ".bin" or ".ckpt":
-                throw ImportErrors.UnsupportedFile(path,
-                    "PyTorch pickle files are not read (loading a pickle can run code); save the weights with safetensors.torch.save_file(model.state_dict(), \"model.safetensors\")");
+                (IReadOnlyList<KeyValuePair<string, TensorData>> tensors, List<string> all) = TorchFile.ReadSelected(path, name => !config.IsIgnored(name), reading,
+                    $"if it is not part of the model, list it or its module under 'ignore' in {config.File}");
+                return (tensors.ToList(), all);
             default:
                 throw ImportErrors.UnsupportedFile(path, $"unknown file type '{extension}'; expected .safetensors or .npz");
         }

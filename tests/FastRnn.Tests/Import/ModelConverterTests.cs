@@ -15,11 +15,11 @@ public class ModelConverterTests
     }
 
     [Fact]
-    public void Convert_PyTorchPickle_ExplainsHowToSaveSafetensors()
+    public void Convert_PtThatIsNotAPyTorchFile_SaysSo()
     {
         using var temp = ImportTemp.With(".pt", [0x80, 0x02]);
         var e = Assert.Throws<ImportException>(() => ModelConverter.Convert(temp.Path));
-        Assert.Contains("safetensors.torch.save_file", e.Message);
+        Assert.Contains("neither a zip archive nor starts with the legacy magic number", e.Message);
     }
 
     [Fact]
@@ -27,7 +27,7 @@ public class ModelConverterTests
     {
         using var temp = ImportTemp.With(".h5", [0]);
         var e = Assert.Throws<ImportException>(() => ModelConverter.Convert(temp.Path));
-        Assert.Contains("unknown file type '.h5'; expected .safetensors or .npz", e.Message);
+        Assert.Contains("unknown file type '.h5'; expected .safetensors, .npz or .pt", e.Message);
     }
 
     [Fact]
