@@ -1,0 +1,179 @@
+using FastRnn.Kernels;
+
+namespace FastRnn.Tests.Kernels;
+
+/// <summary>
+/// The bfloat16 and int8 products of every variant this CPU supports against a double-precision reference computed
+/// from the dequantized weights (and, for int8, from activations quantized by the rule the format spec states), over
+/// sizes that are not multiples of any vector width or of the four-column quad.
+/// </summary>
+public class QuantizedKernelTests
+{
+    private static readonly int[] AwkwardSizes = [1, 3, 7, 8, 9, 15, 17, 31, 33, 63, 65, 100, 257];
+
+    public static IEnumerable<object[]> Variants() => KernelSelector.Supported.Select(isa => new object[] { isa });
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void BFloat16Multiply_MatchesDoubleReferenceOfDequantizedWeights(KernelIsa isa)
+    {
+        var random = new Random(2024);
+        foreach (int rows in AwkwardSizes)
+        {
+            foreach (int cols in AwkwardSizes)
+            {
+                float[] w = RandomVector(random, rows * cols), x = RandomVector(random, cols), bias = RandomVector(random, rows);
+                var packed = PackedMatrix.Quantize(w, rows, cols, WeightElement.BFloat16);
+                var y = new float[rows];
+                KernelSelector.Get(isa).Multiply(packed, x, cols, y, rows, 1, bias, accumulate: false);
+                for (int r = 0; r < rows; r++)
+                {
+                    double expected = bias[r];
+                    for (int k = 0; k < cols; k++)
+                        expected += (double)BFloat16(w[r * cols + k]) * x[k];
+                    Assert.True(Math.Abs(expected - y[r]) <= 1e-6 * Math.Sqrt(cols) + 1e-6, $"{isa} ({rows}x{cols}) row {r}: expected {expected}, got {y[r]}");
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Int8Multiply_MatchesDoubleReferenceOfQuantizedOperands(KernelIsa isa)
+    {
+        var random = new Random(77);
+        foreach (int rows in AwkwardSizes)
+        {
+            foreach (int cols in AwkwardSizes)
+            {
+                float[] w = RandomVector(random, rows * cols), x = RandomVector(random, cols);
+                var packed = PackedMatrix.Quantize(w, rows, cols, WeightElement.Int8);
+                var y = new float[rows];
+                KernelSelector.Get(isa).Multiply(packed, x, cols, y, rows, 1, default, accumulate: false);
+                double[] expected = Int8Reference(w, rows, cols, x);
+                for (int r = 0; r < rows; r++)
+                    Assert.True(Math.Abs(expected[r] - y[r]) <= 1e-5 * (1 + Math.Abs(expected[r])), $"{isa} ({rows}x{cols}) row {r}: expected {expected[r]}, got {y[r]}");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void QuantizedMultiply_EqualsScalarTwin_ForPairsBlocksStridesAndAccumulation(KernelIsa isa)
+    {
+        var random = new Random(5);
+        foreach (WeightElement element in new[] { WeightElement.BFloat16, WeightElement.Int8 })
+        {
+            foreach (int rows in new[] { 1, 33, 100 })
+            {
+                foreach ((int colsA, int colsB) in new[] { (1, 3), (7, 9), (17, 63), (65, 31) })
+                {
+                    const int count = 3;
+                    int cols = colsA + colsB, xStride = cols + 2, yStride = rows + 5;
+                    float[] a = RandomVector(random, rows * colsA), b = RandomVector(random, rows * colsB);
+                    float[] x = RandomVector(random, count * xStride), initial = RandomVector(random, count * yStride), bias = RandomVector(random, rows);
+                    PackedMatrix pair = Pair(a, colsA, b, colsB, rows, element);
+                    foreach (PackedMatrix m in new[] { pair, pair.Columns(colsA, colsB) })
+                    {
+                        ReadOnlySpan<float> xs = m.Cols == cols ? x : x.AsSpan(colsA);
+                        float[] fast = (float[])initial.Clone(), scalar = (float[])initial.Clone();
+                        KernelSelector.Get(isa).Multiply(m, xs, xStride, fast, yStride, count, bias, accumulate: true);
+                        KernelSelector.Get(KernelIsa.Scalar).Multiply(m, xs, xStride, scalar, yStride, count, bias, accumulate: true);
+                        for (int i = 0; i < fast.Length; i++)
+                        {
+                            // Integer sums are exact, so int8 agrees to the bit; bfloat16 sums floats in another order.
+                            double tolerance = element == WeightElement.Int8 ? 0 : 1e-5 * (1 + Math.Abs(scalar[i]));
+                            Assert.True(Math.Abs(fast[i] - scalar[i]) <= tolerance, $"{isa} {element} ({rows}x{m.Cols}) element {i}: {fast[i]} vs scalar {scalar[i]}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Int8Pair_QuantizesEachBlockAndItsActivationsOnTheirOwn()
+    {
+        var random = new Random(11);
+        const int rows = 40, colsA = 13, colsB = 20;
+        float[] a = RandomVector(random, rows * colsA), b = RandomVector(random, rows * colsB), x = RandomVector(random, colsA + colsB);
+        for (int i = 0; i < b.Length; i++)
+            b[i] *= 1e-3f; // a block of much smaller weights keeps its own resolution
+        PackedMatrix pair = Pair(a, colsA, b, colsB, rows, WeightElement.Int8);
+        var y = new float[rows];
+        KernelSelector.Get(KernelIsa.Scalar).Multiply(pair, x, x.Length, y, rows, 1, default, accumulate: false);
+        double[] ya = Int8Reference(a, rows, colsA, x[..colsA]), yb = Int8Reference(b, rows, colsB, x[colsA..]);
+        for (int r = 0; r < rows; r++)
+            Assert.True(Math.Abs(ya[r] + yb[r] - y[r]) <= 1e-5 * (1 + Math.Abs(y[r])), $"row {r}: expected {ya[r] + yb[r]}, got {y[r]}");
+    }
+
+    [Fact]
+    public void Int8Columns_RefusesARangeThatSplitsASegment()
+    {
+        PackedMatrix pair = Pair(new float[8 * 5], 5, new float[8 * 6], 6, 8, WeightElement.Int8);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => pair.Columns(2, 9));
+        Assert.Contains("not whole segments", e.Message);
+    }
+
+    private static PackedMatrix Pair(float[] a, int colsA, float[] b, int colsB, int rows, WeightElement element)
+    {
+        if (element == WeightElement.BFloat16)
+        {
+            ushort[] ha = a.Select(BFloat16Bits).ToArray(), hb = b.Select(BFloat16Bits).ToArray();
+            return PackedMatrix.FromWeightPair(new WeightData(ha), colsA, new WeightData(hb), colsB, rows);
+        }
+        (sbyte[] qa, float[] sa) = QuantizeRows(a, rows, colsA);
+        (sbyte[] qb, float[] sb) = QuantizeRows(b, rows, colsB);
+        return PackedMatrix.FromWeightPair(new WeightData(qa, sa), colsA, new WeightData(qb, sb), colsB, rows);
+    }
+
+    // The spec's rules, written out independently of the engine's quantizer, in float32 as the spec states them:
+    // s = max|v| / 127, q = round-half-even(v · (127 / max|v|)).
+    private static (sbyte[] Bytes, float[] Scales) QuantizeRows(float[] w, int rows, int cols)
+    {
+        var bytes = new sbyte[w.Length];
+        var scales = new float[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            float max = 0;
+            for (int k = 0; k < cols; k++)
+                max = Math.Max(max, Math.Abs(w[r * cols + k]));
+            scales[r] = max / 127f;
+            float inverse = 127f / max;
+            for (int k = 0; k < cols; k++)
+                bytes[r * cols + k] = max == 0 ? (sbyte)0 : (sbyte)MathF.Round(w[r * cols + k] * inverse, MidpointRounding.ToEven);
+        }
+        return (bytes, scales);
+    }
+
+    private static double[] Int8Reference(float[] w, int rows, int cols, float[] x)
+    {
+        (sbyte[] qw, float[] sw) = QuantizeRows(w, rows, cols);
+        (sbyte[] qx, float[] sx) = QuantizeRows(x, 1, cols);
+        var y = new double[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            long sum = 0;
+            for (int k = 0; k < cols; k++)
+                sum += qw[r * cols + k] * qx[k];
+            y[r] = sum * (double)sw[r] * sx[0];
+        }
+        return y;
+    }
+
+    private static ushort BFloat16Bits(float v)
+    {
+        uint bits = BitConverter.SingleToUInt32Bits(v);
+        return (ushort)((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
+    }
+
+    private static float BFloat16(float v) => BitConverter.UInt32BitsToSingle((uint)BFloat16Bits(v) << 16);
+
+    private static float[] RandomVector(Random random, int length)
+    {
+        var v = new float[length];
+        for (int i = 0; i < length; i++)
+            v[i] = (float)(random.NextDouble() * 2 - 1);
+        return v;
+    }
+}
