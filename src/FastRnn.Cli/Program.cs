@@ -35,6 +35,7 @@ public static class Program
             new HelpOption(),
             new VersionOption(),
             ConvertCommand.Create(context),
+            QuantizeCommand.Create(context),
             InspectCommand.Create(context),
             RunCommand.Create(context),
             BenchCommand.Create(context),

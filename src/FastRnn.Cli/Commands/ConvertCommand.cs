@@ -34,11 +34,29 @@ internal static class ConvertCommand
         {
             Description = "A GRU in the original reset-before form (Keras reset_after=False, ONNX linear_before_reset=0); PyTorch's nn.GRU is reset-after.",
         };
+        Option<string> weights = QuantizeCommand.WeightsOption(required: false);
         var command = new Command("convert", "Import PyTorch or Keras weights (.safetensors, .npz; a seq2seq state dict with --config) and write an .frnn model file.")
         {
-            input, output, config, keras, prefix, nonlinearity, resetBefore,
+            input, output, config, keras, prefix, nonlinearity, resetBefore, weights,
         };
         command.SetAction(parse => CliErrors.Run(context, () =>
+        {
+            int result = Import(context, parse, input, output, config, keras, prefix, nonlinearity, resetBefore);
+            if (result == ExitCodes.Success && QuantizeCommand.Parse(parse.GetValue(weights)) is var precision and not FastRnn.Format.WeightPrecision.Float32)
+            {
+                FileInfo written = parse.GetValue(output)!;
+                QuantizeCommand.Rewrite(written, written, precision);
+                context.Out.WriteLine($"stored its weight matrices as {parse.GetValue(weights)}: {new FileInfo(written.FullName).Length:N0} bytes");
+            }
+            return result;
+        }));
+        return command;
+    }
+
+    private static int Import(
+        CliContext context, ParseResult parse, Argument<FileInfo> input, Option<FileInfo> output, Option<FileInfo?> config, Option<bool> keras,
+        Option<string?> prefix, Option<string?> nonlinearity, Option<bool> resetBefore)
+    {
         {
             if (parse.GetValue(config) is { } configFile)
             {
@@ -67,8 +85,7 @@ internal static class ConvertCommand
                 GruResetAfter = parse.GetValue(resetBefore) ? false : null,
             };
             return Convert(context, parse.GetValue(input)!, parse.GetValue(output)!, options);
-        }));
-        return command;
+        }
     }
 
     private static int ConvertSeq2Seq(CliContext context, FileInfo input, FileInfo output, FileInfo configFile)

@@ -23,6 +23,7 @@ internal static partial class FrnnParser
         FrnnTensorInfo[] tensors = ReadTensorTable(
             storage.GetBytes((long)header.TableOffset, (int)header.TableLength), header.TensorCount, header.DataOffset, header.DataLength);
         CheckNoOverlap(tensors);
+        CheckScales(tensors);
         return new FrnnContents((int)header.Version, tensors, metadata);
     }
 
