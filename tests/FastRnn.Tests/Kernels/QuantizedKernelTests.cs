@@ -91,6 +91,58 @@ public class QuantizedKernelTests
         }
     }
 
+    /// <summary>Every int8 dot product this CPU can run, including those its default kernel set does not pick (plain
+    /// AVX2 where AVX-VNNI exists), against the scalar twin: integer sums, so equal exactly.</summary>
+    public static IEnumerable<object[]> Int8Kernels()
+    {
+        var names = new List<string> { "scalar" };
+        if (Int8OpsSsse3.IsSupported)
+            names.Add("ssse3");
+        if (Int8OpsAvx2.IsSupported)
+            names.Add("avx2");
+        if (Int8OpsAvxVnni.IsSupported)
+            names.Add("avx-vnni");
+        if (Int8OpsAvx512.IsSupported)
+            names.Add("avx512bw");
+        return names.Select(n => new object[] { n });
+    }
+
+    [Theory]
+    [MemberData(nameof(Int8Kernels))]
+    public void Int8Dot_EqualsScalarTwin_ForExtremeAndRandomBytes(string name)
+    {
+        Int8Kernel kernel = Create(name);
+        Int8Kernel scalar = Create("scalar");
+        var random = new Random(31);
+        foreach (int quads in new[] { 1, 2, 3, 7, 16, 33 })
+        {
+            // All ±127 is the vpmaddubsw worst case (2·127² per int16 pair); the random rounds cover the signs.
+            for (int round = 0; round < 4; round++)
+            {
+                var panel = new sbyte[quads * PackedMatrix.PanelRows * 4];
+                var x = new sbyte[quads * 4];
+                for (int i = 0; i < panel.Length; i++)
+                    panel[i] = round == 0 ? (sbyte)(i % 2 == 0 ? 127 : -127) : (sbyte)random.Next(-127, 128);
+                for (int i = 0; i < x.Length; i++)
+                    x[i] = round == 0 ? (sbyte)(i % 3 == 0 ? -127 : 127) : (sbyte)random.Next(-127, 128);
+                int[] xQuads = System.Runtime.InteropServices.MemoryMarshal.Cast<sbyte, int>(x).ToArray();
+                int[] fast = new int[32], reference = new int[32];
+                kernel.Dot(ref panel[0], ref xQuads[0], quads, ref fast[0]);
+                scalar.Dot(ref panel[0], ref xQuads[0], quads, ref reference[0]);
+                Assert.Equal(reference, fast);
+            }
+        }
+    }
+
+    private static Int8Kernel Create(string name) => name switch
+    {
+        "ssse3" => new Int8Kernel<Int8OpsSsse3, System.Runtime.Intrinsics.Vector128<int>, System.Runtime.Intrinsics.Vector128<sbyte>>(name),
+        "avx2" => new Int8Kernel<Int8OpsAvx2, System.Runtime.Intrinsics.Vector256<int>, System.Runtime.Intrinsics.Vector256<sbyte>>(name),
+        "avx-vnni" => new Int8Kernel<Int8OpsAvxVnni, System.Runtime.Intrinsics.Vector256<int>, System.Runtime.Intrinsics.Vector256<sbyte>>(name),
+        "avx512bw" => new Int8Kernel<Int8OpsAvx512, System.Runtime.Intrinsics.Vector512<int>, System.Runtime.Intrinsics.Vector512<sbyte>>(name),
+        _ => new Int8Kernel<Int8OpsScalar, int, int>(name),
+    };
+
     [Fact]
     public void Int8Pair_QuantizesEachBlockAndItsActivationsOnTheirOwn()
     {
