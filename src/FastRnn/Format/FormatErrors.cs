@@ -101,6 +101,10 @@ internal static partial class FormatErrors
         throw Format($"tensor '{name}' holds a NaN or infinite weight; it has no finite int8 scale");
 
     [DoesNotReturn]
+    public static void ThrowBadScaleValue(string name, int row, float value) =>
+        throw Format($"int8 tensor '{name}' row {row}: scale {value} is not a finite non-negative number");
+
+    [DoesNotReturn]
     public static void ThrowInt8Scalar(string name) =>
         throw Format($"int8 tensor '{name}' is a scalar; an int8 tensor needs a row dimension for its scales");
 

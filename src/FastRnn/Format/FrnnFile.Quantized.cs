@@ -24,9 +24,25 @@ public sealed partial class FrnnFile
         return info.DType switch
         {
             FrnnDType.BFloat16 => new WeightData(MemoryMarshal.Cast<byte, ushort>(Bytes(info))),
-            FrnnDType.Int8 => new WeightData(MemoryMarshal.Cast<byte, sbyte>(Bytes(info)), Float32View(GetTensorInfo(name + FrnnLayout.ScaleSuffix))),
+            FrnnDType.Int8 => new WeightData(MemoryMarshal.Cast<byte, sbyte>(Bytes(info)), Scales(info)),
             _ => new WeightData(Float32View(info)),
         };
+    }
+
+    /// <summary>The row scales of int8 tensor <paramref name="info"/>, each finite and non-negative: a NaN, infinite or
+    /// negative scale would turn a whole row's outputs into garbage without any error.</summary>
+    private ReadOnlySpan<float> Scales(FrnnTensorInfo info)
+    {
+        ReadOnlySpan<float> scales = Float32View(GetTensorInfo(info.Name + FrnnLayout.ScaleSuffix));
+        for (int r = 0; r < scales.Length; r++)
+        {
+            if (!(scales[r] >= 0f) || float.IsInfinity(scales[r]))
+            {
+                FormatErrors.ThrowBadScaleValue(info.Name, r, scales[r]);
+            }
+        }
+
+        return scales;
     }
 
     private ReadOnlySpan<byte> Bytes(FrnnTensorInfo info) => _storage.GetBytes(info.FileOffset, (int)info.ByteLength);
@@ -57,7 +73,7 @@ public sealed partial class FrnnFile
                     break;
                 default:
                     int cols = info.Shape[^1];
-                    result = new WeightData(MemoryMarshal.Cast<byte, sbyte>(bytes), Float32View(GetTensorInfo(info.Name + FrnnLayout.ScaleSuffix))).ToFloat32(Math.Max(cols, 1));
+                    result = new WeightData(MemoryMarshal.Cast<byte, sbyte>(bytes), Scales(info)).ToFloat32(Math.Max(cols, 1));
                     break;
             }
 

@@ -64,6 +64,42 @@ public class FrnnQuantizedTensorTests
         Assert.Equal("scale tensor 'w.scale' of int8 tensor 'w': expected float32 [], actual float32 [3]", e.Message);
     }
 
+    [Theory]
+    [InlineData(float.NaN)]
+    [InlineData(-1f)]
+    [InlineData(float.PositiveInfinity)]
+    public void ReadingAnInt8Tensor_RefusesAScaleThatIsNotFiniteAndNonNegative(float scale)
+    {
+        var writer = new FrnnWriter();
+        writer.AddInt8Tensor("w", [2, 2], [1, 2, 3, 4], [1f, scale]);
+        using FrnnFile file = FrnnFile.Parse(writer.ToArray());
+
+        var e = Assert.Throws<FrnnFormatException>(() => file.GetFloat32("w").ToArray());
+        Assert.StartsWith("int8 tensor 'w' row 1: scale ", e.Message);
+        Assert.Throws<FrnnFormatException>(() => file.GetWeights("w", [2, 2]));
+    }
+
+    [Fact]
+    public void QuantizingAnInt8FileAgain_KeepsEveryByte()
+    {
+        // The converter widens int8 to float and quantizes again; with max |q| = 127 per row that is the identity on
+        // the bytes, so `quantize` is safe to run on its own output.
+        var random = new Random(3);
+        float[] w = Enumerable.Range(0, 64 * 40).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        var first = new FrnnWriter();
+        var bytes = new sbyte[w.Length];
+        var scales = new float[64];
+        FastRnn.Kernels.WeightQuantizer.ToInt8(w, 64, 40, bytes, scales);
+        first.AddInt8Tensor("layer.weight", [64, 40], bytes, scales);
+        using FrnnFile once = FrnnFile.Parse(first.ToArray());
+        using FrnnFile twice = FrnnFile.Parse(FrnnQuantizer.Convert(once, WeightPrecision.Int8, minElements: 1).ToArray());
+
+        var again = twice.GetWeights("layer.weight", [64, 40]);
+        Assert.Equal(bytes, again.Int8.ToArray());
+        for (int r = 0; r < 64; r++)
+            Assert.True(Math.Abs(again.Scales[r] - scales[r]) <= 2 * (MathF.BitIncrement(scales[r]) - scales[r]), $"row {r}: scale {again.Scales[r]} vs {scales[r]}");
+    }
+
     [Fact]
     public void Float16Tensor_IsWidenedOnRead()
     {
