@@ -9,7 +9,7 @@ using FastRnn.Layers;
 namespace FastRnn.Cli.Commands;
 
 /// <summary>
-/// <c>fastrnn convert &lt;weights&gt; -o &lt;model.frnn&gt; [--config &lt;config.json&gt;]</c>: imports a PyTorch state dict or
+/// <c>fastrnn convert &lt;weights&gt; -o &lt;model.frnn&gt; [--config &lt;config.json&gt;] [--weights fp32|bf16|int8]</c>: imports a PyTorch state dict or
 /// Keras-layout weights (.safetensors, .npz) through <see cref="ModelConverter"/> and writes an .frnn file; with
 /// <c>--config</c>, a seq2seq state dict (<see cref="ModelConverter.ConvertSeq2Seq"/>).
 /// </summary>
@@ -42,7 +42,7 @@ internal static class ConvertCommand
         command.SetAction(parse => CliErrors.Run(context, () =>
         {
             int result = Import(context, parse, input, output, config, keras, prefix, nonlinearity, resetBefore);
-            if (result == ExitCodes.Success && QuantizeCommand.Parse(parse.GetValue(weights)) is var precision and not FastRnn.Format.WeightPrecision.Float32)
+            if (result == ExitCodes.Success && QuantizeCommand.Parse(parse.GetValue(weights)) is var precision and not WeightPrecision.Float32)
             {
                 FileInfo written = parse.GetValue(output)!;
                 QuantizeCommand.Rewrite(written, written, precision);
@@ -57,35 +57,33 @@ internal static class ConvertCommand
         CliContext context, ParseResult parse, Argument<FileInfo> input, Option<FileInfo> output, Option<FileInfo?> config, Option<bool> keras,
         Option<string?> prefix, Option<string?> nonlinearity, Option<bool> resetBefore)
     {
+        if (parse.GetValue(config) is { } configFile)
         {
-            if (parse.GetValue(config) is { } configFile)
+            // The config describes everything; the options of a single recurrent layer do not apply.
+            foreach ((string name, bool given) in new[]
             {
-                // The config describes everything; the options of a single recurrent layer do not apply.
-                foreach ((string name, bool given) in new[]
-                {
-                    ("--keras", parse.GetValue(keras)), ("--prefix", parse.GetValue(prefix) is not null),
-                    ("--nonlinearity", parse.GetValue(nonlinearity) is not null), ("--gru-reset-before", parse.GetValue(resetBefore)),
-                })
-                {
-                    if (given)
-                        throw CliErrors.Usage($"{name} does not apply with --config: the config describes the whole seq2seq model (a PyTorch state dict)");
-                }
-                return ConvertSeq2Seq(context, parse.GetValue(input)!, parse.GetValue(output)!, configFile);
+                ("--keras", parse.GetValue(keras)), ("--prefix", parse.GetValue(prefix) is not null),
+                ("--nonlinearity", parse.GetValue(nonlinearity) is not null), ("--gru-reset-before", parse.GetValue(resetBefore)),
+            })
+            {
+                if (given)
+                    throw CliErrors.Usage($"{name} does not apply with --config: the config describes the whole seq2seq model (a PyTorch state dict)");
             }
-            var options = new ImportOptions
-            {
-                Keras = parse.GetValue(keras),
-                Prefix = parse.GetValue(prefix),
-                Nonlinearity = parse.GetValue(nonlinearity) switch
-                {
-                    null => null,
-                    "relu" => RnnNonlinearity.Relu,
-                    _ => RnnNonlinearity.Tanh,
-                },
-                GruResetAfter = parse.GetValue(resetBefore) ? false : null,
-            };
-            return Convert(context, parse.GetValue(input)!, parse.GetValue(output)!, options);
+            return ConvertSeq2Seq(context, parse.GetValue(input)!, parse.GetValue(output)!, configFile);
         }
+        var options = new ImportOptions
+        {
+            Keras = parse.GetValue(keras),
+            Prefix = parse.GetValue(prefix),
+            Nonlinearity = parse.GetValue(nonlinearity) switch
+            {
+                null => null,
+                "relu" => RnnNonlinearity.Relu,
+                _ => RnnNonlinearity.Tanh,
+            },
+            GruResetAfter = parse.GetValue(resetBefore) ? false : null,
+        };
+        return Convert(context, parse.GetValue(input)!, parse.GetValue(output)!, options);
     }
 
     private static int ConvertSeq2Seq(CliContext context, FileInfo input, FileInfo output, FileInfo configFile)

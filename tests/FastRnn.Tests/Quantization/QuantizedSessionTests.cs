@@ -24,21 +24,25 @@ public class QuantizedSessionTests
             batched.Step(frames, outputs3);
         }
         session.Run(sequence, outputs);
-        Thread.Sleep(50); // let the workers sleep once and be woken: their first wait may set up the wait machinery
-        session.Step(frame, output);
+        // Let the workers sleep once and be woken by a product large enough to need them (a GRU step of this size runs
+        // on the caller alone, a Run's input projection does not): their first blocking wait sets up the wait machinery.
+        Thread.Sleep(50);
+        session.Run(sequence, outputs);
 
+        // The threaded session alone first, so its workers are never left idle long enough to fall asleep.
         long workersBefore = session.Team.WorkerAllocatedBytes, callerBefore = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 3_000; i++)
-        {
             session.Step(frame, output);
-            batched.Step(frames, outputs3);
-        }
         for (int i = 0; i < 10; i++)
             session.Run(sequence, outputs);
         long workersAfter = session.Team.WorkerAllocatedBytes, callerAfter = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 3_000; i++)
+            batched.Step(frames, outputs3);
+        long batchedAfter = GC.GetAllocatedBytesForCurrentThread();
 
         Assert.Equal(callerBefore, callerAfter);
         Assert.Equal(workersBefore, workersAfter);
+        Assert.Equal(callerAfter, batchedAfter);
         Assert.All(outputs, v => Assert.True(float.IsFinite(v)));
     }
 
