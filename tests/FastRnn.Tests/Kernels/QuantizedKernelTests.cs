@@ -160,6 +160,23 @@ public class QuantizedKernelTests
     }
 
     [Fact]
+    public void QuantizeVector_GivesTheSpecsBytes_ForEveryLengthAndForHalfwayValues()
+    {
+        var random = new Random(8);
+        for (int length = 1; length <= 100; length++)
+        {
+            // Multiples of max/254 land exactly halfway between two bytes: the ties-to-even cases.
+            float[] v = Enumerable.Range(0, length).Select(i => i % 3 == 0 ? (float)(random.Next(-254, 255) * 0.5 / 127) : (float)(random.NextDouble() * 2 - 1)).ToArray();
+            v[0] = 1f;
+            var bytes = new sbyte[length];
+            float scale = WeightQuantizer.QuantizeVector(v, bytes);
+            (sbyte[] expected, float[] scales) = QuantizeRows(v, 1, length);
+            Assert.Equal(scales[0], scale);
+            Assert.Equal(expected, bytes);
+        }
+    }
+
+    [Fact]
     public void Int8Columns_RefusesARangeThatSplitsASegment()
     {
         PackedMatrix pair = Pair(new float[8 * 5], 5, new float[8 * 6], 6, 8, WeightElement.Int8);

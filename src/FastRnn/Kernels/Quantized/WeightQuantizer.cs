@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace FastRnn.Kernels;
 
 /// <summary>
@@ -45,22 +49,44 @@ internal static class WeightQuantizer
     }
 
     /// <summary>Symmetric quantization of one vector to ±127; returns its scale (value ≈ byte · scale).</summary>
+    /// <remarks>Runs on every int8 product for its activations, so both passes are vectorized; the vector loop computes
+    /// exactly what the scalar tail does (float32 multiply, round half to even, clamp).</remarks>
     public static float QuantizeVector(ReadOnlySpan<float> source, Span<sbyte> destination)
     {
-        float max = 0f;
-        foreach (float v in source)
-            max = MathF.Max(max, MathF.Abs(v));
+        // MaxMagnitude returns the element of largest magnitude (NaN if there is one).
+        float max = source.IsEmpty ? 0f : MathF.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(source));
         if (!(max > 0f) || !float.IsFinite(max))
         {
             // All zeros quantize to zeros. A NaN or infinite weight has no finite scale; it is refused by the caller
             // that converts files, and here yields a NaN scale so the product turns NaN instead of silently finite.
-            destination.Clear();
+            destination[..source.Length].Clear();
             return max > 0f || float.IsNaN(max) ? float.NaN : 0f;
         }
         float scale = max / Int8Limit;
         float inverse = Int8Limit / max;
-        for (int i = 0; i < source.Length; i++)
-            destination[i] = (sbyte)Math.Clamp((int)MathF.Round(source[i] * inverse, MidpointRounding.ToEven), -Int8Limit, Int8Limit);
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> factor = Vector256.Create(inverse), limit = Vector256.Create((float)Int8Limit);
+            ref float src = ref MemoryMarshal.GetReference(source);
+            ref sbyte dst = ref MemoryMarshal.GetReference(destination);
+            for (; i + 32 <= source.Length; i += 32)
+            {
+                // Rounded and clamped in float, the values are exact integers within ±127, so each narrowing is exact.
+                Vector256<int> q0 = Quantize(Vector256.LoadUnsafe(ref src, (nuint)i), factor, limit);
+                Vector256<int> q1 = Quantize(Vector256.LoadUnsafe(ref src, (nuint)(i + 8)), factor, limit);
+                Vector256<int> q2 = Quantize(Vector256.LoadUnsafe(ref src, (nuint)(i + 16)), factor, limit);
+                Vector256<int> q3 = Quantize(Vector256.LoadUnsafe(ref src, (nuint)(i + 24)), factor, limit);
+                Vector256<sbyte> bytes = Vector256.Narrow(Vector256.Narrow(q0, q1), Vector256.Narrow(q2, q3));
+                bytes.StoreUnsafe(ref dst, (nuint)i);
+            }
+        }
+        for (; i < source.Length; i++)
+            destination[i] = (sbyte)Math.Clamp(MathF.Round(source[i] * inverse, MidpointRounding.ToEven), -Int8Limit, Int8Limit);
         return scale;
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Quantize(Vector256<float> v, Vector256<float> factor, Vector256<float> limit)
+        => Vector256.ConvertToInt32(Vector256.Clamp(Vector256.Round(v * factor), -limit, limit));
 }
