@@ -22,9 +22,16 @@ internal sealed class OnnxRecurrentRunner : IDisposable
     private readonly bool _lstm;
 
     public OnnxRecurrentRunner(RecurrentWeights weights, int steps, int batch = 1, int threads = 1)
+        : this(OnnxRecurrentModel.Build(weights, steps, batch), weights.Kind == RecurrentKind.Lstm, weights.InputSize, weights.HiddenSize, steps, batch, threads)
     {
-        int i = weights.InputSize, h = weights.HiddenSize;
-        _lstm = weights.Kind == RecurrentKind.Lstm;
+    }
+
+    /// <summary>A runner over any model with the inputs and outputs of <see cref="OnnxRecurrentModel"/> (for example
+    /// <see cref="OnnxQuantizedLstmModel"/>'s).</summary>
+    public OnnxRecurrentRunner(byte[] model, bool lstm, int inputSize, int hiddenSize, int steps, int batch = 1, int threads = 1)
+    {
+        int i = inputSize, h = hiddenSize;
+        _lstm = lstm;
         Steps = steps;
         Input = new float[steps * batch * i];
         Output = new float[steps * batch * h];
@@ -40,7 +47,7 @@ internal sealed class OnnxRecurrentRunner : IDisposable
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
-        _session = new InferenceSession(OnnxRecurrentModel.Build(weights, steps, batch), options);
+        _session = new InferenceSession(model, options);
         _runOptions = new RunOptions();
         _binding = _session.CreateIoBinding();
 

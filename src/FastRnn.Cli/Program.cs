@@ -37,6 +37,7 @@ public static class Program
             new HelpOption(),
             new VersionOption(),
             ConvertCommand.Create(context),
+            QuantizeCommand.Create(context),
             InspectCommand.Create(context),
             RunCommand.Create(context),
             BenchCommand.Create(context),

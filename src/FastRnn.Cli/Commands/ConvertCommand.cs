@@ -36,47 +36,61 @@ internal static class ConvertCommand
         var fix = new Option<string[]>("--fix") { Description = "ONNX graph: replace input NAME by a constant, e.g. --fix sr=16000.", AllowMultipleArgumentsPerToken = false };
         var shape = new Option<string[]>("--shape") { Description = "ONNX graph: fix the shape of input NAME, e.g. --shape input=1x576." };
         var state = new Option<string[]>("--state") { Description = "ONNX graph: output OUT feeds input IN on the next call, e.g. --state state=stateN (default: NAME/NAMEN pairs)." };
-        var command = new Command("convert", "Import PyTorch or Keras weights (.safetensors, .npz; a seq2seq state dict with --config) or an ONNX model (.onnx) and write an .frnn model file.")
+        Option<string> weights = QuantizeCommand.WeightsOption(required: false);
+        var command = new Command("convert", "Import PyTorch or Keras weights (.pt, .safetensors, .npz; a seq2seq state dict with --config) or an ONNX model (.onnx) and write an .frnn model file.")
         {
-            input, output, config, keras, prefix, nonlinearity, resetBefore, fix, shape, state,
+            input, output, config, keras, prefix, nonlinearity, resetBefore, fix, shape, state, weights,
         };
         command.SetAction(parse => CliErrors.Run(context, () =>
         {
-            string[] graphOptions = [.. parse.GetValue(fix) ?? [], .. parse.GetValue(shape) ?? [], .. parse.GetValue(state) ?? []];
-            FileInfo source = parse.GetValue(input)!;
-            bool onnx = source.Extension.Equals(".onnx", StringComparison.OrdinalIgnoreCase);
-            if (graphOptions.Length > 0 && !onnx)
-                throw CliErrors.Usage("--fix, --shape and --state apply to ONNX models");
-            // A whole graph (a head, a front-end, shape arithmetic the stack importer does not follow) converts as a graph model.
-            if (onnx && source.Exists && (graphOptions.Length > 0 || OnnxGraphImporter.NeedsGraph(source.FullName)))
-                return GraphConvert.Run(context, source, parse.GetValue(output)!, parse.GetValue(fix) ?? [], parse.GetValue(shape) ?? [], parse.GetValue(state) ?? []);
-            if (parse.GetValue(config) is { } configFile)
+            WeightPrecision precision = QuantizeCommand.Parse(parse.GetValue(weights));
+            int result = Import();
+            if (result == ExitCodes.Success && precision != WeightPrecision.Float32)
             {
-                // The config describes everything; the options of a single recurrent layer do not apply.
-                foreach ((string name, bool given) in new[]
-                {
-                    ("--keras", parse.GetValue(keras)), ("--prefix", parse.GetValue(prefix) is not null),
-                    ("--nonlinearity", parse.GetValue(nonlinearity) is not null), ("--gru-reset-before", parse.GetValue(resetBefore)),
-                })
-                {
-                    if (given)
-                        throw CliErrors.Usage($"{name} does not apply with --config: the config describes the whole seq2seq model (a PyTorch state dict)");
-                }
-                return ConvertSeq2Seq(context, parse.GetValue(input)!, parse.GetValue(output)!, configFile);
+                FileInfo written = parse.GetValue(output)!;
+                QuantizeCommand.Rewrite(written, written, precision);
+                context.Out.WriteLine($"stored its weight matrices as {parse.GetValue(weights)}: {new FileInfo(written.FullName).Length:N0} bytes");
             }
-            var options = new ImportOptions
+            return result;
+
+            int Import()
             {
-                Keras = parse.GetValue(keras),
-                Prefix = parse.GetValue(prefix),
-                Nonlinearity = parse.GetValue(nonlinearity) switch
+                string[] graphOptions = [.. parse.GetValue(fix) ?? [], .. parse.GetValue(shape) ?? [], .. parse.GetValue(state) ?? []];
+                FileInfo source = parse.GetValue(input)!;
+                bool onnx = source.Extension.Equals(".onnx", StringComparison.OrdinalIgnoreCase);
+                if (graphOptions.Length > 0 && !onnx)
+                    throw CliErrors.Usage("--fix, --shape and --state apply to ONNX models");
+                // A whole graph (a head, a front-end, shape arithmetic the stack importer does not follow) converts as a graph model.
+                if (onnx && source.Exists && (graphOptions.Length > 0 || OnnxGraphImporter.NeedsGraph(source.FullName)))
+                    return GraphConvert.Run(context, source, parse.GetValue(output)!, parse.GetValue(fix) ?? [], parse.GetValue(shape) ?? [], parse.GetValue(state) ?? []);
+                if (parse.GetValue(config) is { } configFile)
                 {
-                    null => null,
-                    "relu" => RnnNonlinearity.Relu,
-                    _ => RnnNonlinearity.Tanh,
-                },
-                GruResetAfter = parse.GetValue(resetBefore) ? false : null,
-            };
-            return Convert(context, parse.GetValue(input)!, parse.GetValue(output)!, options);
+                    // The config describes everything; the options of a single recurrent layer do not apply.
+                    foreach ((string name, bool given) in new[]
+                    {
+                        ("--keras", parse.GetValue(keras)), ("--prefix", parse.GetValue(prefix) is not null),
+                        ("--nonlinearity", parse.GetValue(nonlinearity) is not null), ("--gru-reset-before", parse.GetValue(resetBefore)),
+                    })
+                    {
+                        if (given)
+                            throw CliErrors.Usage($"{name} does not apply with --config: the config describes the whole seq2seq model (a PyTorch state dict)");
+                    }
+                    return ConvertSeq2Seq(context, parse.GetValue(input)!, parse.GetValue(output)!, configFile);
+                }
+                var options = new ImportOptions
+                {
+                    Keras = parse.GetValue(keras),
+                    Prefix = parse.GetValue(prefix),
+                    Nonlinearity = parse.GetValue(nonlinearity) switch
+                    {
+                        null => null,
+                        "relu" => RnnNonlinearity.Relu,
+                        _ => RnnNonlinearity.Tanh,
+                    },
+                    GruResetAfter = parse.GetValue(resetBefore) ? false : null,
+                };
+                return Convert(context, parse.GetValue(input)!, parse.GetValue(output)!, options);
+            }
         }));
         return command;
     }

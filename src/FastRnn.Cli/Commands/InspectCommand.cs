@@ -48,11 +48,12 @@ internal static class InspectCommand
                 }).ToList(),
                 ["parameters"] = file.Tensors.Sum(t => t.ElementCount),
                 ["tensor_bytes"] = totalBytes,
+                ["file_bytes"] = path.Length,
             });
             return ExitCodes.Success;
         }
 
-        output.WriteLine($"{path.Name}: .frnn format version {file.FormatVersion}, checksum verified (CRC-32C)");
+        output.WriteLine($"{path.Name}: .frnn format version {file.FormatVersion}, {path.Length:N0} bytes, checksum verified (CRC-32C)");
         output.WriteLine($"architecture: {model.Text}");
         output.WriteLine("metadata:");
         foreach (var (key, value) in file.Metadata.OrderBy(m => m.Key, StringComparer.Ordinal))

@@ -98,12 +98,27 @@ internal static partial class FormatErrors
 
     [DoesNotReturn]
     public static void ThrowUnknownDType(string name, byte code) =>
-        throw Format($"tensor '{name}' dtype: expected {(byte)FrnnDType.Float32} (float32), actual unknown code {code}");
+        throw Format($"tensor '{name}' dtype: expected 1 (float32), 2 (float16), 3 (bfloat16) or 4 (int8), actual unknown code {code}");
 
     [DoesNotReturn]
-    public static void ThrowReservedDType(string name, FrnnDType dtype) =>
-        throw Format($"dtype {(byte)dtype} ({DTypeName(dtype)}) of tensor '{name}' is reserved for a later version; "
-            + $"expected {(byte)FrnnDType.Float32} (float32)");
+    public static void ThrowNonFiniteWeights(string name) =>
+        throw Format($"tensor '{name}' holds a NaN or infinite weight; it has no finite int8 scale");
+
+    [DoesNotReturn]
+    public static void ThrowBadScaleValue(string name, int row, float value) =>
+        throw Format($"int8 tensor '{name}' row {row}: scale {value} is not a finite non-negative number");
+
+    [DoesNotReturn]
+    public static void ThrowInt8Scalar(string name) =>
+        throw Format($"int8 tensor '{name}' is a scalar; an int8 tensor needs a row dimension for its scales");
+
+    [DoesNotReturn]
+    public static void ThrowMissingScale(string name, string scaleName) =>
+        throw Format($"int8 tensor '{name}' has no scale tensor '{scaleName}'");
+
+    [DoesNotReturn]
+    public static void ThrowBadScale(string name, FrnnTensorInfo scale, int[] expectedShape) =>
+        throw Format($"scale tensor '{scale.Name}' of int8 tensor '{name}': expected float32 {ShapeText(expectedShape)}, actual {DTypeName(scale.DType)} {ShapeText(scale.Shape)}");
 
     [DoesNotReturn]
     public static void ThrowRankTooLarge(string name, byte rank) =>

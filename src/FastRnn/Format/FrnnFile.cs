@@ -116,9 +116,10 @@ public sealed partial class FrnnFile : IDisposable
         return info;
     }
 
-    /// <summary>The elements of float32 tensor <paramref name="name"/> in row-major order, as a zero-copy view into
-    /// the mapping or buffer. Allocates nothing.</summary>
-    /// <exception cref="FrnnFormatException">No tensor has that name, or it is not float32.</exception>
+    /// <summary>The elements of tensor <paramref name="name"/> as float32 in row-major order. For a float32 tensor a
+    /// zero-copy view into the mapping or buffer that allocates nothing; float16, bfloat16 and int8 (times its row
+    /// scales) are widened into an array made on first access and kept for the file's lifetime.</summary>
+    /// <exception cref="FrnnFormatException">No tensor has that name.</exception>
     public ReadOnlySpan<float> GetFloat32(string name) => Float32View(GetTensorInfo(name));
 
     /// <summary>Like <see cref="GetFloat32(string)"/>, and checks the tensor's shape is exactly
@@ -169,7 +170,7 @@ public sealed partial class FrnnFile : IDisposable
     {
         if (info.DType != FrnnDType.Float32)
         {
-            FormatErrors.ThrowWrongDType(info.Name, FrnnDType.Float32, info.DType);
+            return Widened(info);
         }
 
         // ElementCount was bounded by int.MaxValue and the bytes by the file when the file was opened.

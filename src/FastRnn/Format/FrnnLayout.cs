@@ -18,6 +18,17 @@ internal static class FrnnLayout
 
     public const int MaxRank = 8;
 
+    /// <summary>Suffix of the float32 tensor that holds an int8 tensor's per-row scales.</summary>
+    public const string ScaleSuffix = ".scale";
+
+    /// <summary>Bytes per element of a supported dtype.</summary>
+    public static int ElementSize(FrnnDType dtype) => dtype switch
+    {
+        FrnnDType.Float32 => 4,
+        FrnnDType.Float16 or FrnnDType.BFloat16 => 2,
+        _ => 1,
+    };
+
     // Header field offsets. Fields are naturally aligned so the header can be read without unaligned accesses.
     public const int MagicOffset = 0;
     public const int VersionOffset = 8;

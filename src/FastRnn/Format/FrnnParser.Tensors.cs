@@ -42,7 +42,7 @@ internal static partial class FrnnParser
             ulong byteLength = reader.ReadU64("byte length");
 
             // elementCount <= int.MaxValue, so this product fits comfortably in a u64.
-            ulong expectedLength = (ulong)elementCount * sizeof(float);
+            ulong expectedLength = (ulong)elementCount * (ulong)FrnnLayout.ElementSize(dtype);
             if (byteLength != expectedLength)
             {
                 FormatErrors.ThrowByteLengthMismatch(name, expectedLength, byteLength);
@@ -78,14 +78,9 @@ internal static partial class FrnnParser
     private static FrnnDType CheckDType(string name, byte code)
     {
         var dtype = (FrnnDType)code;
-        if (dtype == FrnnDType.Float32)
-        {
-            return dtype;
-        }
-
         if (Enum.IsDefined(dtype))
         {
-            FormatErrors.ThrowReservedDType(name, dtype);
+            return dtype;
         }
 
         FormatErrors.ThrowUnknownDType(name, code);
@@ -114,6 +109,36 @@ internal static partial class FrnnParser
         }
 
         return (long)product;
+    }
+
+    /// <summary>Every int8 tensor has at least one dimension and a float32 <c>&lt;name&gt;.scale</c> tensor whose shape is
+    /// its shape without the last dimension: one scale per row.</summary>
+    private static void CheckScales(FrnnTensorInfo[] tensors)
+    {
+        Dictionary<string, FrnnTensorInfo> byName = tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        foreach (FrnnTensorInfo t in tensors)
+        {
+            if (t.DType != FrnnDType.Int8)
+            {
+                continue;
+            }
+
+            if (t.Rank == 0)
+            {
+                FormatErrors.ThrowInt8Scalar(t.Name);
+            }
+
+            string scaleName = t.Name + FrnnLayout.ScaleSuffix;
+            if (!byName.TryGetValue(scaleName, out FrnnTensorInfo? scale))
+            {
+                FormatErrors.ThrowMissingScale(t.Name, scaleName);
+            }
+
+            if (scale.DType != FrnnDType.Float32 || !scale.Shape.SequenceEqual(t.Shape.Take(t.Rank - 1)))
+            {
+                FormatErrors.ThrowBadScale(t.Name, scale, t.Shape.Take(t.Rank - 1).ToArray());
+            }
+        }
     }
 
     /// <summary>Sorts non-empty tensors by offset and checks each starts at or after the previous one's end, and that

@@ -24,6 +24,7 @@ internal static partial class FrnnParser
         FrnnTensorInfo[] tensors = ReadTensorTable(
             storage.GetBytes((long)header.TableOffset, (int)header.TableLength), header.TensorCount, header.DataOffset, header.DataLength);
         CheckDataLayout(tensors, header.DataLength);
+        CheckScales(tensors);
         VerifyChecksum(storage, header.Checksum);
         return new FrnnContents((int)header.Version, tensors, metadata);
     }

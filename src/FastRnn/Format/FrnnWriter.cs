@@ -8,9 +8,8 @@ namespace FastRnn.Format;
 /// in the file. Entries are written in the order they were added, and the same additions always produce the same
 /// bytes.
 /// </summary>
-/// <remarks>Values are copied when added, so later changes to the caller's arrays do not affect the output. Only
-/// float32 tensors can be added; the reserved dtypes (float16, bfloat16, int8) cannot be expressed by this API, so
-/// the writer never produces a file a version-1 reader would reject.</remarks>
+/// <remarks>Values are copied when added, so later changes to the caller's arrays do not affect the output. Tensors are
+/// float32, bfloat16 or int8 with per-row scales; float16 is read (widened) but not written.</remarks>
 public sealed class FrnnWriter
 {
     // Throws on unpaired surrogates instead of silently writing U+FFFD, so a name always round-trips exactly.
@@ -18,7 +17,7 @@ public sealed class FrnnWriter
 
     private readonly List<(byte[] Key, FrnnMetadataType Type, object Value)> _metadata = [];
     private readonly HashSet<string> _keys = new(StringComparer.Ordinal);
-    private readonly List<(byte[] Name, int[] Shape, float[] Data)> _tensors = [];
+    private readonly List<(byte[] Name, int[] Shape, FrnnDType DType, byte[] Data)> _tensors = [];
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
 
     /// <summary>Adds an int64 metadata entry.</summary>
@@ -78,6 +77,30 @@ public sealed class FrnnWriter
     /// <exception cref="ArgumentException">The name is empty, not encodable as UTF-8 or already added; the rank is
     /// above 8; a dimension is negative; or the data length differs from the element count.</exception>
     public void AddTensor(string name, ReadOnlySpan<int> shape, ReadOnlySpan<float> data)
+        => Add(name, shape, FrnnDType.Float32, data.Length, MemoryMarshal.AsBytes(data));
+
+    /// <summary>Adds a bfloat16 tensor: each element the upper 16 bits of a binary32 (see docs/format.md).</summary>
+    /// <inheritdoc cref="AddTensor" path="/exception"/>
+    public void AddBFloat16Tensor(string name, ReadOnlySpan<int> shape, ReadOnlySpan<ushort> data)
+        => Add(name, shape, FrnnDType.BFloat16, data.Length, MemoryMarshal.AsBytes(data));
+
+    /// <summary>
+    /// Adds an int8 tensor and its float32 scales as the tensor <c>&lt;name&gt;.scale</c>, one per row (shape
+    /// without the last dimension): element [r, k] stands for <c>data[r, k] · scales[r]</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">As for <see cref="AddTensor"/>; the rank is 0; there is not one scale per row;
+    /// or a byte is −128 (the format's int8 is symmetric, ±127).</exception>
+    public void AddInt8Tensor(string name, ReadOnlySpan<int> shape, ReadOnlySpan<sbyte> data, ReadOnlySpan<float> scales)
+    {
+        if (shape.IsEmpty)
+            throw new ArgumentException($"int8 tensor '{name}' needs at least one dimension: its scales are per row", nameof(shape));
+        if (data.Contains(sbyte.MinValue))
+            throw new ArgumentException($"int8 tensor '{name}' holds -128; the format's int8 is symmetric, -127..127", nameof(data));
+        Add(name, shape, FrnnDType.Int8, data.Length, MemoryMarshal.AsBytes(data));
+        AddTensor(name + FrnnLayout.ScaleSuffix, shape[..^1], scales);
+    }
+
+    private void Add(string name, ReadOnlySpan<int> shape, FrnnDType dtype, int dataLength, ReadOnlySpan<byte> bytes)
     {
         ArgumentNullException.ThrowIfNull(name);
         byte[] utf8 = EncodeName(name, "tensor name", nameof(name));
@@ -92,13 +115,13 @@ public sealed class FrnnWriter
         }
 
         long elementCount = ElementCount(name, shape);
-        if (elementCount != data.Length)
+        if (elementCount != dataLength)
         {
-            FormatErrors.ThrowShapeDataMismatch(name, shape, elementCount, data.Length, nameof(data));
+            FormatErrors.ThrowShapeDataMismatch(name, shape, elementCount, dataLength, "data");
         }
 
         _names.Add(name);
-        _tensors.Add((utf8, shape.ToArray(), data.ToArray()));
+        _tensors.Add((utf8, shape.ToArray(), dtype, bytes.ToArray()));
     }
 
     /// <summary>Writes the complete file to <paramref name="stream"/> at its current position.</summary>
@@ -220,9 +243,8 @@ public sealed class FrnnWriter
         Span<byte> zeros = stackalloc byte[FrnnLayout.Alignment];
         zeros.Clear();
         stream.Write(prefix);
-        foreach ((_, _, float[] data) in _tensors)
+        foreach ((_, _, _, byte[] bytes) in _tensors)
         {
-            ReadOnlySpan<byte> bytes = MemoryMarshal.AsBytes(data.AsSpan());
             stream.Write(bytes);
             stream.Write(zeros[..Padding(bytes.Length)]);
         }
@@ -245,11 +267,11 @@ public sealed class FrnnWriter
 
         var table = new ByteWriter();
         ulong cursor = 0;
-        foreach ((byte[] name, int[] shape, float[] data) in _tensors)
+        foreach ((byte[] name, int[] shape, FrnnDType dtype, byte[] data) in _tensors)
         {
-            ulong byteLength = (ulong)data.Length * sizeof(float);
+            ulong byteLength = (ulong)data.Length;
             table.WriteString(name);
-            table.WriteU8((byte)FrnnDType.Float32);
+            table.WriteU8((byte)dtype);
             table.WriteU8((byte)shape.Length);
             foreach (int dim in shape)
             {
@@ -286,9 +308,8 @@ public sealed class FrnnWriter
 
         // The checksum field is still zero here, which is exactly how the checksum is defined.
         uint state = Crc32C.Append(Crc32C.Begin, prefix);
-        foreach ((_, _, float[] data) in _tensors)
+        foreach ((_, _, _, byte[] bytes) in _tensors)
         {
-            ReadOnlySpan<byte> bytes = MemoryMarshal.AsBytes(data.AsSpan());
             state = Crc32C.Append(state, bytes);
             state = Crc32C.AppendZeros(state, Padding(bytes.Length));
         }

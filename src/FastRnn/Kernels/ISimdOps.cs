@@ -21,6 +21,10 @@ internal interface ISimdOps<TVector>
 
     static abstract void Store(TVector value, ref float destination, nuint elementOffset);
 
+    /// <summary>Width bfloat16 values widened to float: a bfloat16 is the upper half of a binary32, so the widening is
+    /// a zero-extension and a 16-bit shift, exact.</summary>
+    static abstract TVector LoadBFloat16(ref ushort source, nuint elementOffset);
+
     static abstract TVector Broadcast(float value);
 
     /// <summary>a * b + c; fused where the hardware has FMA.</summary>

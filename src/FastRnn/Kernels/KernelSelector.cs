@@ -71,12 +71,30 @@ public static class KernelSelector
             throw new NotSupportedException($"kernel variant {isa} is not supported on this CPU or runtime configuration");
         return s_sets[(int)isa] ??= isa switch
         {
-            KernelIsa.Avx512 => new SimdKernelSet<SimdOpsAvx512, System.Runtime.Intrinsics.Vector512<float>>(isa),
-            KernelIsa.Avx2 => new SimdKernelSet<SimdOpsAvx2, System.Runtime.Intrinsics.Vector256<float>>(isa),
-            KernelIsa.Vector128 => new SimdKernelSet<SimdOpsVector128, System.Runtime.Intrinsics.Vector128<float>>(isa),
-            _ => new SimdKernelSet<SimdOpsScalar, float>(isa),
+            KernelIsa.Avx512 => new SimdKernelSet<SimdOpsAvx512, System.Runtime.Intrinsics.Vector512<float>>(isa, Int8For(isa)),
+            KernelIsa.Avx2 => new SimdKernelSet<SimdOpsAvx2, System.Runtime.Intrinsics.Vector256<float>>(isa, Int8For(isa)),
+            KernelIsa.Vector128 => new SimdKernelSet<SimdOpsVector128, System.Runtime.Intrinsics.Vector128<float>>(isa, Int8For(isa)),
+            _ => new SimdKernelSet<SimdOpsScalar, float>(isa, Int8For(isa)),
         };
     }
+
+    /// <summary>
+    /// The int8 dot product that goes with a float variant: the same vector width, with VNNI (one vpdpbusd instead of
+    /// vpmaddubsw + vpmaddwd) where the CPU has it; the scalar code for 128-bit vectors off x64, where no byte dot
+    /// product is exposed portably.
+    /// </summary>
+    internal static Int8Kernel Int8For(KernelIsa isa) => isa switch
+    {
+        KernelIsa.Avx512 when Int8OpsAvx512.IsSupported
+            => new Int8Kernel<Int8OpsAvx512, System.Runtime.Intrinsics.Vector512<int>, System.Runtime.Intrinsics.Vector512<sbyte>>("avx512bw"),
+        KernelIsa.Avx512 or KernelIsa.Avx2 when Int8OpsAvxVnni.IsSupported
+            => new Int8Kernel<Int8OpsAvxVnni, System.Runtime.Intrinsics.Vector256<int>, System.Runtime.Intrinsics.Vector256<sbyte>>("avx-vnni"),
+        KernelIsa.Avx512 or KernelIsa.Avx2
+            => new Int8Kernel<Int8OpsAvx2, System.Runtime.Intrinsics.Vector256<int>, System.Runtime.Intrinsics.Vector256<sbyte>>("avx2"),
+        KernelIsa.Vector128 when Int8OpsSsse3.IsSupported
+            => new Int8Kernel<Int8OpsSsse3, System.Runtime.Intrinsics.Vector128<int>, System.Runtime.Intrinsics.Vector128<sbyte>>("ssse3"),
+        _ => new Int8Kernel<Int8OpsScalar, int, int>("scalar"),
+    };
 
     /// <summary>Whether this CPU (and the runtime's switches) allow <paramref name="isa"/>.</summary>
     public static bool IsSupported(KernelIsa isa) => isa switch

@@ -13,7 +13,7 @@ namespace FastRnn.Kernels;
 /// implementations (<see cref="SimdKernelSet{TOps, TVector}"/> for each vector width and for scalar code)
 /// only compute.
 /// </remarks>
-internal abstract class KernelSet
+internal abstract partial class KernelSet
 {
     /// <summary>The instruction set these kernels are compiled for.</summary>
     public abstract KernelIsa Isa { get; }
@@ -51,6 +51,11 @@ internal abstract class KernelSet
             throw new ArgumentException($"bias has {bias.Length} floats; the matrix has {w.Rows} rows");
         if (firstPanel < 0 || firstPanel + panels > w.PanelCount)
             throw new ArgumentOutOfRangeException(nameof(firstPanel), $"panels [{firstPanel}, {firstPanel + panels}) are outside 0..{w.PanelCount}");
+        if (w.Element != WeightElement.Float32)
+        {
+            MultiplyQuantized(w, x, xStride, y, yStride, count, bias, accumulate, firstPanel, panels);
+            return;
+        }
         MultiplyCore(w, ref MemoryMarshal.GetReference(x), xStride, ref MemoryMarshal.GetReference(y), yStride, count,
             ref MemoryMarshal.GetReference(bias), !bias.IsEmpty, accumulate, firstPanel, panels);
     }

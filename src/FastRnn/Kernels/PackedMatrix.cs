@@ -14,7 +14,7 @@ namespace FastRnn.Kernels;
 /// vertical FMA against one broadcast element of x — no horizontal sums, no gathers, and the same layout serves
 /// 128-, 256- and 512-bit vectors (8, 4 or 2 vectors per column).
 /// </remarks>
-internal sealed class PackedMatrix
+internal sealed partial class PackedMatrix
 {
     /// <summary>Rows per panel; every vector width we target divides it.</summary>
     public const int PanelRows = 32;
@@ -67,6 +67,8 @@ internal sealed class PackedMatrix
     {
         if (start < 0 || count <= 0 || start + count > Cols)
             throw new ArgumentOutOfRangeException(nameof(start), $"columns [{start}, {start + count}) are outside 0..{Cols}");
+        if (Element != WeightElement.Float32)
+            return QuantizedColumns(start, count);
         return new PackedMatrix(Rows, count, _data, _panelStride, _offset + start * PanelRows);
     }
 
@@ -130,6 +132,8 @@ internal sealed class PackedMatrix
         {
             if ((uint)row >= (uint)Rows || (uint)col >= (uint)Cols)
                 throw new ArgumentOutOfRangeException(nameof(row), $"({row}, {col}) is outside ({Rows}, {Cols})");
+            if (Element != WeightElement.Float32)
+                return QuantizedValue(row, col);
             return Panel(row / PanelRows)[col * PanelRows + row % PanelRows];
         }
     }

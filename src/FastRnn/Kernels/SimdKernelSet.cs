@@ -15,9 +15,18 @@ internal sealed class SimdKernelSet<TOps, TVector> : KernelSet
 {
     private readonly KernelIsa _isa;
 
-    public SimdKernelSet(KernelIsa isa) => _isa = isa;
+    public SimdKernelSet(KernelIsa isa, Int8Kernel int8)
+    {
+        _isa = isa;
+        Int8 = int8;
+    }
 
     public override KernelIsa Isa => _isa;
+
+    public override Int8Kernel Int8 { get; }
+
+    protected override void BFloat16Dot(ref ushort panel, ref float x, int cols, ref float sums)
+        => BFloat16PanelKernel<TOps, TVector>.Dot(ref panel, ref x, cols, ref sums);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void MultiplyCore(

@@ -19,6 +19,9 @@ internal readonly struct SimdOpsScalar : ISimdOps<float>
     public static void Store(float value, ref float destination, nuint elementOffset) => Unsafe.Add(ref destination, elementOffset) = value;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float LoadBFloat16(ref ushort source, nuint elementOffset) => BitConverter.Int32BitsToSingle(Unsafe.Add(ref source, elementOffset) << 16);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Broadcast(float value) => value;
 
     // Not fused: without an FMA instruction MathF.FusedMultiplyAdd is a slow library call, and the scalar path is

@@ -55,21 +55,30 @@ internal sealed class CellParameters
     public bool HasProjection { get; }
 
     /// <summary>W_ih, (G·H, input).</summary>
-    public PackedMatrix PackInput() => PackedMatrix.FromRowMajor(Tensor(RecurrentParameterRole.InputWeights), GateRows, InputSize);
+    public PackedMatrix PackInput() => PackedMatrix.FromWeights(Weights(RecurrentParameterRole.InputWeights), GateRows, InputSize);
 
     /// <summary>[W_ih | W_hh], (G·H, input + H_out): one matrix whose column ranges are W_ih and W_hh.</summary>
     public PackedMatrix PackInputAndRecurrent()
-        => PackedMatrix.FromRowMajorPair(Tensor(RecurrentParameterRole.InputWeights), InputSize, Tensor(RecurrentParameterRole.RecurrentWeights), OutputSize, GateRows);
+        => PackedMatrix.FromWeightPair(Weights(RecurrentParameterRole.InputWeights), InputSize, Weights(RecurrentParameterRole.RecurrentWeights), OutputSize, GateRows);
 
     /// <summary>W_hh, (G·H, H_out).</summary>
     public PackedMatrix PackRecurrent() => PackRecurrentRows(0, GateRows);
 
     /// <summary>Rows [start, start + count) of W_hh, e.g. a GRU's r/z block or its n block.</summary>
     public PackedMatrix PackRecurrentRows(int start, int count)
-        => PackedMatrix.FromRowMajor(Tensor(RecurrentParameterRole.RecurrentWeights).Slice(start * OutputSize, count * OutputSize), count, OutputSize);
+    {
+        WeightData all = Weights(RecurrentParameterRole.RecurrentWeights);
+        WeightData rows = all.Element switch
+        {
+            WeightElement.BFloat16 => new WeightData(all.BFloat16.Slice(start * OutputSize, count * OutputSize)),
+            WeightElement.Int8 => new WeightData(all.Int8.Slice(start * OutputSize, count * OutputSize), all.Scales.Slice(start, count)),
+            _ => new WeightData(all.Float32.Slice(start * OutputSize, count * OutputSize)),
+        };
+        return PackedMatrix.FromWeights(rows, count, OutputSize);
+    }
 
     /// <summary>W_hr, (P, H); only with a projection.</summary>
-    public PackedMatrix PackProjection() => PackedMatrix.FromRowMajor(Tensor(RecurrentParameterRole.Projection), OutputSize, HiddenSize);
+    public PackedMatrix PackProjection() => PackedMatrix.FromWeights(Weights(RecurrentParameterRole.Projection), OutputSize, HiddenSize);
 
     /// <summary>b_ih, (G·H); zeros without biases.</summary>
     public float[] InputBias() => Bias(RecurrentParameterRole.InputBias);
@@ -91,6 +100,12 @@ internal sealed class CellParameters
     }
 
     private float[] Bias(RecurrentParameterRole role) => HasBias ? Tensor(role).ToArray() : new float[GateRows];
+
+    private WeightData Weights(RecurrentParameterRole role)
+    {
+        RecurrentParameter p = _schema.Get(role, _layer, _direction);
+        return _source.GetWeights(p.Name, p.Dimensions);
+    }
 
     private ReadOnlySpan<float> Tensor(RecurrentParameterRole role)
     {

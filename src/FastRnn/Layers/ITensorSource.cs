@@ -1,3 +1,5 @@
+using FastRnn.Kernels;
+
 namespace FastRnn.Layers;
 
 /// <summary>
@@ -9,6 +11,10 @@ internal interface ITensorSource
 
     /// <summary>The row-major float32 data of <paramref name="name"/>, checked against <paramref name="shape"/>.</summary>
     ReadOnlySpan<float> Get(string name, ReadOnlySpan<int> shape);
+
+    /// <summary>A weight matrix as stored — float32, bfloat16, or int8 with row scales — checked against
+    /// <paramref name="shape"/>; sources that hold only floats return <see cref="Get"/>.</summary>
+    WeightData GetWeights(string name, ReadOnlySpan<int> shape) => new(Get(name, shape));
 
     /// <summary>Every tensor name, so that unused tensors can be reported instead of silently ignored.</summary>
     IEnumerable<string> Names { get; }

@@ -12,7 +12,7 @@ internal sealed class Linear
 
     public Linear(ITensorSource source, string name, int outputs, int inputs, bool bias)
     {
-        _weight = PackedMatrix.FromRowMajor(source.Get(name + ".weight", [outputs, inputs]), outputs, inputs);
+        _weight = PackedMatrix.FromWeights(source.GetWeights(name + ".weight", [outputs, inputs]), outputs, inputs);
         _bias = bias ? source.Get(name + ".bias", [outputs]).ToArray() : new float[outputs];
     }
 

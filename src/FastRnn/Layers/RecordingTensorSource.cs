@@ -1,3 +1,4 @@
+using FastRnn.Kernels;
 using FastRnn.Runtime;
 
 namespace FastRnn.Layers;
@@ -15,6 +16,12 @@ internal sealed class RecordingTensorSource(ITensorSource inner) : ITensorSource
     {
         _read.Add(name);
         return inner.Get(name, shape);
+    }
+
+    public WeightData GetWeights(string name, ReadOnlySpan<int> shape)
+    {
+        _read.Add(name);
+        return inner.GetWeights(name, shape);
     }
 
     /// <summary>Throws naming the first tensor that was never read.</summary>

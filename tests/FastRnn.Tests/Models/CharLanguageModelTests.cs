@@ -88,7 +88,7 @@ public class CharLanguageModelTests
         }
     }
 
-    private static (string Text, double BitsPerChar, int Characters) Golden()
+    internal static (string Text, double BitsPerChar, int Characters) Golden()
     {
         string folder = Fixtures.Directory("models");
         // The model was trained on \n line ends, and .NET counts "\r\n" as one text element (one token): undo a CRLF

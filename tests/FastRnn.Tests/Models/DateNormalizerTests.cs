@@ -74,7 +74,7 @@ public class DateNormalizerTests(ITestOutputHelper output)
     }
 
     /// <summary>Greedy exact-match accuracy, and the misses as "input -> output (expected)".</summary>
-    private static (double Accuracy, List<string> Misses) GreedyAccuracy(
+    internal static (double Accuracy, List<string> Misses) GreedyAccuracy(
         Seq2SeqModel model, IReadOnlyList<(string Input, string Expected)> lines)
     {
         using var decoder = model.CreateDecoder();
@@ -92,7 +92,7 @@ public class DateNormalizerTests(ITestOutputHelper output)
         return ((double)(lines.Count - misses.Count) / lines.Count, misses);
     }
 
-    private static List<(string Input, string Expected)> TestSet()
+    internal static List<(string Input, string Expected)> TestSet()
     {
         var lines = new List<(string, string)>();
         foreach (string line in File.ReadLines(Path.Combine(Fixtures.Directory("models"), "date-test.tsv")))

@@ -1,0 +1,23 @@
+namespace FastRnn.Kernels;
+
+/// <summary>The int8 panel dot product of one instruction set, chosen with its <see cref="KernelSet"/>.</summary>
+internal abstract class Int8Kernel
+{
+    /// <summary>The name of the integer instructions, for diagnostics (e.g. <c>avx-vnni</c>).</summary>
+    public abstract string Name { get; }
+
+    /// <inheritdoc cref="Int8PanelKernel{TOps, TAcc, TBytes}.Dot"/>
+    public abstract void Dot(ref sbyte panel, ref int xQuads, int quads, ref int acc);
+}
+
+/// <summary><see cref="Int8Kernel"/> for one <see cref="IInt8Ops{TAcc, TBytes}"/> struct.</summary>
+internal sealed class Int8Kernel<TOps, TAcc, TBytes>(string name) : Int8Kernel
+    where TOps : IInt8Ops<TAcc, TBytes>
+    where TAcc : struct
+    where TBytes : struct
+{
+    public override string Name => name;
+
+    public override void Dot(ref sbyte panel, ref int xQuads, int quads, ref int acc)
+        => Int8PanelKernel<TOps, TAcc, TBytes>.Dot(ref panel, ref xQuads, quads, ref acc);
+}

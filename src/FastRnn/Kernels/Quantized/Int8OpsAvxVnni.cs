@@ -1,0 +1,35 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace FastRnn.Kernels;
+
+/// <summary>
+/// 256-bit int8 operations with AVX-VNNI: vpdpbusd sums the four u8×s8 products into the int32 lane in one
+/// instruction (no int16 step), after vpsignb moves the activation's sign onto the weight.
+/// </summary>
+/// <remarks>.NET 10 exposes VNNI for 128/256-bit vectors (<see cref="AvxVnni"/>) but not the 512-bit AVX512-VNNI form,
+/// so the AVX-512 set uses <see cref="Int8OpsAvx512"/>'s vpmaddubsw path.</remarks>
+internal readonly struct Int8OpsAvxVnni : IInt8Ops<Vector256<int>, Vector256<sbyte>>
+{
+    public static bool IsSupported => AvxVnni.IsSupported && Avx2.IsSupported;
+
+    public static int Width => Vector256<int>.Count;
+
+    public static Vector256<int> Zero => Vector256<int>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<sbyte> BroadcastQuad(int quad) => Vector256.Create(quad).AsSByte();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<sbyte> Magnitude(Vector256<sbyte> x) => Avx2.Abs(x).AsSByte();
+
+    public static Vector256<sbyte> Signs(Vector256<sbyte> x) => x;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> DotQuads(Vector256<int> acc, Vector256<sbyte> magnitude, Vector256<sbyte> signs, ref sbyte weights)
+        => AvxVnni.MultiplyWideningAndAdd(acc, magnitude.AsByte(), Avx2.Sign(Vector256.LoadUnsafe(ref weights), signs));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector256<int> acc, ref int destination) => acc.StoreUnsafe(ref destination);
+}

@@ -1,0 +1,81 @@
+using System.Runtime.CompilerServices;
+
+namespace FastRnn.Kernels;
+
+/// <summary>
+/// One 32-row int8 panel segment times one quantized vector, in int32: acc[r] = Σ_k W_q[r, k] · x_q[k]. Written once
+/// for every instruction set over <see cref="IInt8Ops{TAcc, TBytes}"/>; the scaling to float is the caller's.
+/// </summary>
+/// <remarks>
+/// A quad (four columns) is 32/Width loads of 4·Width bytes, one per accumulator, all multiplied by the same broadcast
+/// activations; integer sums are exact, so every variant — and the scalar twin — gives identical results.
+/// </remarks>
+internal static class Int8PanelKernel<TOps, TAcc, TBytes>
+    where TOps : IInt8Ops<TAcc, TBytes>
+    where TAcc : struct
+    where TBytes : struct
+{
+    private const int P = PackedMatrix.PanelRows;
+
+    /// <param name="panel">The segment's first quad in the panel (<see cref="Int8Panels"/> layout).</param>
+    /// <param name="xQuads">The quantized activations, four bytes per int, zero-padded to whole quads.</param>
+    /// <param name="quads">Quads in the segment.</param>
+    /// <param name="acc">32 int32 sums, written (not accumulated).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Dot(ref sbyte panel, ref int xQuads, int quads, ref int acc)
+    {
+        if (TOps.Width == 1)
+        {
+            for (int r = 0; r < P; r++)
+            {
+                TAcc sum = TOps.Zero;
+                for (int q = 0; q < quads; q++)
+                {
+                    TBytes x = TOps.BroadcastQuad(Unsafe.Add(ref xQuads, q));
+                    sum = TOps.DotQuads(sum, TOps.Magnitude(x), TOps.Signs(x), ref Unsafe.Add(ref panel, (q * P + r) * 4));
+                }
+                TOps.Store(sum, ref Unsafe.Add(ref acc, r));
+            }
+            return;
+        }
+
+        int step = TOps.Width * 4; // bytes per load
+        int v = P / TOps.Width;    // loads per quad: 2, 4 or 8
+        TAcc a0 = TOps.Zero, a1 = TOps.Zero, a2 = TOps.Zero, a3 = TOps.Zero, a4 = TOps.Zero, a5 = TOps.Zero, a6 = TOps.Zero, a7 = TOps.Zero;
+        for (int q = 0; q < quads; q++)
+        {
+            ref sbyte wq = ref Unsafe.Add(ref panel, q * P * 4);
+            TBytes x = TOps.BroadcastQuad(Unsafe.Add(ref xQuads, q));
+            TBytes magnitude = TOps.Magnitude(x), signs = TOps.Signs(x);
+            a0 = TOps.DotQuads(a0, magnitude, signs, ref wq);
+            a1 = TOps.DotQuads(a1, magnitude, signs, ref Unsafe.Add(ref wq, step));
+            if (v > 2)
+            {
+                a2 = TOps.DotQuads(a2, magnitude, signs, ref Unsafe.Add(ref wq, 2 * step));
+                a3 = TOps.DotQuads(a3, magnitude, signs, ref Unsafe.Add(ref wq, 3 * step));
+            }
+            if (v > 4)
+            {
+                a4 = TOps.DotQuads(a4, magnitude, signs, ref Unsafe.Add(ref wq, 4 * step));
+                a5 = TOps.DotQuads(a5, magnitude, signs, ref Unsafe.Add(ref wq, 5 * step));
+                a6 = TOps.DotQuads(a6, magnitude, signs, ref Unsafe.Add(ref wq, 6 * step));
+                a7 = TOps.DotQuads(a7, magnitude, signs, ref Unsafe.Add(ref wq, 7 * step));
+            }
+        }
+        int width = TOps.Width;
+        TOps.Store(a0, ref acc);
+        TOps.Store(a1, ref Unsafe.Add(ref acc, width));
+        if (v > 2)
+        {
+            TOps.Store(a2, ref Unsafe.Add(ref acc, 2 * width));
+            TOps.Store(a3, ref Unsafe.Add(ref acc, 3 * width));
+        }
+        if (v > 4)
+        {
+            TOps.Store(a4, ref Unsafe.Add(ref acc, 4 * width));
+            TOps.Store(a5, ref Unsafe.Add(ref acc, 5 * width));
+            TOps.Store(a6, ref Unsafe.Add(ref acc, 6 * width));
+            TOps.Store(a7, ref Unsafe.Add(ref acc, 7 * width));
+        }
+    }
+}

@@ -1,0 +1,15 @@
+namespace FastRnn.Kernels;
+
+/// <summary>
+/// A run of columns of an int8 <see cref="PackedMatrix"/> quantized with its own per-row scales — for [W_ih | W_hh],
+/// W_ih and W_hh are one segment each, as the file stores them — and whose activations are quantized on their own.
+/// </summary>
+/// <param name="Column">First column, within the matrix (view) that holds the segment.</param>
+/// <param name="Cols">Columns in the segment.</param>
+/// <param name="ByteOffset">Bytes from a panel's start to the segment's first column quad.</param>
+/// <param name="Scales">One scale per row, padded with zeros to whole panels.</param>
+internal sealed record Int8Segment(int Column, int Cols, int ByteOffset, float[] Scales)
+{
+    /// <summary>Column quads (groups of four columns, the last zero-padded).</summary>
+    public int Quads => (Cols + 3) / 4;
+}

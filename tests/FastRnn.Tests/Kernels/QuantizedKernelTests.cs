@@ -1,0 +1,248 @@
+using FastRnn.Kernels;
+
+namespace FastRnn.Tests.Kernels;
+
+/// <summary>
+/// The bfloat16 and int8 products of every variant this CPU supports against a double-precision reference computed
+/// from the dequantized weights (and, for int8, from activations quantized by the rule the format spec states), over
+/// sizes that are not multiples of any vector width or of the four-column quad.
+/// </summary>
+public class QuantizedKernelTests
+{
+    private static readonly int[] AwkwardSizes = [1, 3, 7, 8, 9, 15, 17, 31, 33, 63, 65, 100, 257];
+
+    public static IEnumerable<object[]> Variants() => KernelSelector.Supported.Select(isa => new object[] { isa });
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void BFloat16Multiply_MatchesDoubleReferenceOfDequantizedWeights(KernelIsa isa)
+    {
+        var random = new Random(2024);
+        foreach (int rows in AwkwardSizes)
+        {
+            foreach (int cols in AwkwardSizes)
+            {
+                float[] w = RandomVector(random, rows * cols), x = RandomVector(random, cols), bias = RandomVector(random, rows);
+                var packed = PackedMatrix.Quantize(w, rows, cols, WeightElement.BFloat16);
+                var y = new float[rows];
+                KernelSelector.Get(isa).Multiply(packed, x, cols, y, rows, 1, bias, accumulate: false);
+                for (int r = 0; r < rows; r++)
+                {
+                    double expected = bias[r];
+                    for (int k = 0; k < cols; k++)
+                        expected += (double)BFloat16(w[r * cols + k]) * x[k];
+                    Assert.True(Math.Abs(expected - y[r]) <= 1e-6 * Math.Sqrt(cols) + 1e-6, $"{isa} ({rows}x{cols}) row {r}: expected {expected}, got {y[r]}");
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Int8Multiply_MatchesDoubleReferenceOfQuantizedOperands(KernelIsa isa)
+    {
+        var random = new Random(77);
+        foreach (int rows in AwkwardSizes)
+        {
+            foreach (int cols in AwkwardSizes)
+            {
+                float[] w = RandomVector(random, rows * cols), x = RandomVector(random, cols);
+                var packed = PackedMatrix.Quantize(w, rows, cols, WeightElement.Int8);
+                var y = new float[rows];
+                KernelSelector.Get(isa).Multiply(packed, x, cols, y, rows, 1, default, accumulate: false);
+                double[] expected = Int8Reference(w, rows, cols, x);
+                for (int r = 0; r < rows; r++)
+                    Assert.True(Math.Abs(expected[r] - y[r]) <= 1e-5 * (1 + Math.Abs(expected[r])), $"{isa} ({rows}x{cols}) row {r}: expected {expected[r]}, got {y[r]}");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void QuantizedMultiply_EqualsScalarTwin_ForPairsBlocksStridesAndAccumulation(KernelIsa isa)
+    {
+        var random = new Random(5);
+        foreach (WeightElement element in new[] { WeightElement.BFloat16, WeightElement.Int8 })
+        {
+            foreach (int rows in new[] { 1, 33, 100 })
+            {
+                foreach ((int colsA, int colsB) in new[] { (1, 3), (7, 9), (17, 63), (65, 31) })
+                {
+                    const int count = 3;
+                    int cols = colsA + colsB, xStride = cols + 2, yStride = rows + 5;
+                    float[] a = RandomVector(random, rows * colsA), b = RandomVector(random, rows * colsB);
+                    float[] x = RandomVector(random, count * xStride), initial = RandomVector(random, count * yStride), bias = RandomVector(random, rows);
+                    PackedMatrix pair = Pair(a, colsA, b, colsB, rows, element);
+                    foreach (PackedMatrix m in new[] { pair, pair.Columns(colsA, colsB) })
+                    {
+                        ReadOnlySpan<float> xs = m.Cols == cols ? x : x.AsSpan(colsA);
+                        float[] fast = (float[])initial.Clone(), scalar = (float[])initial.Clone();
+                        KernelSelector.Get(isa).Multiply(m, xs, xStride, fast, yStride, count, bias, accumulate: true);
+                        KernelSelector.Get(KernelIsa.Scalar).Multiply(m, xs, xStride, scalar, yStride, count, bias, accumulate: true);
+                        for (int i = 0; i < fast.Length; i++)
+                        {
+                            // Integer sums are exact, so int8 agrees to the bit; bfloat16 sums floats in another order.
+                            double tolerance = element == WeightElement.Int8 ? 0 : 1e-5 * (1 + Math.Abs(scalar[i]));
+                            Assert.True(Math.Abs(fast[i] - scalar[i]) <= tolerance, $"{isa} {element} ({rows}x{m.Cols}) element {i}: {fast[i]} vs scalar {scalar[i]}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Every int8 dot product this CPU can run, including those its default kernel set does not pick (plain
+    /// AVX2 where AVX-VNNI exists), against the scalar twin: integer sums, so equal exactly.</summary>
+    public static IEnumerable<object[]> Int8Kernels()
+    {
+        var names = new List<string> { "scalar" };
+        if (Int8OpsSsse3.IsSupported)
+            names.Add("ssse3");
+        if (Int8OpsAvx2.IsSupported)
+            names.Add("avx2");
+        if (Int8OpsAvxVnni.IsSupported)
+            names.Add("avx-vnni");
+        if (Int8OpsAvx512.IsSupported)
+            names.Add("avx512bw");
+        return names.Select(n => new object[] { n });
+    }
+
+    [Theory]
+    [MemberData(nameof(Int8Kernels))]
+    public void Int8Dot_EqualsScalarTwin_ForExtremeAndRandomBytes(string name)
+    {
+        Int8Kernel kernel = Create(name);
+        Int8Kernel scalar = Create("scalar");
+        var random = new Random(31);
+        foreach (int quads in new[] { 1, 2, 3, 7, 16, 33 })
+        {
+            // All ±127 is the vpmaddubsw worst case (2·127² per int16 pair); the random rounds cover the signs.
+            for (int round = 0; round < 4; round++)
+            {
+                var panel = new sbyte[quads * PackedMatrix.PanelRows * 4];
+                var x = new sbyte[quads * 4];
+                for (int i = 0; i < panel.Length; i++)
+                    panel[i] = round == 0 ? (sbyte)(i % 2 == 0 ? 127 : -127) : (sbyte)random.Next(-127, 128);
+                for (int i = 0; i < x.Length; i++)
+                    x[i] = round == 0 ? (sbyte)(i % 3 == 0 ? -127 : 127) : (sbyte)random.Next(-127, 128);
+                int[] xQuads = System.Runtime.InteropServices.MemoryMarshal.Cast<sbyte, int>(x).ToArray();
+                int[] fast = new int[32], reference = new int[32];
+                kernel.Dot(ref panel[0], ref xQuads[0], quads, ref fast[0]);
+                scalar.Dot(ref panel[0], ref xQuads[0], quads, ref reference[0]);
+                Assert.Equal(reference, fast);
+            }
+        }
+    }
+
+    private static Int8Kernel Create(string name) => name switch
+    {
+        "ssse3" => new Int8Kernel<Int8OpsSsse3, System.Runtime.Intrinsics.Vector128<int>, System.Runtime.Intrinsics.Vector128<sbyte>>(name),
+        "avx2" => new Int8Kernel<Int8OpsAvx2, System.Runtime.Intrinsics.Vector256<int>, System.Runtime.Intrinsics.Vector256<sbyte>>(name),
+        "avx-vnni" => new Int8Kernel<Int8OpsAvxVnni, System.Runtime.Intrinsics.Vector256<int>, System.Runtime.Intrinsics.Vector256<sbyte>>(name),
+        "avx512bw" => new Int8Kernel<Int8OpsAvx512, System.Runtime.Intrinsics.Vector512<int>, System.Runtime.Intrinsics.Vector512<sbyte>>(name),
+        _ => new Int8Kernel<Int8OpsScalar, int, int>(name),
+    };
+
+    [Fact]
+    public void Int8Pair_QuantizesEachBlockAndItsActivationsOnTheirOwn()
+    {
+        var random = new Random(11);
+        const int rows = 40, colsA = 13, colsB = 20;
+        float[] a = RandomVector(random, rows * colsA), b = RandomVector(random, rows * colsB), x = RandomVector(random, colsA + colsB);
+        for (int i = 0; i < b.Length; i++)
+            b[i] *= 1e-3f; // a block of much smaller weights keeps its own resolution
+        PackedMatrix pair = Pair(a, colsA, b, colsB, rows, WeightElement.Int8);
+        var y = new float[rows];
+        KernelSelector.Get(KernelIsa.Scalar).Multiply(pair, x, x.Length, y, rows, 1, default, accumulate: false);
+        double[] ya = Int8Reference(a, rows, colsA, x[..colsA]), yb = Int8Reference(b, rows, colsB, x[colsA..]);
+        for (int r = 0; r < rows; r++)
+            Assert.True(Math.Abs(ya[r] + yb[r] - y[r]) <= 1e-5 * (1 + Math.Abs(y[r])), $"row {r}: expected {ya[r] + yb[r]}, got {y[r]}");
+    }
+
+    [Fact]
+    public void QuantizeVector_GivesTheSpecsBytes_ForEveryLengthAndForHalfwayValues()
+    {
+        var random = new Random(8);
+        for (int length = 1; length <= 100; length++)
+        {
+            // Multiples of max/254 land exactly halfway between two bytes: the ties-to-even cases.
+            float[] v = Enumerable.Range(0, length).Select(i => i % 3 == 0 ? (float)(random.Next(-254, 255) * 0.5 / 127) : (float)(random.NextDouble() * 2 - 1)).ToArray();
+            v[0] = 1f;
+            var bytes = new sbyte[length];
+            float scale = WeightQuantizer.QuantizeVector(v, bytes);
+            (sbyte[] expected, float[] scales) = QuantizeRows(v, 1, length);
+            Assert.Equal(scales[0], scale);
+            Assert.Equal(expected, bytes);
+        }
+    }
+
+    [Fact]
+    public void Int8Columns_RefusesARangeThatSplitsASegment()
+    {
+        PackedMatrix pair = Pair(new float[8 * 5], 5, new float[8 * 6], 6, 8, WeightElement.Int8);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => pair.Columns(2, 9));
+        Assert.Contains("not whole segments", e.Message);
+    }
+
+    private static PackedMatrix Pair(float[] a, int colsA, float[] b, int colsB, int rows, WeightElement element)
+    {
+        if (element == WeightElement.BFloat16)
+        {
+            ushort[] ha = a.Select(BFloat16Bits).ToArray(), hb = b.Select(BFloat16Bits).ToArray();
+            return PackedMatrix.FromWeightPair(new WeightData(ha), colsA, new WeightData(hb), colsB, rows);
+        }
+        (sbyte[] qa, float[] sa) = QuantizeRows(a, rows, colsA);
+        (sbyte[] qb, float[] sb) = QuantizeRows(b, rows, colsB);
+        return PackedMatrix.FromWeightPair(new WeightData(qa, sa), colsA, new WeightData(qb, sb), colsB, rows);
+    }
+
+    // The spec's rules, written out independently of the engine's quantizer, in float32 as the spec states them:
+    // s = max|v| / 127, q = round-half-even(v · (127 / max|v|)).
+    private static (sbyte[] Bytes, float[] Scales) QuantizeRows(float[] w, int rows, int cols)
+    {
+        var bytes = new sbyte[w.Length];
+        var scales = new float[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            float max = 0;
+            for (int k = 0; k < cols; k++)
+                max = Math.Max(max, Math.Abs(w[r * cols + k]));
+            scales[r] = max / 127f;
+            float inverse = 127f / max;
+            for (int k = 0; k < cols; k++)
+                bytes[r * cols + k] = max == 0 ? (sbyte)0 : (sbyte)MathF.Round(w[r * cols + k] * inverse, MidpointRounding.ToEven);
+        }
+        return (bytes, scales);
+    }
+
+    private static double[] Int8Reference(float[] w, int rows, int cols, float[] x)
+    {
+        (sbyte[] qw, float[] sw) = QuantizeRows(w, rows, cols);
+        (sbyte[] qx, float[] sx) = QuantizeRows(x, 1, cols);
+        var y = new double[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            long sum = 0;
+            for (int k = 0; k < cols; k++)
+                sum += qw[r * cols + k] * qx[k];
+            y[r] = sum * (double)sw[r] * sx[0];
+        }
+        return y;
+    }
+
+    private static ushort BFloat16Bits(float v)
+    {
+        uint bits = BitConverter.SingleToUInt32Bits(v);
+        return (ushort)((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
+    }
+
+    private static float BFloat16(float v) => BitConverter.UInt32BitsToSingle((uint)BFloat16Bits(v) << 16);
+
+    private static float[] RandomVector(Random random, int length)
+    {
+        var v = new float[length];
+        for (int i = 0; i < length; i++)
+            v[i] = (float)(random.NextDouble() * 2 - 1);
+        return v;
+    }
+}
