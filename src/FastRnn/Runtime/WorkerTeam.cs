@@ -75,7 +75,7 @@ internal sealed unsafe class WorkerTeam : IDisposable
     {
         if (Threads == 1 || w.PanelCount < Threads || (long)w.Rows * w.Cols * count < MinParallelMultiplyAdds)
         {
-            w.Kernels.Multiply(w, x, xStride, y, yStride, count, bias, accumulate);
+            w.KernelsFor(count).Multiply(w, x, xStride, y, yStride, count, bias, accumulate);
             return;
         }
 
@@ -156,7 +156,7 @@ internal sealed unsafe class WorkerTeam : IDisposable
         int panels = w.PanelCount, share = panels / Threads, extra = panels % Threads;
         int first = index * share + Math.Min(index, extra);
         int mine = share + (index < extra ? 1 : 0);
-        w.Kernels.MultiplyPanels(
+        w.KernelsFor(_count).MultiplyPanels(
             w, new ReadOnlySpan<float>(_x, _xLength), _xStride, new Span<float>(_y, _yLength), _yStride, _count,
             new ReadOnlySpan<float>(_bias, _biasLength), _accumulate, first, mine);
     }

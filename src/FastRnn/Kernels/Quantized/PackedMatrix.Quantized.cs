@@ -17,6 +17,7 @@ internal sealed partial class PackedMatrix
         Int8 = int8;
         Element = int8 is not null ? WeightElement.Int8 : WeightElement.BFloat16;
         Kernels = KernelSelector.KernelsForWeights((long)rows * cols * (int8 is not null ? 1 : 2));
+        BlockKernels = KernelSelector.Default;
     }
 
     /// <summary>How the weights are stored; the kernels dispatch on it once per product.</summary>
