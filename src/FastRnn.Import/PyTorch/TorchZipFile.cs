@@ -19,15 +19,18 @@ internal sealed class TorchZipFile : TorchContainer
     private TorchZipFile(string file, FileStream stream) : base(file)
     {
         _stream = stream;
+        ZipArchiveEntry[] entries;
         try
         {
             _archive = new ZipArchive(stream, ZipArchiveMode.Read);
+            // The entry list is read lazily, on first use: a broken central directory is found here, not above.
+            entries = [.. _archive.Entries];
         }
         catch (InvalidDataException e)
         {
             throw TorchErrors.Malformed(file, "archive", $"is not a valid zip archive (a torch.save file is one): {e.Message}", e);
         }
-        ZipArchiveEntry[] pickles = _archive.Entries.Where(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) && e.FullName.Count(c => c == '/') == 1).ToArray();
+        ZipArchiveEntry[] pickles = entries.Where(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) && e.FullName.Count(c => c == '/') == 1).ToArray();
         if (pickles.Length != 1)
             throw TorchErrors.Malformed(file, "archive", pickles.Length == 0
                 ? "has no <name>/data.pkl entry; it is a zip archive but not one torch.save wrote"
@@ -78,5 +81,9 @@ internal sealed class TorchZipFile : TorchContainer
         => entry.Length <= 16 ? System.Text.Encoding.ASCII.GetString(ReadEntry(entry, entry.Length)).Trim() : "";
 
     /// <summary>Closes the archive; the stream belongs to the caller.</summary>
-    public override void Dispose() => _archive.Dispose();
+    public override void Dispose()
+    {
+        _archive.Dispose();
+        base.Dispose();
+    }
 }

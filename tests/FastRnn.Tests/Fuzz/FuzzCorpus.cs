@@ -6,13 +6,14 @@ namespace FastRnn.Tests.Fuzz;
 /// <summary>The valid files each reader's mutants start from: committed fixtures, and arrays built from them.</summary>
 internal static class FuzzCorpus
 {
-    /// <summary>Two recurrent models, a language model and three seq2seq models (additive and multiplicative attention).</summary>
+    /// <summary>Two recurrent models, a language model, three seq2seq models (additive and multiplicative attention) and a graph model.</summary>
     public static IReadOnlyList<byte[]> Frnn() =>
     [
         LanguageModel(),
         RnnModel.ToFrnn(RnnFixture.Load("gru_l1_bi_i3_h5_b3_t100_given").Config, RnnFixture.Load("gru_l1_bi_i3_h5_b3_t100_given").Parameters),
         RnnModel.ToFrnn(RnnFixture.Load("lstm_l1_bi_i3_h8_p1_b1_t100_zero").Config, RnnFixture.Load("lstm_l1_bi_i3_h8_p1_b1_t100_zero").Parameters),
         .. new[] { "bahdanau_2015", "luong_dot", "tf_normalized" }.Select(n => File.ReadAllBytes(Path.Combine(Fixtures.Directory("seq2seq"), n + ".frnn"))),
+        File.ReadAllBytes(Path.Combine(Fixtures.RepositoryRoot(), "weights", "vad-structure.frnn")),
     ];
 
     /// <summary>State dicts in F32, F16 and BF16, PyTorch and Keras names.</summary>
@@ -41,6 +42,11 @@ internal static class FuzzCorpus
     public static IReadOnlyList<byte[]> Onnx() =>
         new[] { "lstm_forward", "gru_forward", "rnn_forward", "lstm_initial_const", "torch_rnn_relu_l2", "torch_gru_batch_first", "keras_style_lstm", "torch_lstm_l2_bi_zero" }
             .Select(n => File.ReadAllBytes(Path.Combine(Fixtures.Directory("onnx"), n + ".onnx"))).ToList();
+
+    /// <summary>torch.save files: zip and legacy formats, f16 and strided storages, a checkpoint of two state dicts.</summary>
+    public static IReadOnlyList<byte[]> Torch() =>
+        new[] { "pt_lstmcell", "pt_gru_bi_f16", "pt_lstm_l2_bi_proj.legacy", "pt_lstm_l2_bi_proj.strided", "checkpoint" }
+            .Select(n => File.ReadAllBytes(Path.Combine(Fixtures.Directory("import-torch"), n + ".pt"))).ToList();
 
     /// <summary>The small character language model the generate tests use.</summary>
     private static byte[] LanguageModel()

@@ -54,6 +54,18 @@ public class ReaderFuzzTests
     public void Onnx_MutantsAreImportedOrRefusedWithImportException()
         => Assert.True(FuzzRun.Run("onnx", FuzzCorpus.Onnx(), StructuredMutations.Onnx, bytes => OnnxImporter.Import(bytes, "fuzz.onnx"), typeof(ImportException)) > 0);
 
+    [Fact]
+    public void Torch_MutantsAreReadOrRefusedWithImportException()
+    {
+        using var file = new ImportTemp(".pt");
+        Assert.True(FuzzRun.Run("pt", FuzzCorpus.Torch(), StructuredMutations.Torch, bytes =>
+        {
+            File.WriteAllBytes(file.Path, bytes);
+            foreach ((string _, TensorData t) in TorchFile.Read(file.Path))
+                Assert.Equal(t.Shape.Aggregate(1L, (p, d) => p * d), t.Data.Length);
+        }, typeof(ImportException)) > 0);
+    }
+
     // The container, every tensor view, then the model its architecture names, as the loaders would build it.
     private static void ReadFrnn(byte[] bytes, string scratch)
     {
@@ -67,6 +79,8 @@ public class ReaderFuzzTests
             _ = RnnModel.Load(file);
         else if (architecture == "seq2seq")
             _ = Seq2SeqModel.Load(file);
+        else if (architecture == "graph")
+            _ = FastRnn.Graph.GraphModel.Load(file);
         else if (architecture == "lm")
         {
             File.WriteAllBytes(scratch, bytes);

@@ -21,9 +21,19 @@ internal static class StructuredMutations
     }
 
     public static byte[] Npz(ByteMutator m, byte[] archive, byte[] other)
+        => m.Next(3) == 0 ? m.Mutate(archive, other) : Rezip(m, archive, other, allowCompression: true);
+
+    /// <summary>
+    /// torch.save's zip (one stored entry per storage and the pickle) re-zipped with one entry mutated, never
+    /// compressed since the reader refuses that outright; the legacy format and a third of the zips byte by byte.
+    /// </summary>
+    public static byte[] Torch(ByteMutator m, byte[] file, byte[] other)
+        => file.Length > 4 && file[0] == (byte)'P' && file[1] == (byte)'K' && m.Next(3) != 0
+            ? Rezip(m, file, other, allowCompression: false)
+            : m.Mutate(file, other);
+
+    private static byte[] Rezip(ByteMutator m, byte[] archive, byte[] other, bool allowCompression)
     {
-        if (m.Next(3) == 0)
-            return m.Mutate(archive, other);
         var entries = new List<(string Name, byte[] Bytes)>();
         using (var zip = new ZipArchive(new MemoryStream(archive), ZipArchiveMode.Read))
         {
@@ -42,7 +52,7 @@ internal static class StructuredMutations
         {
             foreach ((string name, byte[] bytes) in entries)
             {
-                using Stream s = zip.CreateEntry(name, m.Next(2) == 0 ? CompressionLevel.Optimal : CompressionLevel.NoCompression).Open();
+                using Stream s = zip.CreateEntry(name, allowCompression && m.Next(2) == 0 ? CompressionLevel.Optimal : CompressionLevel.NoCompression).Open();
                 s.Write(bytes);
             }
         }
