@@ -39,7 +39,11 @@ internal abstract class ByteSource : IDisposable
             }
         }
 
-        public override void Dispose() => _handle.Dispose();
+        public override void Dispose()
+        {
+            _handle.Dispose();
+            base.Dispose();
+        }
     }
 
     private sealed class MemorySource(ReadOnlyMemory<byte> bytes) : ByteSource

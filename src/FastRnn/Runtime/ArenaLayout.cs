@@ -13,6 +13,8 @@ internal sealed class ArenaLayout
 
     private long _length;
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2201:Do not raise reserved exception types",
+        Justification = "A session too large for one array is an out-of-memory condition; its owners catch it and rethrow naming their own sizes.")]
     public ArenaSlice Reserve(long length)
     {
         if (length < 0 || length > int.MaxValue)

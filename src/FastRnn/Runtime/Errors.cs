@@ -41,7 +41,7 @@ internal static class Errors
         => new($"tensor '{tensor}' is not used by this model; {why}");
 
     public static ArgumentOutOfRangeException Threads(int threads, int max)
-        => new("threads", threads, $"threads must be 1..{max} (the caller counts as one); got {threads}");
+        => new(nameof(threads), threads, $"threads must be 1..{max} (the caller counts as one); got {threads}");
 
     public static ArgumentOutOfRangeException BatchSize(int batchSize)
         => new(nameof(batchSize), batchSize, "batch size must be at least 1 and at most 65536");

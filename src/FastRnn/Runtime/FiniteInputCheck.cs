@@ -86,6 +86,6 @@ internal sealed class FiniteInputCheck(int batchSize, int inputSize)
         string when = step ? $"step {t}" : "this step";
         return new ArgumentException(
             $"{where} is {value}: stream {b} at {when} is not finite, and would make that stream's state NaN for every later step (RnnSessionOptions.ValidateInputs)",
-            "input");
+            nameof(input));
     }
 }
