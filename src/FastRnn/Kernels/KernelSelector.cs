@@ -58,7 +58,9 @@ public static class KernelSelector
     internal static KernelSet KernelsForWeights(long weightBytes)
     {
         KernelSet active = Default;
-        return active.Isa == KernelIsa.Avx512 && !IsForced && weightBytes >= StreamingBytes && IsSupported(KernelIsa.Avx2)
+        // Read even where it cannot matter (no AVX-512), so a bad FASTRNN_STREAMING_BYTES fails on every machine alike.
+        long streaming = StreamingBytes;
+        return active.Isa == KernelIsa.Avx512 && !IsForced && weightBytes >= streaming && IsSupported(KernelIsa.Avx2)
             ? Get(KernelIsa.Avx2)
             : active;
     }
