@@ -1,7 +1,7 @@
-using System.Runtime.InteropServices;
 using FastRnn.Layers;
 using Google.Protobuf;
 using Onnx;
+using static FastRnn.Benchmarks.OnnxProto;
 
 namespace FastRnn.Benchmarks;
 
@@ -17,21 +17,16 @@ internal static class OnnxRecurrentModel
     /// <summary>ONNX IR version 8 (ONNX 1.10): new enough for opset 14, old enough for any recent runtime.</summary>
     public const long IrVersion = 8;
 
-    // Where each ONNX gate block comes from in PyTorch's stacked weights:
-    // LSTM PyTorch i, f, g, o -> ONNX i, o, f, c; GRU PyTorch r, z, n -> ONNX z, r, h.
-    private static readonly int[] LstmGateSource = [0, 3, 1, 2];
-    private static readonly int[] GruGateSource = [1, 0, 2];
-
     /// <summary>The serialized model for sequences of exactly <paramref name="steps"/> steps of <paramref name="batch"/> streams.</summary>
     public static byte[] Build(RecurrentWeights w, int steps, int batch = 1)
     {
         bool lstm = w.Kind == RecurrentKind.Lstm;
         int hs = w.HiddenSize, rows = w.GateCount * hs;
-        int[] order = lstm ? LstmGateSource : GruGateSource;
+        GateOrder order = GateOrder.Onnx(w.Kind); // PyTorch's stacked gate blocks into ONNX's order
 
         var bias = new float[2 * rows]; // B = [Wb ; Rb], (1, 2·G·H)
-        Reorder(w.BiasIh, order, hs, 1).CopyTo(bias, 0);
-        Reorder(w.BiasHh, order, hs, 1).CopyTo(bias, rows);
+        order.FromPyTorch<float>(w.BiasIh, hs).CopyTo(bias, 0);
+        order.FromPyTorch<float>(w.BiasHh, hs).CopyTo(bias, rows);
 
         var node = new NodeProto
         {
@@ -60,9 +55,9 @@ internal static class OnnxRecurrentModel
             Node = { node },
             Initializer =
             {
-                Tensor("W", Reorder(w.WeightIh, order, hs, w.InputSize), 1, rows, w.InputSize),
-                Tensor("R", Reorder(w.WeightHh, order, hs, hs), 1, rows, hs),
-                Tensor("B", bias, 1, 2 * rows),
+                FloatTensor("W", order.FromPyTorch<float>(w.WeightIh, hs * w.InputSize), 1, rows, w.InputSize),
+                FloatTensor("R", order.FromPyTorch<float>(w.WeightHh, hs * hs), 1, rows, hs),
+                FloatTensor("B", bias, 1, 2 * rows),
             },
             Input = { Value("X", steps, batch, w.InputSize), Value("initial_h", 1, batch, hs) },
             Output = { Value("Y", steps, 1, batch, hs), Value("Y_h", 1, batch, hs) },
@@ -81,48 +76,5 @@ internal static class OnnxRecurrentModel
             Graph = graph,
         };
         return model.ToByteArray();
-    }
-
-    /// <summary>Copies the G gate blocks of a (G·H, cols) matrix into ONNX order.</summary>
-    private static float[] Reorder(float[] pyTorch, int[] order, int hiddenSize, int cols)
-    {
-        int block = hiddenSize * cols;
-        var result = new float[pyTorch.Length];
-        for (int gate = 0; gate < order.Length; gate++)
-            pyTorch.AsSpan(order[gate] * block, block).CopyTo(result.AsSpan(gate * block));
-        return result;
-    }
-
-    private static AttributeProto IntAttribute(string name, long value)
-        => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
-
-    private static TensorProto Tensor(string name, float[] data, params long[] dims)
-    {
-        // raw_data holds little-endian IEEE floats, which is how they already sit in memory on the CPUs .NET runs on.
-        if (!BitConverter.IsLittleEndian)
-            throw new PlatformNotSupportedException("raw_data is little-endian; this builder copies memory as is");
-        var tensor = new TensorProto
-        {
-            Name = name,
-            DataType = (int)TensorProto.Types.DataType.Float,
-            RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(data.AsSpan())),
-        };
-        tensor.Dims.Add(dims);
-        return tensor;
-    }
-
-    private static ValueInfoProto Value(string name, params long[] dims)
-    {
-        var shape = new TensorShapeProto();
-        foreach (long d in dims)
-            shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
-        return new ValueInfoProto
-        {
-            Name = name,
-            Type = new TypeProto
-            {
-                TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape },
-            },
-        };
     }
 }

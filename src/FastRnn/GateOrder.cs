@@ -77,6 +77,21 @@ public sealed class GateOrder
         return result;
     }
 
+    /// <summary>
+    /// The inverse of <see cref="ToPyTorch"/>: PyTorch-ordered blocks of <paramref name="pyTorch"/> (each
+    /// <paramref name="blockLength"/> elements) in this framework's order, for writing a model another framework reads.
+    /// </summary>
+    /// <exception cref="ArgumentException">The data is not one block per gate.</exception>
+    public T[] FromPyTorch<T>(ReadOnlySpan<T> pyTorch, int blockLength)
+    {
+        if (blockLength < 0 || pyTorch.Length != (long)_source.Length * blockLength)
+            throw new ArgumentException($"{pyTorch.Length} values are not {_source.Length} gate blocks of {blockLength}", nameof(pyTorch));
+        var result = new T[pyTorch.Length];
+        for (int t = 0; t < _source.Length; t++)
+            pyTorch.Slice(t * blockLength, blockLength).CopyTo(result.AsSpan(_source[t] * blockLength, blockLength));
+        return result;
+    }
+
     /// <inheritdoc/>
     public override string ToString() => $"{Framework}: {string.Join(", ", _gates)}";
 

@@ -15,7 +15,6 @@ public sealed partial class RnnSession
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Step(ReadOnlySpan<float> input, Span<float> output)
     {
-        _inputCheck?.Step(input);
         ThrowIfDisposed();
         if (_config.Bidirectional || _config.Reverse)
             throw Errors.StepNeedsFuture(_config.Bidirectional);
@@ -23,6 +22,7 @@ public sealed partial class RnnSession
             throw Errors.Length(nameof(input), input.Length, InputLength, $"(B, I) = ({BatchSize}, {_config.InputSize})");
         if (output.Length != OutputLength)
             throw Errors.Length(nameof(output), output.Length, OutputLength, $"(B, H_out) = ({BatchSize}, {_config.OutputHiddenSize})");
+        _inputCheck?.Step(input);
 
         int batch = BatchSize;
         ReadOnlySpan<float> x = input;
@@ -65,7 +65,6 @@ public sealed partial class RnnSession
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> sequenceLengths)
     {
-        _inputCheck?.Run(input, sequenceLengths);
         ThrowIfDisposed();
         int perStep = InputLength;
         if (input.Length == 0 || input.Length % perStep != 0)
@@ -79,6 +78,7 @@ public sealed partial class RnnSession
         bool whole = _config.Bidirectional || _config.Reverse || ragged;
         if (whole && steps > MaxSequenceLength)
             throw Errors.SequenceTooLong(steps, MaxSequenceLength, _config.Bidirectional ? "a bidirectional" : _config.Reverse ? "a reverse" : "a variable-length");
+        _inputCheck?.Run(input, sequenceLengths);
 
         for (int start = 0; start < steps; start += MaxSequenceLength)
         {

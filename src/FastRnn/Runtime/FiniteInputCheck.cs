@@ -26,23 +26,23 @@ internal sealed class FiniteInputCheck(int batchSize, int inputSize)
             throw NotFinite(input, 0, step: false);
     }
 
-    /// <summary>Checks a <c>Run</c>'s input, (T, B, I): for streams given a length, only the steps it covers.</summary>
+    /// <summary>
+    /// Checks a <c>Run</c>'s input, (T, B, I), already validated by the session: for streams given a length (0..T), only
+    /// the steps it covers.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(ReadOnlySpan<float> input, ReadOnlySpan<int> sequenceLengths)
     {
         int frame = batchSize * inputSize;
-        if (sequenceLengths.IsEmpty || sequenceLengths.Length != batchSize)
+        if (sequenceLengths.IsEmpty)
         {
-            // Whole sequences, or lengths the session is about to refuse: every value counts.
             if (!AllFinite(input))
                 throw NotFinite(input, 0, step: true);
             return;
         }
-        int steps = input.Length / frame;
         for (int b = 0; b < batchSize; b++)
         {
-            int length = Math.Clamp(sequenceLengths[b], 0, steps);
-            for (int t = 0; t < length; t++)
+            for (int t = 0; t < sequenceLengths[b]; t++)
             {
                 int start = t * frame + b * inputSize;
                 if (!AllFinite(input.Slice(start, inputSize)))

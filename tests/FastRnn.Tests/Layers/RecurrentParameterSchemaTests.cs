@@ -143,5 +143,6 @@ public class RecurrentParameterSchemaTests
         float[] blocks = from.SelectMany(g => new[] { Label(g), Label(g) + 0.5f }).ToArray();
         float[] expectedBlocks = to.SelectMany(g => new[] { Label(g), Label(g) + 0.5f }).ToArray();
         Assert.Equal(expectedBlocks, order.ToPyTorch(blocks, 2));
+        Assert.Equal(blocks, order.FromPyTorch<float>(expectedBlocks, 2));
     }
 }
