@@ -186,9 +186,9 @@ public sealed partial class RnnSession : IDisposable
         ? $"(L·D, B, H) = ({_config.NumLayers * _config.Directions}, {BatchSize}, {_config.HiddenSize})"
         : $"empty: a {_config.Kind} has no cell state";
 
-    /// <summary>The top layer's hidden state of one stream (forward direction), H_out floats.</summary>
-    internal ReadOnlySpan<float> TopHidden(int stream)
-        => LayerHidden(_config.NumLayers - 1, 0).Slice(stream * _config.OutputHiddenSize, _config.OutputHiddenSize);
+    /// <summary>The top layer's hidden state of the first <paramref name="streams"/> streams (forward direction), (streams, H_out).</summary>
+    internal ReadOnlySpan<float> TopHiddenRows(int streams)
+        => LayerHidden(_config.NumLayers - 1, 0)[..(streams * _config.OutputHiddenSize)];
 
     /// <summary>
     /// Stream b takes the state stream <c>parents[b]</c> had (beam search keeping its best hypotheses); several streams

@@ -72,9 +72,22 @@ internal sealed class DecoderStep
     /// <summary>One step for every stream of <paramref name="session"/>: reads <see cref="Previous"/>, writes the log-probabilities and attention.</summary>
     public void Forward(RnnSession session, int streams)
     {
+        int h = _c.DecoderHiddenSize;
+        Span<float> input = _arena[_input][..(streams * _c.DecoderInputSize)], output = _arena[_output][..(streams * h)];
+        AssembleInputs(streams, session.TopHiddenRows(streams), input);
+        session.Step(input, output);
+        Head(streams, output);
+    }
+
+    /// <summary>
+    /// The first half of a step: the decoder input (streams, decoder input) of every stream, from its previous token and
+    /// h̃ (input feeding) or its attention context with <paramref name="queries"/> (streams, H), the states before this
+    /// step, as the query (Bahdanau). The recurrent step in between is the caller's: a session's, or a pool's.
+    /// </summary>
+    public void AssembleInputs(int streams, ReadOnlySpan<float> queries, Span<float> input)
+    {
         int e = _c.TargetEmbeddingSize, k = _c.MemorySize, h = _c.DecoderHiddenSize, inWidth = _c.DecoderInputSize, sMax = _c.MaxSourceLength;
-        Span<float> input = _arena[_input], output = _arena[_output], contexts = _arena[_context], weights = _arena[_attention];
-        Span<float> attentional = _arena[_attentional];
+        Span<float> contexts = _arena[_context], weights = _arena[_attention], attentional = _arena[_attentional];
         Span<int> previous = Previous;
         for (int j = 0; j < streams; j++)
         {
@@ -87,14 +100,20 @@ internal sealed class DecoderStep
             else
             {
                 // Bahdanau: the query is the state before this step.
-                Memory.Attend(j, session.TopHidden(j), weights.Slice(j * sMax, sMax), contexts.Slice(j * k, k));
+                Memory.Attend(j, queries.Slice(j * h, h), weights.Slice(j * sMax, sMax), contexts.Slice(j * k, k));
                 contexts.Slice(j * k, k).CopyTo(x[e..]);
             }
         }
+    }
 
-        session.Step(input[..(streams * inWidth)], output[..(streams * h)]);
-
-        int v = _c.TargetVocabularySize;
+    /// <summary>
+    /// The second half of a step: from the recurrent outputs <paramref name="output"/> (streams, H), the attention (input
+    /// feeding), h̃, and the log-probabilities of every stream, as batched products.
+    /// </summary>
+    public void Head(int streams, ReadOnlySpan<float> output)
+    {
+        int e = _c.TargetEmbeddingSize, k = _c.MemorySize, h = _c.DecoderHiddenSize, sMax = _c.MaxSourceLength, v = _c.TargetVocabularySize;
+        Span<float> contexts = _arena[_context], weights = _arena[_attention], attentional = _arena[_attentional];
         Span<float> logProbs = _arena[_logProbs];
         if (_c.InputFeeding)
         {
@@ -115,6 +134,7 @@ internal sealed class DecoderStep
         {
             int width = _c.OutputFeatures;
             Span<float> features = _arena[_features];
+            Span<int> previous = Previous;
             for (int j = 0; j < streams; j++)
             {
                 Span<float> f = features.Slice(j * width, width);
@@ -122,7 +142,7 @@ internal sealed class DecoderStep
                 if (_c.OutputInputs != OutputInputs.Hidden)
                     contexts.Slice(j * k, k).CopyTo(f[h..]);
                 if (_c.OutputInputs == OutputInputs.HiddenContextEmbedding)
-                    input.Slice(j * inWidth, e).CopyTo(f[(h + k)..]);
+                    _model.TargetEmbedding[previous[j]].CopyTo(f[(h + k)..]); // the embedding this step was fed
             }
             _model.Output.Forward(features, width, logProbs, v, streams);
         }
@@ -131,6 +151,9 @@ internal sealed class DecoderStep
         for (int j = 0; j < streams; j++)
             Softmax.LogInPlace(logProbs.Slice(j * v, v), scratch);
     }
+
+    /// <summary>h̃ of stream <paramref name="stream"/> (input feeding: what it feeds at the next step).</summary>
+    public Span<float> Attentional(int stream) => _arena[_attentional].Slice(stream * _c.DecoderHiddenSize, _c.DecoderHiddenSize);
 
     /// <summary>With input feeding, stream j continues from h̃ of stream <paramref name="parents"/>[j] (after a beam step).</summary>
     public void ReorderAttentional(ReadOnlySpan<int> parents)
