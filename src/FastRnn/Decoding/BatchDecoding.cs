@@ -40,10 +40,7 @@ internal sealed class BatchDecoding
         for (int b = 0; b < count; b++)
         {
             produced[b] = 0;
-            int limit = Math.Min(options.MaxLength, Math.Min(_maxOutputLength, width));
-            if (options.MaxLengthRatio is double ratio)
-                limit = Math.Min(limit, (int)Math.Ceiling(ratio * _step.Memory.LengthOf(b)));
-            limits[b] = Math.Max(limit, 1);
+            limits[b] = options.Limit(Math.Min(_maxOutputLength, width), _step.Memory.LengthOf(b));
         }
 
         while (active > 0)

@@ -32,6 +32,15 @@ internal sealed class BatchEncoder
     /// <exception cref="ArgumentException">A length, an id or a span size is wrong; the message names which.</exception>
     /// <remarks><paramref name="encoder"/> has k streams, one per source (per-stream lengths mask the shorter ones).</remarks>
     public void Encode(RnnSession encoder, ReadOnlySpan<int> tokens, int width, ReadOnlySpan<int> lengths, AttentionMemory memory, DecoderBridge bridge)
+        => Encode(encoder, tokens, width, lengths, memory, bridge, []);
+
+    /// <summary>
+    /// As above, but source b's outputs and keys go to memory block <paramref name="blocks"/>[b] (all of them when it is
+    /// empty: block b) and no stream is assigned: the caller assigns streams to blocks (a pool, whose requests keep
+    /// their blocks while other requests come and go).
+    /// </summary>
+    public void Encode(RnnSession encoder, ReadOnlySpan<int> tokens, int width, ReadOnlySpan<int> lengths, AttentionMemory memory, DecoderBridge bridge,
+                       ReadOnlySpan<int> blocks)
     {
         int count = lengths.Length, capacity = _capacity, e = _c.SourceEmbeddingSize, k = _c.MemorySize, sMax = _c.MaxSourceLength;
         if (count < 1 || count > capacity)
@@ -67,17 +76,19 @@ internal sealed class BatchEncoder
         encoder.Reset();
         encoder.Run(input, output, streamLengths);
 
-        for (int b = 0; b < capacity; b++)
+        for (int b = 0; b < count; b++)
         {
-            // Unused streams attend to source 0 so that every stream computes something finite.
-            int source = b < count ? b : 0;
-            memory.Assign(b, source, lengths[source]);
-            if (b >= count)
-                continue;
-            Span<float> block = memory.Block(b, lengths[b]);
+            int target = blocks.IsEmpty ? b : blocks[b];
+            Span<float> block = memory.Block(target, lengths[b]);
             for (int t = 0; t < lengths[b]; t++)
                 output.Slice((t * capacity + b) * k, k).CopyTo(block.Slice(t * k, k));
-            memory.PrecomputeKeys(b, lengths[b]);
+            memory.PrecomputeKeys(target, lengths[b]);
+        }
+        if (blocks.IsEmpty)
+        {
+            // Unused streams attend to source 0 so that every stream computes something finite.
+            for (int b = 0; b < capacity; b++)
+                memory.Assign(b, b < count ? b : 0, lengths[b < count ? b : 0]);
         }
         bridge.FromBatchEncoder(encoder, count);
     }

@@ -113,6 +113,22 @@ internal sealed class DecoderBridge
         }
     }
 
+    /// <summary>
+    /// Copies stream <paramref name="stream"/>'s initial state made by <see cref="FromBatchEncoder"/> out: h (L_dec, H),
+    /// c (L_dec, H; empty unless LSTM), as one stream of a pool takes it.
+    /// </summary>
+    public void CopyBatchState(int stream, Span<float> hidden, Span<float> cell)
+    {
+        int h = _c.DecoderHiddenSize;
+        ReadOnlySpan<float> stateHidden = _arena[_stateHidden], stateCell = _arena[_stateCell];
+        for (int l = 0; l < _c.DecoderLayers; l++)
+        {
+            stateHidden.Slice((l * _streams + stream) * h, h).CopyTo(hidden.Slice(l * h, h));
+            if (!stateCell.IsEmpty)
+                stateCell.Slice((l * _streams + stream) * h, h).CopyTo(cell.Slice(l * h, h));
+        }
+    }
+
     /// <summary>Puts the per-stream initial states of <see cref="FromBatchEncoder"/> into every stream of <paramref name="session"/>.</summary>
     public void StartBatch(RnnSession session) => session.SetState(_arena[_stateHidden], _arena[_stateCell]);
 

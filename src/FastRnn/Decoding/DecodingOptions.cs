@@ -29,6 +29,26 @@ public abstract record LengthLimits
 
     /// <summary>EOS is not allowed before this many tokens.</summary>
     public int MinLength { get; init; }
+
+    /// <exception cref="ArgumentOutOfRangeException">A limit is out of range; the message names it.</exception>
+    internal void Validate()
+    {
+        if (MaxLength < 1)
+            throw new ArgumentOutOfRangeException(nameof(MaxLength), MaxLength, "MaxLength must be at least 1");
+        if (MinLength < 0)
+            throw new ArgumentOutOfRangeException(nameof(MinLength), MinLength, "MinLength must not be negative");
+        if (MaxLengthRatio is double r && !(r > 0 && double.IsFinite(r)))
+            throw new ArgumentOutOfRangeException(nameof(MaxLengthRatio), r, "MaxLengthRatio must be positive");
+    }
+
+    /// <summary>The most tokens an output of a source of <paramref name="sourceLength"/> may have, at least 1.</summary>
+    internal int Limit(int maxOutputLength, int sourceLength)
+    {
+        int limit = Math.Min(MaxLength, maxOutputLength);
+        if (MaxLengthRatio is double ratio)
+            limit = Math.Min(limit, (int)Math.Ceiling(ratio * sourceLength));
+        return Math.Max(limit, 1);
+    }
 }
 
 /// <summary>Greedy decoding or sampling, pulled one token at a time.</summary>

@@ -244,21 +244,7 @@ public sealed class Seq2SeqDecoder : IDisposable
             throw new InvalidOperationException("no single source is encoded: call Encode first (EncodeBatch goes with DecodeBatch)");
     }
 
-    private int LengthLimit(LengthLimits limits)
-    {
-        int limit = Math.Min(limits.MaxLength, MaxOutputLength);
-        if (limits.MaxLengthRatio is double ratio)
-            limit = Math.Min(limit, (int)Math.Ceiling(ratio * _sourceLength));
-        return Math.Max(limit, 1);
-    }
+    private int LengthLimit(LengthLimits limits) => limits.Limit(MaxOutputLength, _sourceLength);
 
-    private static void CheckLimits(LengthLimits limits)
-    {
-        if (limits.MaxLength < 1)
-            throw new ArgumentOutOfRangeException(nameof(limits), limits.MaxLength, "MaxLength must be at least 1");
-        if (limits.MinLength < 0)
-            throw new ArgumentOutOfRangeException(nameof(limits), limits.MinLength, "MinLength must not be negative");
-        if (limits.MaxLengthRatio is double r && !(r > 0 && double.IsFinite(r)))
-            throw new ArgumentOutOfRangeException(nameof(limits), r, "MaxLengthRatio must be positive");
-    }
+    private static void CheckLimits(LengthLimits limits) => limits.Validate();
 }

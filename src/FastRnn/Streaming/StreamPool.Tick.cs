@@ -18,7 +18,43 @@ public sealed partial class StreamPool
         if (n == 0)
             return 0;
         GatherPending(n);
+        StepGathered(n);
+        return n;
+    }
 
+    /// <summary>
+    /// Marks stream <paramref name="id"/> as stepping at the next tick with an input its driver writes in place, after
+    /// <see cref="GatherPending()"/>, into <see cref="InputRows"/> (a decoder's input depends on the stream's row-ordered
+    /// buffers, known only once the rows are gathered).
+    /// </summary>
+    internal void MarkPending(int id)
+    {
+        int row = _rowOf[id];
+        if (!_hasInput[row])
+        {
+            _hasInput[row] = true;
+            PendingCount++;
+        }
+    }
+
+    /// <summary>Moves the streams marked for the next tick to rows 0..n − 1 and returns n.</summary>
+    internal int GatherPending()
+    {
+        int n = PendingCount;
+        GatherPending(n);
+        return n;
+    }
+
+    /// <summary>Rows 0..<paramref name="count"/> − 1 of the input block, (count, I), for the driver of <see cref="MarkPending"/>.</summary>
+    internal Span<float> InputRows(int count) => _arena[_input][..(count * _config.InputSize)];
+
+    /// <summary>The row stream <paramref name="id"/> is in now.</summary>
+    internal int RowOfId(int id) => _rowOf[id];
+
+    /// <summary>Steps rows 0..n − 1, gathered, from their inputs in place; then no stream has input waiting.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal void StepGathered(int n)
+    {
         ReadOnlySpan<float> x = _arena[_input][..(n * _config.InputSize)];
         int xStride = _config.InputSize;
         Span<float> scratch = _arena[_scratch];
@@ -34,7 +70,6 @@ public sealed partial class StreamPool
 
         _hasInput.AsSpan(0, n).Clear();
         PendingCount = 0;
-        return n;
     }
 
     /// <summary>Drops every waiting input, leaving each stream's state as it is: after a failed tick, the next starts clean.</summary>

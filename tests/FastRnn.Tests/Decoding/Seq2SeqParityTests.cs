@@ -64,18 +64,7 @@ public class Seq2SeqParityTests
         using var decoder = model.CreateDecoder(beamSize: 5, maxOutputLength: 32);
         foreach (string setting in new[] { "a", "b" })
         {
-            var m = golden.Metadata;
-            var options = new BeamOptions
-            {
-                BeamSize = int.Parse(m[$"beam_{setting}_k"]),
-                NBest = int.Parse(m[$"beam_{setting}_n_best"]),
-                Penalty = m[$"beam_{setting}_penalty"] switch { "wu" => LengthPenalty.Wu, "avg" => LengthPenalty.Average, _ => LengthPenalty.None },
-                Alpha = float.Parse(m[$"beam_{setting}_alpha"], System.Globalization.CultureInfo.InvariantCulture),
-                MinLength = int.Parse(m[$"beam_{setting}_min_length"]),
-                MaxLength = int.Parse(m[$"beam_{setting}_max_length"]),
-                MaxLengthRatio = m.TryGetValue($"beam_{setting}_max_length_ratio", out string? ratio) && ratio != "none"
-                    ? double.Parse(ratio, System.Globalization.CultureInfo.InvariantCulture) : null,
-            };
+            BeamOptions options = BeamSetting(golden, setting);
             var shape = golden.Tensors[$"beam_{setting}_tokens"].Shape;
             int n = shape[0], nBest = shape[1], width = shape[2];
             for (int i = 0; i < n; i++)
@@ -94,6 +83,23 @@ public class Seq2SeqParityTests
                 }
             }
         }
+    }
+
+    /// <summary>The beam options the reference used for setting "a" or "b", from the golden file's metadata.</summary>
+    internal static BeamOptions BeamSetting(SafetensorsFile golden, string setting)
+    {
+        var m = golden.Metadata;
+        return new BeamOptions
+        {
+            BeamSize = int.Parse(m[$"beam_{setting}_k"]),
+            NBest = int.Parse(m[$"beam_{setting}_n_best"]),
+            Penalty = m[$"beam_{setting}_penalty"] switch { "wu" => LengthPenalty.Wu, "avg" => LengthPenalty.Average, _ => LengthPenalty.None },
+            Alpha = float.Parse(m[$"beam_{setting}_alpha"], System.Globalization.CultureInfo.InvariantCulture),
+            MinLength = int.Parse(m[$"beam_{setting}_min_length"]),
+            MaxLength = int.Parse(m[$"beam_{setting}_max_length"]),
+            MaxLengthRatio = m.TryGetValue($"beam_{setting}_max_length_ratio", out string? ratio) && ratio != "none"
+                ? double.Parse(ratio, System.Globalization.CultureInfo.InvariantCulture) : null,
+        };
     }
 
     internal static (Seq2SeqModel Model, SafetensorsFile Golden) Load(string name)
@@ -116,5 +122,5 @@ public class Seq2SeqParityTests
         return ids;
     }
 
-    private static int[] Padded(ReadOnlySpan<float> values) => Ints(values).TakeWhile(id => id >= 0).ToArray();
+    internal static int[] Padded(ReadOnlySpan<float> values) => Ints(values).TakeWhile(id => id >= 0).ToArray();
 }
