@@ -15,6 +15,12 @@ internal static class TranslateCommand
     /// <summary>Longest beam accepted: the decoder's own limit.</summary>
     public const int MaxBeam = 1024;
 
+    /// <summary>Lines decoded together from stdin when it is a file or a pipe, unless --batch says otherwise.</summary>
+    public const int DefaultBatch = 32;
+
+    /// <summary>The most stdin lines decoded together.</summary>
+    public const int MaxBatch = 1024;
+
     /// <summary>Widest attention grid line; 80 columns is the narrowest terminal worth designing for.</summary>
     public const int GridWidth = 80;
 
@@ -31,20 +37,32 @@ internal static class TranslateCommand
         var maxLength = new Option<int>("--max-length") { Description = "Most output tokens, end-of-sequence included.", DefaultValueFactory = _ => 256 };
         var model = new Option<FileInfo?>("--model") { Description = $"Seq2seq model file (default: weights/{DefaultModel})." };
         var strict = new Option<bool>("--strict") { Description = "Refuse a text with characters (or words) outside the model's source vocabulary; without it they are named in a warning on stderr." };
+        var batch = new Option<int?>("--batch")
+        {
+            Description = $"Decode up to N stdin lines together, each joining as soon as another finishes (continuous batching); the output is the same, line for line and in order. Default {DefaultBatch} when stdin is a file or a pipe, 1 at a terminal (each line answered as it is typed) and with --show-attention.",
+        };
         var scores = new Option<bool>("--scores") { Description = "Follow each output with a tab and its score: the summed log-probability (natural log) of its tokens, EOS included; closer to 0 is more confident." };
         var command = new Command("translate", "Translate text with a seq2seq model (default: normalise a date to YYYY-MM-DD), streaming the output; optionally show the attention.")
         {
-            text, beam, showAttention, svg, maxLength, model, strict, scores,
+            text, beam, batch, showAttention, svg, maxLength, model, strict, scores,
         };
         command.SetAction(parse => CliErrors.Run(context, () => Translate(
-            context, input, parse.GetValue(text), parse.GetValue(beam), parse.GetValue(showAttention), parse.GetValue(svg),
+            context, input, parse.GetValue(text), parse.GetValue(beam), parse.GetValue(batch), parse.GetValue(showAttention), parse.GetValue(svg),
             parse.GetValue(maxLength), parse.GetValue(model), parse.GetValue(strict), parse.GetValue(scores))));
         return command;
     }
 
-    private static int Translate(CliContext context, TextReader input, string? text, int beam, bool showAttention, FileInfo? svg, int maxLength,
+    private static int Translate(CliContext context, TextReader input, string? text, int beam, int? batch, bool showAttention, FileInfo? svg, int maxLength,
                                  FileInfo? modelFile, bool strict, bool scores)
     {
+        if (batch is < 1 or > MaxBatch)
+            throw CliErrors.Usage($"--batch must be in 1..{MaxBatch}, got {batch}");
+        if (batch > 1 && text is not null)
+            throw CliErrors.Usage("--batch decodes stdin lines together: give the lines on stdin instead of a text argument");
+        if (batch > 1 && showAttention)
+            throw CliErrors.Usage("--show-attention draws each line's attention as it is decoded, one line at a time: drop --batch");
+        if ((long)(batch ?? 1) * beam > RnnConfig.MaxBatchSize)
+            throw CliErrors.Usage($"--batch × --beam is {(long)(batch ?? 1) * beam} decoder rows; at most {RnnConfig.MaxBatchSize}");
         if (beam < 1 || beam > MaxBeam)
             throw CliErrors.Usage($"--beam must be in 1..{MaxBeam}, got {beam}");
         if (maxLength < 1 || maxLength > 1 << 16)
@@ -77,6 +95,12 @@ internal static class TranslateCommand
         }
         // One output line per input line, always, so outputs can be pasted next to their inputs: a line that cannot be
         // translated is answered in place by an empty line, its error goes to stderr, and the lines after it go on.
+        int lines = batch ?? (context.InputIsTerminal || showAttention ? 1 : DefaultBatch);
+        if (lines > 1 && (long)lines * beam <= RnnConfig.MaxBatchSize)
+        {
+            using var pooled = new PooledTranslator(model, modelName, lines, beam, maxLength) { Strict = strict, Scores = scores };
+            return pooled.TranslateLines(input, context) == 0 ? ExitCodes.Success : ExitCodes.BadInput;
+        }
         int lineNumber = 0, failed = 0;
         while (input.ReadLine() is { } line)
         {

@@ -30,26 +30,16 @@ internal sealed class Translator(Seq2SeqModel model, string modelName, int beamS
     /// <see cref="Strict"/>) has unknown tokens; nothing was written to <paramref name="output"/> (exit 2).</exception>
     public (string Output, AttentionMap? Attention) Translate(string text, TextWriter output, TextWriter warnings, bool withAttention, string what)
     {
-        int[] source = model.EncodeText(text, out IReadOnlyList<string> unknown);
-        string? listed = unknown.Count == 0 ? null : $"{what}: {UnknownTokens(unknown)} not in the source vocabulary of {modelName}";
-        if (source.Length == 0)
-            throw CliErrors.BadData(listed is null ? $"{what}: the text is empty; {modelName} needs at least one source token" : $"{listed}; nothing is left to translate");
-        if (listed is not null)
-        {
-            if (Strict)
-                throw CliErrors.BadData(listed);
-            warnings.WriteLine($"fastrnn: warning: {listed}; {(model.Config.UnkId is null ? "left out" : "read as unknown")}");
-        }
-        int longest = model.Config.MaxSourceLength;
-        if (source.Length > longest)
-            throw CliErrors.BadData($"{what}: the text has {source.Length} source tokens; {modelName} accepts at most {longest}");
+        int[] source = Prepare(model, modelName, Strict, text, what, out string? warning);
+        if (warning is not null)
+            warnings.WriteLine(warning);
         try
         {
             _decoder.Encode(source);
         }
         catch (ArgumentException e)
         {
-            // Checked above; the engine's refusal is still about the data, not the command line.
+            // Checked by Prepare; the engine's refusal is still about the data, not the command line.
             throw CliErrors.BadData($"{what}: {e.Message}", e);
         }
 
@@ -63,6 +53,31 @@ internal sealed class Translator(Seq2SeqModel model, string modelName, int beamS
 
     /// <inheritdoc/>
     public void Dispose() => _decoder.Dispose();
+
+    /// <summary>
+    /// The source ids of <paramref name="text"/>, framed as the model expects, and a warning naming the tokens outside
+    /// the source vocabulary (null when there are none).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The text is empty (or only white space), longer than the model accepts, or
+    /// (with <paramref name="strict"/>) has unknown tokens; the message starts with <paramref name="what"/>.</exception>
+    public static int[] Prepare(Seq2SeqModel model, string modelName, bool strict, string text, string what, out string? warning)
+    {
+        int[] source = model.EncodeText(text, out IReadOnlyList<string> unknown);
+        string? listed = unknown.Count == 0 ? null : $"{what}: {UnknownTokens(model, unknown)} not in the source vocabulary of {modelName}";
+        if (source.Length == 0)
+            throw CliErrors.BadData(listed is null ? $"{what}: the text is empty; {modelName} needs at least one source token" : $"{listed}; nothing is left to translate");
+        if (listed is not null && strict)
+            throw CliErrors.BadData(listed);
+        warning = listed is null ? null : $"fastrnn: warning: {listed}; {(model.Config.UnkId is null ? "left out" : "read as unknown")}";
+        int longest = model.Config.MaxSourceLength;
+        if (source.Length > longest)
+            throw CliErrors.BadData($"{what}: the text has {source.Length} source tokens; {modelName} accepts at most {longest}");
+        return source;
+    }
+
+    /// <summary>The end of an output line: with scores, a tab and the summed log-probability.</summary>
+    public static string LineEnd(bool scores, float score)
+        => scores ? "\t" + score.ToString("0.######", CultureInfo.InvariantCulture) : "";
 
     // Streams each token's text as soon as it is decoded. The text of a prefix of the tokens is a prefix of the text of
     // all of them (both tokenizers only append), so each token adds what its text has beyond the text before it.
@@ -107,14 +122,12 @@ internal sealed class Translator(Seq2SeqModel model, string modelName, int beamS
 
     private void EndLine(TextWriter output, float score)
     {
-        if (Scores)
-            output.Write("\t" + score.ToString("0.######", CultureInfo.InvariantCulture));
-        output.WriteLine();
+        output.WriteLine(LineEnd(Scores, score));
         output.Flush();
     }
 
     // "characters 'н', 'о'" or "word 'hello'": what the tokenizer splits text into, quoted so white space shows.
-    private string UnknownTokens(IReadOnlyList<string> unknown)
+    private static string UnknownTokens(Seq2SeqModel model, IReadOnlyList<string> unknown)
     {
         string kind = model.Tokenizer == TokenizerKind.Character ? "character" : "word";
         return $"{kind}{(unknown.Count == 1 ? "" : "s")} {string.Join(", ", unknown.Select(t => $"'{t}'"))}";
