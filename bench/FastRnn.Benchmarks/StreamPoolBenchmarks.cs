@@ -129,7 +129,7 @@ public partial class StreamPoolBenchmarks
         public TickConfig()
         {
             AddJob(Job.Default.WithInvocationCount(1).WithUnrollFactor(1).WithWarmupCount(30).WithIterationCount(400));
-            AddColumn(StatisticColumn.P50, new PercentileColumn(99), new StreamStepsColumn());
+            AddColumn(StatisticColumn.P50, new PercentileColumn(99, "one tick's time"), new RateColumn("Stream-steps/s", nameof(Streams), "streams advanced per second: S / mean tick"));
         }
     }
 }

@@ -1,0 +1,111 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using FastRnn.Decoding;
+using FastRnn.Streaming;
+
+namespace FastRnn.Benchmarks;
+
+/// <summary>
+/// The shipped date normaliser (weights/date-normalizer.frnn) translating R held-out dates, greedy, on one thread:
+/// decoded one after another by one <see cref="Seq2SeqDecoder"/> (the baseline: what a server without a pool does), and
+/// all R started together in a <see cref="Seq2SeqPool"/> of R rows and stepped until every one has finished. Dates/s is
+/// R over the mean iteration; the target is Ratio ≤ 1/4 at R = 64, with 0 B allocated.
+/// </summary>
+/// <remarks>
+/// A lone date re-reads the decoder's weights at every token; the pool reads them once per step for all its running
+/// requests. Requests finish at different lengths (dates are 10 characters and EOS, but some stop early), so the last
+/// steps of an iteration run fewer rows.
+/// </remarks>
+[MemoryDiagnoser]
+[Config(typeof(Seq2SeqPoolConfig))]
+public class Seq2SeqPoolBenchmarks
+{
+    private const int MaxOutputLength = 16;
+
+    private Seq2SeqDecoder _decoder = null!;
+    private Seq2SeqPool _pool = null!;
+    private int[][] _sources = null!;
+    private StreamHandle[] _requests = null!;
+    private int[] _tokens = null!;
+    private DecodingOptions _options = null!;
+
+    /// <summary>R, the dates translated per iteration.</summary>
+    [Params(1, 4, 16, 64, 256)]
+    public int Requests { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        string folder = Path.Combine(AppContext.BaseDirectory, "models");
+        var model = Seq2SeqModel.Load(Path.Combine(folder, "date-normalizer.frnn"));
+        string[] dates = [.. File.ReadLines(Path.Combine(folder, "date-test.tsv")).Take(Requests).Select(line => line.Split('\t')[0])];
+        _sources = [.. dates.Select(model.EncodeText)];
+        _decoder = model.CreateDecoder(beamSize: 1, maxOutputLength: MaxOutputLength);
+        _pool = new Seq2SeqPool(model, capacity: Requests, maxOutputLength: MaxOutputLength);
+        _requests = new StreamHandle[Requests];
+        _tokens = new int[MaxOutputLength];
+        _options = DecodingOptions.Greedy(MaxOutputLength);
+        VerifyAgreement(model);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _decoder.Dispose();
+        _pool.Dispose();
+    }
+
+    [Benchmark(Baseline = true, Description = "One after another")]
+    public int OneAfterAnother()
+    {
+        int produced = 0;
+        foreach (int[] source in _sources)
+        {
+            _decoder.Encode(source);
+            produced += _decoder.Decode(_options, _tokens, out _);
+        }
+        return produced;
+    }
+
+    [Benchmark(Description = "Seq2SeqPool, all together")]
+    public int Pool()
+    {
+        for (int r = 0; r < _sources.Length; r++)
+            _requests[r] = _pool.Start(_sources[r], _options);
+        int steps = 0;
+        while (_pool.RunningCount > 0)
+        {
+            _pool.Step();
+            steps++;
+        }
+        foreach (StreamHandle request in _requests)
+            _pool.Close(request);
+        return steps;
+    }
+
+    // Both contenders must print the same dates before either is timed.
+    private void VerifyAgreement(Seq2SeqModel model)
+    {
+        for (int r = 0; r < _sources.Length; r++)
+            _requests[r] = _pool.Start(_sources[r], _options);
+        while (_pool.RunningCount > 0)
+            _pool.Step();
+        for (int r = 0; r < _sources.Length; r++)
+        {
+            _decoder.Encode(_sources[r]);
+            int n = _decoder.Decode(_options, _tokens, out _);
+            string alone = model.DecodeText(_tokens.AsSpan(0, n)), pooled = model.DecodeText(_pool.Tokens(_requests[r]));
+            if (alone != pooled)
+                throw new InvalidOperationException($"date {r}: the pool gives {pooled}, decoding alone {alone}");
+            _pool.Close(_requests[r]);
+        }
+    }
+
+    private sealed class Seq2SeqPoolConfig : ManualConfig
+    {
+        public Seq2SeqPoolConfig()
+            => AddColumn(StatisticColumn.P50, new PercentileColumn(99, "one iteration's time"), new RateColumn("Dates/s", nameof(Requests), "dates translated per second: R / mean iteration"));
+    }
+}
