@@ -6,19 +6,22 @@ using FastRnn.Kernels;
 namespace FastRnn.Benchmarks;
 
 /// <summary>
-/// The tiled matrix product Y = X·Wᵀ at M = 256, N = 1024, K = 256 (the input projection of a T = 256 LSTM 256
-/// sequence) against this core's FMA peak: the baseline runs exactly the same number of flops as independent FMAs on
-/// registers, so Ratio = GEMM time / peak time and the GEMM's share of peak is 1 / Ratio.
+/// The tiled matrix product Y = X·Wᵀ with N = 1024 output rows against this core's FMA peak: M = 256, K = 256 is the
+/// input projection of a T = 256 LSTM 256 sequence; M = 16 and 64 with K = 512 are a batched LSTM 256 step of 16 or 64
+/// streams ([x ; h] against [W_ih | W_hh]), the small-M products of batches and stream pools. The baseline runs exactly
+/// the same number of flops as independent FMAs on registers, so Ratio = GEMM time / peak time and the GEMM's share of
+/// peak is 1 / Ratio.
 /// </summary>
 [MemoryDiagnoser]
 public class GemmBenchmarks
 {
-    private const int M = 256, N = 1024, K = 256;
+    private const int N = 1024;
 
     private PackedMatrix _w = null!;
     private float[] _x = null!;
     private float[] _y = null!;
     private float[] _bias = null!;
+    private int _m, _k;
 
     /// <summary>The vector variants this CPU supports.</summary>
     public static IEnumerable<KernelIsa> Variants => KernelSelector.Supported.Where(isa => isa != KernelIsa.Scalar);
@@ -26,25 +29,34 @@ public class GemmBenchmarks
     [ParamsSource(nameof(Variants))]
     public KernelIsa Isa { get; set; }
 
+    /// <summary>(M, K): rows of X and their length.</summary>
+    [Params("256x256", "64x512", "16x512")]
+    public string Shape { get; set; } = "256x256";
+
+    private int M => int.Parse(Shape.Split('x')[0], System.Globalization.CultureInfo.InvariantCulture);
+
+    private int K => int.Parse(Shape.Split('x')[1], System.Globalization.CultureInfo.InvariantCulture);
+
     [GlobalSetup]
     public void Setup()
     {
         var random = new Random(42);
-        _w = PackedMatrix.FromRowMajor(RecurrentWeights.Uniform(random, N * K, 1f / 16), N, K);
-        _x = RecurrentWeights.Uniform(random, M * K, 1f);
+        (_m, _k) = (M, K);
+        _w = PackedMatrix.FromRowMajor(RecurrentWeights.Uniform(random, N * _k, 1f / 16), N, _k);
+        _x = RecurrentWeights.Uniform(random, _m * _k, 1f);
         _bias = RecurrentWeights.Uniform(random, N, 1f);
-        _y = new float[M * N];
+        _y = new float[_m * N];
     }
 
-    [Benchmark(Description = "GEMM 256x1024x256")]
-    public void Gemm() => KernelSelector.Get(Isa).Multiply(_w, _x, K, _y, N, M, _bias, accumulate: false);
+    [Benchmark(Description = "GEMM M x 1024 x K")]
+    public void Gemm() => KernelSelector.Get(Isa).Multiply(_w, _x, _k, _y, N, _m, _bias, accumulate: false);
 
     [Benchmark(Baseline = true, Description = "FMA peak, same flops")]
     public float FmaPeak() => Isa switch
     {
-        KernelIsa.Avx512 => FmaLoop<SimdOpsAvx512, Vector512<float>>.Run(M * N * K),
-        KernelIsa.Avx2 => FmaLoop<SimdOpsAvx2, Vector256<float>>.Run(M * N * K),
-        _ => FmaLoop<SimdOpsVector128, Vector128<float>>.Run(M * N * K),
+        KernelIsa.Avx512 => FmaLoop<SimdOpsAvx512, Vector512<float>>.Run((long)_m * N * _k),
+        KernelIsa.Avx2 => FmaLoop<SimdOpsAvx2, Vector256<float>>.Run((long)_m * N * _k),
+        _ => FmaLoop<SimdOpsVector128, Vector128<float>>.Run((long)_m * N * _k),
     };
 
     /// <summary>Twelve independent FMA chains (enough to cover latency × pipes on every core measured) on registers.</summary>

@@ -18,9 +18,10 @@ namespace FastRnn.Kernels;
 /// panel each strip is cut into K blocks of <see cref="StripBlockBytes"/> (16 KiB): the block stays in L1 while every
 /// tile of X passes over it, and X itself (M·K floats for a sequence's input projection) is re-read from L2. A second
 /// and later K block accumulates into Y.</para>
-/// <para><b>Edges.</b> Rows of X past M reuse the last real row (reads stay in bounds); an edge tile is computed into a
-/// stack buffer and only its real rows and lanes are copied to Y. Output rows past W.Rows exist in the zero-padded last
-/// panel and are never stored.</para>
+/// <para><b>Edges.</b> The last tile of X may have fewer than six rows: a tile of one to six rows is its own
+/// instantiation (see <see cref="Tile{TRows}"/>), so it does only its rows' work and stores straight into Y. A strip past
+/// the matrix's last row is computed into a stack buffer and only its real lanes are copied to Y; output rows past
+/// W.Rows exist in the zero-padded last panel and are never stored.</para>
 /// </remarks>
 internal static class GemmKernel<TOps, TVector>
     where TOps : ISimdOps<TVector>
@@ -68,12 +69,21 @@ internal static class GemmKernel<TOps, TVector>
                         int rows = Math.Min(TileRows, m - m0);
                         ref float xTile = ref Unsafe.Add(ref x, (nint)m0 * xStride + k0);
                         ref float yTile = ref Unsafe.Add(ref yStrip, (nint)m0 * yStride);
-                        if (rows == TileRows && lanes == stripWidth)
+                        if (lanes == stripWidth)
                         {
-                            Tile(ref strip, ref xTile, xStride, rows, kLength, ref yTile, yStride, ref biasStrip, withBias, into);
+                            // Whole strips store straight into Y, however few rows of X are left.
+                            switch (rows)
+                            {
+                                case 6: Tile<Rows6>(ref strip, ref xTile, xStride, kLength, ref yTile, yStride, ref biasStrip, withBias, into); break;
+                                case 5: Tile<Rows5>(ref strip, ref xTile, xStride, kLength, ref yTile, yStride, ref biasStrip, withBias, into); break;
+                                case 4: Tile<Rows4>(ref strip, ref xTile, xStride, kLength, ref yTile, yStride, ref biasStrip, withBias, into); break;
+                                case 3: Tile<Rows3>(ref strip, ref xTile, xStride, kLength, ref yTile, yStride, ref biasStrip, withBias, into); break;
+                                case 2: Tile<Rows2>(ref strip, ref xTile, xStride, kLength, ref yTile, yStride, ref biasStrip, withBias, into); break;
+                                default: Tile<Rows1>(ref strip, ref xTile, xStride, kLength, ref yTile, yStride, ref biasStrip, withBias, into); break;
+                            }
                             continue;
                         }
-                        Tile(ref strip, ref xTile, xStride, rows, kLength, ref scratch, stripWidth, ref biasStrip, hasBias: false, accumulate: false);
+                        TileRowsOf(rows, ref strip, ref xTile, xStride, kLength, ref scratch, stripWidth);
                         for (int r = 0; r < rows; r++)
                             WriteTail(ref Unsafe.Add(ref scratch, r * stripWidth), ref Unsafe.Add(ref yTile, (nint)r * yStride), lanes, ref biasStrip, withBias, into);
                     }
@@ -82,22 +92,43 @@ internal static class GemmKernel<TOps, TVector>
         }
     }
 
-    /// <summary>
-    /// One micro-tile: d_r[0..2·Width) (+)= (bias) + strip · x_r for six rows r of d (stride <paramref name="dStride"/>), over
-    /// <paramref name="k"/> columns of the strip (each column two vectors, a panel column apart). Rows of x past
-    /// <paramref name="rows"/> repeat the last real one.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Tile(
-        ref float strip, ref float x, int xStride, int rows, int k, ref float d, int dStride, ref float bias, bool hasBias, bool accumulate)
+    // A strip past the matrix's last row: the tile goes to the scratch buffer, then its real lanes to Y.
+    private static void TileRowsOf(int rows, ref float strip, ref float x, int xStride, int k, ref float scratch, int stride)
     {
-        int w = TOps.Width;
+        switch (rows)
+        {
+            case 6: Tile<Rows6>(ref strip, ref x, xStride, k, ref scratch, stride, ref scratch, hasBias: false, accumulate: false); break;
+            case 5: Tile<Rows5>(ref strip, ref x, xStride, k, ref scratch, stride, ref scratch, hasBias: false, accumulate: false); break;
+            case 4: Tile<Rows4>(ref strip, ref x, xStride, k, ref scratch, stride, ref scratch, hasBias: false, accumulate: false); break;
+            case 3: Tile<Rows3>(ref strip, ref x, xStride, k, ref scratch, stride, ref scratch, hasBias: false, accumulate: false); break;
+            case 2: Tile<Rows2>(ref strip, ref x, xStride, k, ref scratch, stride, ref scratch, hasBias: false, accumulate: false); break;
+            default: Tile<Rows1>(ref strip, ref x, xStride, k, ref scratch, stride, ref scratch, hasBias: false, accumulate: false); break;
+        }
+    }
+
+    /// <summary>
+    /// One micro-tile: d_r[0..2·Width) (+)= (bias) + strip · x_r for the <typeparamref name="TRows"/> rows r of d (stride
+    /// <paramref name="dStride"/>), over <paramref name="k"/> columns of the strip (each column two vectors, a panel
+    /// column apart).
+    /// </summary>
+    /// <remarks>
+    /// The row count is a type, so that each instantiation is compiled with only its own accumulators, FMAs and stores:
+    /// the JIT removes the code of the rows a tile does not have, where a runtime count would keep every accumulator
+    /// and guard every store. A row's sums are the same whatever the tile's row count (the same FMAs in the same order),
+    /// so a row of X gets the same bits in any tile.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Tile<TRows>(
+        ref float strip, ref float x, int xStride, int k, ref float d, int dStride, ref float bias, bool hasBias, bool accumulate)
+        where TRows : struct, ITileRows
+    {
+        int w = TOps.Width, rows = TRows.Count;
         ref float x0 = ref x;
         ref float x1 = ref rows > 1 ? ref Unsafe.Add(ref x, xStride) : ref x0;
-        ref float x2 = ref rows > 2 ? ref Unsafe.Add(ref x, 2 * xStride) : ref x1;
-        ref float x3 = ref rows > 3 ? ref Unsafe.Add(ref x, 3 * xStride) : ref x2;
-        ref float x4 = ref rows > 4 ? ref Unsafe.Add(ref x, 4 * xStride) : ref x3;
-        ref float x5 = ref rows > 5 ? ref Unsafe.Add(ref x, 5 * xStride) : ref x4;
+        ref float x2 = ref rows > 2 ? ref Unsafe.Add(ref x, 2 * xStride) : ref x0;
+        ref float x3 = ref rows > 3 ? ref Unsafe.Add(ref x, 3 * xStride) : ref x0;
+        ref float x4 = ref rows > 4 ? ref Unsafe.Add(ref x, 4 * xStride) : ref x0;
+        ref float x5 = ref rows > 5 ? ref Unsafe.Add(ref x, 5 * xStride) : ref x0;
 
         TVector c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c20 = TOps.Zero, c21 = TOps.Zero;
         TVector c30 = TOps.Zero, c31 = TOps.Zero, c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero;
@@ -109,21 +140,36 @@ internal static class GemmKernel<TOps, TVector>
             TVector b = TOps.Broadcast(Unsafe.Add(ref x0, j));
             c00 = TOps.MultiplyAdd(w0, b, c00);
             c01 = TOps.MultiplyAdd(w1, b, c01);
-            b = TOps.Broadcast(Unsafe.Add(ref x1, j));
-            c10 = TOps.MultiplyAdd(w0, b, c10);
-            c11 = TOps.MultiplyAdd(w1, b, c11);
-            b = TOps.Broadcast(Unsafe.Add(ref x2, j));
-            c20 = TOps.MultiplyAdd(w0, b, c20);
-            c21 = TOps.MultiplyAdd(w1, b, c21);
-            b = TOps.Broadcast(Unsafe.Add(ref x3, j));
-            c30 = TOps.MultiplyAdd(w0, b, c30);
-            c31 = TOps.MultiplyAdd(w1, b, c31);
-            b = TOps.Broadcast(Unsafe.Add(ref x4, j));
-            c40 = TOps.MultiplyAdd(w0, b, c40);
-            c41 = TOps.MultiplyAdd(w1, b, c41);
-            b = TOps.Broadcast(Unsafe.Add(ref x5, j));
-            c50 = TOps.MultiplyAdd(w0, b, c50);
-            c51 = TOps.MultiplyAdd(w1, b, c51);
+            if (TRows.Count > 1)
+            {
+                b = TOps.Broadcast(Unsafe.Add(ref x1, j));
+                c10 = TOps.MultiplyAdd(w0, b, c10);
+                c11 = TOps.MultiplyAdd(w1, b, c11);
+            }
+            if (TRows.Count > 2)
+            {
+                b = TOps.Broadcast(Unsafe.Add(ref x2, j));
+                c20 = TOps.MultiplyAdd(w0, b, c20);
+                c21 = TOps.MultiplyAdd(w1, b, c21);
+            }
+            if (TRows.Count > 3)
+            {
+                b = TOps.Broadcast(Unsafe.Add(ref x3, j));
+                c30 = TOps.MultiplyAdd(w0, b, c30);
+                c31 = TOps.MultiplyAdd(w1, b, c31);
+            }
+            if (TRows.Count > 4)
+            {
+                b = TOps.Broadcast(Unsafe.Add(ref x4, j));
+                c40 = TOps.MultiplyAdd(w0, b, c40);
+                c41 = TOps.MultiplyAdd(w1, b, c41);
+            }
+            if (TRows.Count > 5)
+            {
+                b = TOps.Broadcast(Unsafe.Add(ref x5, j));
+                c50 = TOps.MultiplyAdd(w0, b, c50);
+                c51 = TOps.MultiplyAdd(w1, b, c51);
+            }
             wj = ref Unsafe.Add(ref wj, PackedMatrix.PanelRows);
         }
 
@@ -135,11 +181,16 @@ internal static class GemmKernel<TOps, TVector>
             c40 = TOps.Add(b0, c40); c41 = TOps.Add(b1, c41); c50 = TOps.Add(b0, c50); c51 = TOps.Add(b1, c51);
         }
         StoreRow(c00, c01, ref d, accumulate);
-        StoreRow(c10, c11, ref Unsafe.Add(ref d, dStride), accumulate);
-        StoreRow(c20, c21, ref Unsafe.Add(ref d, 2 * dStride), accumulate);
-        StoreRow(c30, c31, ref Unsafe.Add(ref d, 3 * dStride), accumulate);
-        StoreRow(c40, c41, ref Unsafe.Add(ref d, 4 * dStride), accumulate);
-        StoreRow(c50, c51, ref Unsafe.Add(ref d, 5 * dStride), accumulate);
+        if (TRows.Count > 1)
+            StoreRow(c10, c11, ref Unsafe.Add(ref d, dStride), accumulate);
+        if (TRows.Count > 2)
+            StoreRow(c20, c21, ref Unsafe.Add(ref d, 2 * dStride), accumulate);
+        if (TRows.Count > 3)
+            StoreRow(c30, c31, ref Unsafe.Add(ref d, 3 * dStride), accumulate);
+        if (TRows.Count > 4)
+            StoreRow(c40, c41, ref Unsafe.Add(ref d, 4 * dStride), accumulate);
+        if (TRows.Count > 5)
+            StoreRow(c50, c51, ref Unsafe.Add(ref d, 5 * dStride), accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -169,3 +220,21 @@ internal static class GemmKernel<TOps, TVector>
         }
     }
 }
+
+/// <summary>The rows of X a <see cref="GemmKernel{TOps, TVector}"/> micro-tile computes, as a type the JIT specializes on.</summary>
+internal interface ITileRows
+{
+    static abstract int Count { get; }
+}
+
+internal readonly struct Rows1 : ITileRows { public static int Count => 1; }
+
+internal readonly struct Rows2 : ITileRows { public static int Count => 2; }
+
+internal readonly struct Rows3 : ITileRows { public static int Count => 3; }
+
+internal readonly struct Rows4 : ITileRows { public static int Count => 4; }
+
+internal readonly struct Rows5 : ITileRows { public static int Count => 5; }
+
+internal readonly struct Rows6 : ITileRows { public static int Count => 6; }
