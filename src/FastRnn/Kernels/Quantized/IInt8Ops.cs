@@ -29,8 +29,15 @@ internal interface IInt8Ops<TAcc, TBytes>
     /// <summary>What <see cref="DotQuads"/> needs to move x's signs onto the weights (x itself, or a negative mask).</summary>
     static abstract TBytes Signs(TBytes x);
 
-    /// <summary>acc[r] += Σ_j |x_j| · (sign(x_j) · w[r, j]) over the quad, w being Width rows × 4 bytes at <paramref name="weights"/>.</summary>
-    static abstract TAcc DotQuads(TAcc acc, TBytes magnitude, TBytes signs, ref sbyte weights);
+    /// <summary>Width rows × 4 bytes of weights: one quad of a panel strip, loaded once and shared by every vector of a
+    /// tile (see <see cref="Int8TileKernel{TOps, TAcc, TBytes}"/>).</summary>
+    static abstract TBytes LoadWeights(ref sbyte weights);
+
+    /// <summary>acc[r] += Σ_j |x_j| · (sign(x_j) · w[r, j]) over the quad, w being the Width rows × 4 bytes of <paramref name="weights"/>.</summary>
+    static abstract TAcc DotQuads(TAcc acc, TBytes magnitude, TBytes signs, TBytes weights);
+
+    /// <summary>Width int32 sums, to continue them (a tile resumes its sums from one K block to the next).</summary>
+    static abstract TAcc Load(ref int source);
 
     static abstract void Store(TAcc acc, ref int destination);
 }

@@ -1,6 +1,6 @@
 namespace FastRnn.Kernels;
 
-/// <summary>The int8 panel dot product of one instruction set, chosen with its <see cref="KernelSet"/>.</summary>
+/// <summary>The int8 panel dot products (one vector, several vectors) of one instruction set, chosen with its <see cref="KernelSet"/>.</summary>
 internal abstract class Int8Kernel
 {
     /// <summary>The name of the integer instructions, for diagnostics (e.g. <c>avx-vnni</c>).</summary>
@@ -8,6 +8,9 @@ internal abstract class Int8Kernel
 
     /// <inheritdoc cref="Int8PanelKernel{TOps, TAcc, TBytes}.Dot"/>
     public abstract void Dot(ref sbyte panel, ref int xQuads, int quads, ref int acc);
+
+    /// <inheritdoc cref="Int8TileKernel{TOps, TAcc, TBytes}.Dot"/>
+    public abstract void DotTiled(ref sbyte panel, ref int xQuads, int xStride, int quads, int count, ref int acc);
 }
 
 /// <summary><see cref="Int8Kernel"/> for one <see cref="IInt8Ops{TAcc, TBytes}"/> struct.</summary>
@@ -20,4 +23,7 @@ internal sealed class Int8Kernel<TOps, TAcc, TBytes>(string name) : Int8Kernel
 
     public override void Dot(ref sbyte panel, ref int xQuads, int quads, ref int acc)
         => Int8PanelKernel<TOps, TAcc, TBytes>.Dot(ref panel, ref xQuads, quads, ref acc);
+
+    public override void DotTiled(ref sbyte panel, ref int xQuads, int xStride, int quads, int count, ref int acc)
+        => Int8TileKernel<TOps, TAcc, TBytes>.Dot(ref panel, ref xQuads, xStride, quads, count, ref acc);
 }

@@ -27,8 +27,14 @@ internal readonly struct Int8OpsAvxVnni : IInt8Ops<Vector256<int>, Vector256<sby
     public static Vector256<sbyte> Signs(Vector256<sbyte> x) => x;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> DotQuads(Vector256<int> acc, Vector256<sbyte> magnitude, Vector256<sbyte> signs, ref sbyte weights)
-        => AvxVnni.MultiplyWideningAndAdd(acc, magnitude.AsByte(), Avx2.Sign(Vector256.LoadUnsafe(ref weights), signs));
+    public static Vector256<sbyte> LoadWeights(ref sbyte weights) => Vector256.LoadUnsafe(ref weights);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> DotQuads(Vector256<int> acc, Vector256<sbyte> magnitude, Vector256<sbyte> signs, Vector256<sbyte> weights)
+        => AvxVnni.MultiplyWideningAndAdd(acc, magnitude.AsByte(), Avx2.Sign(weights, signs));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Load(ref int source) => Vector256.LoadUnsafe(ref source);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Vector256<int> acc, ref int destination) => acc.StoreUnsafe(ref destination);

@@ -32,7 +32,7 @@ internal static class Int8PanelKernel<TOps, TAcc, TBytes>
                 for (int q = 0; q < quads; q++)
                 {
                     TBytes x = TOps.BroadcastQuad(Unsafe.Add(ref xQuads, q));
-                    sum = TOps.DotQuads(sum, TOps.Magnitude(x), TOps.Signs(x), ref Unsafe.Add(ref panel, (q * P + r) * 4));
+                    sum = TOps.DotQuads(sum, TOps.Magnitude(x), TOps.Signs(x), TOps.LoadWeights(ref Unsafe.Add(ref panel, (q * P + r) * 4)));
                 }
                 TOps.Store(sum, ref Unsafe.Add(ref acc, r));
             }
@@ -47,19 +47,19 @@ internal static class Int8PanelKernel<TOps, TAcc, TBytes>
             ref sbyte wq = ref Unsafe.Add(ref panel, q * P * 4);
             TBytes x = TOps.BroadcastQuad(Unsafe.Add(ref xQuads, q));
             TBytes magnitude = TOps.Magnitude(x), signs = TOps.Signs(x);
-            a0 = TOps.DotQuads(a0, magnitude, signs, ref wq);
-            a1 = TOps.DotQuads(a1, magnitude, signs, ref Unsafe.Add(ref wq, step));
+            a0 = TOps.DotQuads(a0, magnitude, signs, TOps.LoadWeights(ref wq));
+            a1 = TOps.DotQuads(a1, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, step)));
             if (v > 2)
             {
-                a2 = TOps.DotQuads(a2, magnitude, signs, ref Unsafe.Add(ref wq, 2 * step));
-                a3 = TOps.DotQuads(a3, magnitude, signs, ref Unsafe.Add(ref wq, 3 * step));
+                a2 = TOps.DotQuads(a2, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 2 * step)));
+                a3 = TOps.DotQuads(a3, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 3 * step)));
             }
             if (v > 4)
             {
-                a4 = TOps.DotQuads(a4, magnitude, signs, ref Unsafe.Add(ref wq, 4 * step));
-                a5 = TOps.DotQuads(a5, magnitude, signs, ref Unsafe.Add(ref wq, 5 * step));
-                a6 = TOps.DotQuads(a6, magnitude, signs, ref Unsafe.Add(ref wq, 6 * step));
-                a7 = TOps.DotQuads(a7, magnitude, signs, ref Unsafe.Add(ref wq, 7 * step));
+                a4 = TOps.DotQuads(a4, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 4 * step)));
+                a5 = TOps.DotQuads(a5, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 5 * step)));
+                a6 = TOps.DotQuads(a6, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 6 * step)));
+                a7 = TOps.DotQuads(a7, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 7 * step)));
             }
         }
         int width = TOps.Width;
