@@ -127,9 +127,9 @@ public class QuantizedKernelTests
                 for (int i = 0; i < x.Length; i++)
                     x[i] = round == 0 ? (sbyte)(i % 3 == 0 ? -127 : 127) : (sbyte)random.Next(-127, 128);
                 int[] xQuads = System.Runtime.InteropServices.MemoryMarshal.Cast<sbyte, int>(x).ToArray();
-                int[] fast = new int[32], reference = new int[32];
-                kernel.Dot(ref panel[0], ref xQuads[0], quads, ref fast[0]);
-                scalar.Dot(ref panel[0], ref xQuads[0], quads, ref reference[0]);
+                int[] fast = new int[32], reference = new int[32], rowSums = PanelRowSums(panel, quads);
+                kernel.Dot(ref panel[0], ref rowSums[0], ref xQuads[0], quads, ref fast[0]);
+                scalar.Dot(ref panel[0], ref rowSums[0], ref xQuads[0], quads, ref reference[0]);
                 Assert.Equal(reference, fast);
             }
         }

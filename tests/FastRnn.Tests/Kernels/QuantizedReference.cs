@@ -81,6 +81,22 @@ internal static class QuantizedReference
         _ => new Int8Kernel<Int8OpsScalar, int, int>(name),
     };
 
+    /// <summary>Σ_k w[r, k] for the 32 rows of a raw panel segment of <paramref name="quads"/> quads (<c>Int8Panels</c>
+    /// layout: <c>panel[(q · 32 + r) · 4 + j]</c>), the row sums the offset kernels need.</summary>
+    public static int[] PanelRowSums(sbyte[] panel, int quads)
+    {
+        var sums = new int[PackedMatrix.PanelRows];
+        for (int q = 0; q < quads; q++)
+        {
+            for (int r = 0; r < PackedMatrix.PanelRows; r++)
+            {
+                for (int j = 0; j < 4; j++)
+                    sums[r] += panel[(q * PackedMatrix.PanelRows + r) * 4 + j];
+            }
+        }
+        return sums;
+    }
+
     /// <summary>binary32 → bfloat16 bits, round to nearest even.</summary>
     public static ushort BFloat16Bits(float v)
     {

@@ -159,9 +159,10 @@ public class QuantizedTileKernelTests
                         x[i] = round == 0 ? (sbyte)(i % 3 == 0 ? -127 : 127) : (sbyte)random.Next(-127, 128);
                     int[] xQuads = System.Runtime.InteropServices.MemoryMarshal.Cast<sbyte, int>(x).ToArray();
                     int[] tiled = new int[count * PackedMatrix.PanelRows], reference = new int[count * PackedMatrix.PanelRows];
-                    kernel.DotTiled(ref panel[0], ref xQuads[0], xStride, quads, count, ref tiled[0]);
+                    int[] rowSums = PanelRowSums(panel, quads);
+                    kernel.DotTiled(ref panel[0], ref rowSums[0], ref xQuads[0], xStride, quads, count, ref tiled[0]);
                     for (int n = 0; n < count; n++)
-                        scalar.Dot(ref panel[0], ref xQuads[n * xStride], quads, ref reference[n * PackedMatrix.PanelRows]);
+                        scalar.Dot(ref panel[0], ref rowSums[0], ref xQuads[n * xStride], quads, ref reference[n * PackedMatrix.PanelRows]);
                     Assert.True(reference.AsSpan().SequenceEqual(tiled), $"{name}: {count} vectors of {quads} quads, round {round}");
                 }
             }

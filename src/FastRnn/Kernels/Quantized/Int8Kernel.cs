@@ -7,10 +7,10 @@ internal abstract class Int8Kernel
     public abstract string Name { get; }
 
     /// <inheritdoc cref="Int8PanelKernel{TOps, TAcc, TBytes}.Dot"/>
-    public abstract void Dot(ref sbyte panel, ref int xQuads, int quads, ref int acc);
+    public abstract void Dot(ref sbyte panel, ref int rowSums, ref int xQuads, int quads, ref int acc);
 
     /// <inheritdoc cref="Int8TileKernel{TOps, TAcc, TBytes}.Dot"/>
-    public abstract void DotTiled(ref sbyte panel, ref int xQuads, int xStride, int quads, int count, ref int acc);
+    public abstract void DotTiled(ref sbyte panel, ref int rowSums, ref int xQuads, int xStride, int quads, int count, ref int acc);
 }
 
 /// <summary><see cref="Int8Kernel"/> for one <see cref="IInt8Ops{TAcc, TBytes}"/> struct.</summary>
@@ -21,9 +21,9 @@ internal sealed class Int8Kernel<TOps, TAcc, TBytes>(string name) : Int8Kernel
 {
     public override string Name => name;
 
-    public override void Dot(ref sbyte panel, ref int xQuads, int quads, ref int acc)
-        => Int8PanelKernel<TOps, TAcc, TBytes>.Dot(ref panel, ref xQuads, quads, ref acc);
+    public override void Dot(ref sbyte panel, ref int rowSums, ref int xQuads, int quads, ref int acc)
+        => Int8PanelKernel<TOps, TAcc, TBytes>.Dot(ref panel, ref rowSums, ref xQuads, quads, ref acc);
 
-    public override void DotTiled(ref sbyte panel, ref int xQuads, int xStride, int quads, int count, ref int acc)
-        => Int8TileKernel<TOps, TAcc, TBytes>.Dot(ref panel, ref xQuads, xStride, quads, count, ref acc);
+    public override void DotTiled(ref sbyte panel, ref int rowSums, ref int xQuads, int xStride, int quads, int count, ref int acc)
+        => Int8TileKernel<TOps, TAcc, TBytes>.Dot(ref panel, ref rowSums, ref xQuads, xStride, quads, count, ref acc);
 }

@@ -16,6 +16,8 @@ internal readonly struct Int8OpsAvx2 : IInt8Ops<Vector256<int>, Vector256<sbyte>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<sbyte> BroadcastQuad(int quad) => Vector256.Create(quad).AsSByte();
 
+    public static int ActivationOffset => 0;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<sbyte> Magnitude(Vector256<sbyte> x) => Avx2.Abs(x).AsSByte();
 

@@ -20,6 +20,8 @@ internal readonly struct Int8OpsAvx512 : IInt8Ops<Vector512<int>, Vector512<sbyt
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<sbyte> BroadcastQuad(int quad) => Vector512.Create(quad).AsSByte();
 
+    public static int ActivationOffset => 0;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<sbyte> Magnitude(Vector512<sbyte> x) => Vector512.Abs(x);
 

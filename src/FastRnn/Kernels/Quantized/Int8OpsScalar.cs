@@ -11,6 +11,8 @@ internal readonly struct Int8OpsScalar : IInt8Ops<int, int>
 
     public static int BroadcastQuad(int quad) => quad;
 
+    public static int ActivationOffset => 0;
+
     public static int Magnitude(int x) => x;
 
     public static int Signs(int x) => x;

@@ -16,6 +16,8 @@ internal readonly struct Int8OpsSsse3 : IInt8Ops<Vector128<int>, Vector128<sbyte
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<sbyte> BroadcastQuad(int quad) => Vector128.Create(quad).AsSByte();
 
+    public static int ActivationOffset => 0;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<sbyte> Magnitude(Vector128<sbyte> x) => Ssse3.Abs(x).AsSByte();
 

@@ -18,11 +18,12 @@ internal static class Int8PanelKernel<TOps, TAcc, TBytes>
     private const int P = PackedMatrix.PanelRows;
 
     /// <param name="panel">The segment's first quad in the panel (<see cref="Int8Panels"/> layout).</param>
+    /// <param name="rowSums">The panel's 32 row sums of the segment (<see cref="Int8Segment.RowSums"/>).</param>
     /// <param name="xQuads">The quantized activations, four bytes per int, zero-padded to whole quads.</param>
     /// <param name="quads">Quads in the segment.</param>
     /// <param name="acc">32 int32 sums, written (not accumulated).</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Dot(ref sbyte panel, ref int xQuads, int quads, ref int acc)
+    public static void Dot(ref sbyte panel, ref int rowSums, ref int xQuads, int quads, ref int acc)
     {
         if (TOps.Width == 1)
         {
@@ -36,6 +37,7 @@ internal static class Int8PanelKernel<TOps, TAcc, TBytes>
                 }
                 TOps.Store(sum, ref Unsafe.Add(ref acc, r));
             }
+            RemoveOffset(ref rowSums, ref acc);
             return;
         }
 
@@ -77,5 +79,17 @@ internal static class Int8PanelKernel<TOps, TAcc, TBytes>
             TOps.Store(a6, ref Unsafe.Add(ref acc, 6 * width));
             TOps.Store(a7, ref Unsafe.Add(ref acc, 7 * width));
         }
+        RemoveOffset(ref rowSums, ref acc);
+    }
+
+    /// <summary>acc[r] −= offset · Σ_k w[r, k]: the sums of an offset kernel become Σ_k w[r, k] · x[k] (nothing for the
+    /// sign trick, whose offset is the JIT-time constant 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void RemoveOffset(ref int rowSums, ref int acc)
+    {
+        if (TOps.ActivationOffset == 0)
+            return;
+        for (int r = 0; r < P; r++)
+            Unsafe.Add(ref acc, r) -= TOps.ActivationOffset * Unsafe.Add(ref rowSums, r);
     }
 }

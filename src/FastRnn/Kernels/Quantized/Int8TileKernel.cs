@@ -32,19 +32,20 @@ internal static class Int8TileKernel<TOps, TAcc, TBytes>
     private const int P = PackedMatrix.PanelRows;
 
     /// <param name="panel">The segment's first quad in the panel (<see cref="Int8Panels"/> layout).</param>
+    /// <param name="rowSums">The panel's 32 row sums of the segment (<see cref="Int8Segment.RowSums"/>).</param>
     /// <param name="xQuads">The first vector's quantized activations for the segment.</param>
     /// <param name="xStride">Ints (quads) from one vector's activations to the next's.</param>
     /// <param name="quads">Quads in the segment.</param>
     /// <param name="count">Vectors.</param>
     /// <param name="acc">count · 32 int32 sums, written (not accumulated).</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Dot(ref sbyte panel, ref int xQuads, int xStride, int quads, int count, ref int acc)
+    public static void Dot(ref sbyte panel, ref int rowSums, ref int xQuads, int xStride, int quads, int count, ref int acc)
     {
         if (TOps.Width == 1)
         {
             // The scalar twin: vector after vector through the one-vector kernel.
             for (int n = 0; n < count; n++)
-                Int8PanelKernel<TOps, TAcc, TBytes>.Dot(ref panel, ref Unsafe.Add(ref xQuads, (nint)n * xStride), quads, ref Unsafe.Add(ref acc, n * P));
+                Int8PanelKernel<TOps, TAcc, TBytes>.Dot(ref panel, ref rowSums, ref Unsafe.Add(ref xQuads, (nint)n * xStride), quads, ref Unsafe.Add(ref acc, n * P));
             return;
         }
 
@@ -63,6 +64,8 @@ internal static class Int8TileKernel<TOps, TAcc, TBytes>
                     Tile(vectors, ref Unsafe.Add(ref panel, (q0 * P + lane) * 4), ref xTile, xStride, qLength, ref Unsafe.Add(ref accTile, lane));
             }
         }
+        for (int n = 0; n < count; n++)
+            Int8PanelKernel<TOps, TAcc, TBytes>.RemoveOffset(ref rowSums, ref Unsafe.Add(ref acc, n * P));
     }
 
     /// <summary>The micro-tile compiled for <paramref name="vectors"/> (1 to 4) vectors.</summary>

@@ -64,10 +64,11 @@ internal abstract partial class KernelSet
             {
                 Int8Segment s = segments[i];
                 ref sbyte segment = ref Unsafe.Add(ref q.PanelRef(p), s.ByteOffset);
+                ref int rowSums = ref s.RowSums[p * P];
                 if (count == 1)
-                    Int8.Dot(ref segment, ref quads[quadStart], s.Quads, ref acc[0]);
+                    Int8.Dot(ref segment, ref rowSums, ref quads[quadStart], s.Quads, ref acc[0]);
                 else
-                    Int8.DotTiled(ref segment, ref quads[quadStart], quadsPerVector, s.Quads, count, ref acc[0]);
+                    Int8.DotTiled(ref segment, ref rowSums, ref quads[quadStart], quadsPerVector, s.Quads, count, ref acc[0]);
                 quadStart += s.Quads;
                 ReadOnlySpan<float> rowScales = s.Scales.AsSpan(p * P, P);
                 for (int n = 0; n < count; n++)
