@@ -10,11 +10,14 @@ namespace FastRnn.Kernels;
 /// </summary>
 /// <remarks>
 /// <para><b>Micro-tile.</b> Up to <see cref="TileVectors"/> (4) vectors × one strip of two loads (2 · Width rows, 8 · Width
-/// bytes per quad). Per quad and vector the activations are broadcast and split into magnitude and signs once; per
-/// vector and load the sign moves onto the shared weights and the dot product accumulates. Eight accumulators, two
-/// weight registers and the per-vector temporaries (magnitude, signs, the signed weights, vpmaddubsw's pairs and its
-/// constant of ones) fit AVX2's sixteen registers; six vectors would not. The sign trick is per vector (it depends
-/// on x), so what the tile saves is the weight loads and the cache traffic, not the integer instructions.</para>
+/// bytes per quad). Per quad and vector the activations are broadcast and turned into the unsigned operand once; per
+/// vector and load the dot product accumulates against the shared weights. Eight accumulators, two weight registers
+/// and the per-vector temporaries of the sign trick (magnitude, signs, the signed weights, vpmaddubsw's pairs and its
+/// constant of ones) fit AVX2's sixteen registers; six vectors would not. The sign trick costs an instruction per
+/// vector and load (the sign is x's), so there the tile saves weight loads and cache traffic rather than integer
+/// instructions; VNNI's offset activations meet the weights as they are, one vpdpbusd per vector and load.</para>
+/// <para><b>Offset.</b> For VNNI the sums carry 128 · Σ_k w[r, k] until the end, where it is subtracted per vector with
+/// the segment's row sums (<see cref="Int8PanelKernel{TOps, TAcc, TBytes}.RemoveOffset"/>).</para>
 /// <para><b>Blocking.</b> A K block is <see cref="BlockQuads"/> quads, 16 KiB (a quad of a panel is 128 bytes): every tile
 /// and strip passes over it while it stays in L1, where a segment of 1,024 columns (32 KiB) would crowd it.</para>
 /// </remarks>
