@@ -28,6 +28,9 @@ internal sealed class SimdKernelSet<TOps, TVector> : KernelSet
     protected override void BFloat16Dot(ref ushort panel, ref float x, int cols, ref float sums)
         => BFloat16PanelKernel<TOps, TVector>.Dot(ref panel, ref x, cols, ref sums);
 
+    protected override void BFloat16DotTiled(ref ushort panel, ref float x, int xStride, int cols, int count, ref float partials, ref float sums)
+        => BFloat16TileKernel<TOps, TVector>.Dot(ref panel, ref x, xStride, cols, count, ref partials, ref sums);
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void MultiplyCore(
         PackedMatrix w, ref float x, int xStride, ref float y, int yStride, int count, ref float bias, bool hasBias, bool accumulate,

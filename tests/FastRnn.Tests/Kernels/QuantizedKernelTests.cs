@@ -1,4 +1,5 @@
 using FastRnn.Kernels;
+using static FastRnn.Tests.Kernels.QuantizedReference;
 
 namespace FastRnn.Tests.Kernels;
 
@@ -50,7 +51,7 @@ public class QuantizedKernelTests
                 var packed = PackedMatrix.Quantize(w, rows, cols, WeightElement.Int8);
                 var y = new float[rows];
                 KernelSelector.Get(isa).Multiply(packed, x, cols, y, rows, 1, default, accumulate: false);
-                double[] expected = Int8Reference(w, rows, cols, x);
+                double[] expected = Int8Product(w, rows, cols, x);
                 for (int r = 0; r < rows; r++)
                     Assert.True(Math.Abs(expected[r] - y[r]) <= 1e-5 * (1 + Math.Abs(expected[r])), $"{isa} ({rows}x{cols}) row {r}: expected {expected[r]}, got {y[r]}");
             }
@@ -111,8 +112,8 @@ public class QuantizedKernelTests
     [MemberData(nameof(Int8Kernels))]
     public void Int8Dot_EqualsScalarTwin_ForExtremeAndRandomBytes(string name)
     {
-        Int8Kernel kernel = Create(name);
-        Int8Kernel scalar = Create("scalar");
+        Int8Kernel kernel = Int8KernelNamed(name);
+        Int8Kernel scalar = Int8KernelNamed("scalar");
         var random = new Random(31);
         foreach (int quads in new[] { 1, 2, 3, 7, 16, 33 })
         {
@@ -126,22 +127,13 @@ public class QuantizedKernelTests
                 for (int i = 0; i < x.Length; i++)
                     x[i] = round == 0 ? (sbyte)(i % 3 == 0 ? -127 : 127) : (sbyte)random.Next(-127, 128);
                 int[] xQuads = System.Runtime.InteropServices.MemoryMarshal.Cast<sbyte, int>(x).ToArray();
-                int[] fast = new int[32], reference = new int[32];
-                kernel.Dot(ref panel[0], ref xQuads[0], quads, ref fast[0]);
-                scalar.Dot(ref panel[0], ref xQuads[0], quads, ref reference[0]);
+                int[] fast = new int[32], reference = new int[32], rowSums = PanelRowSums(panel, quads);
+                kernel.Dot(ref panel[0], ref rowSums[0], ref xQuads[0], quads, ref fast[0]);
+                scalar.Dot(ref panel[0], ref rowSums[0], ref xQuads[0], quads, ref reference[0]);
                 Assert.Equal(reference, fast);
             }
         }
     }
-
-    private static Int8Kernel Create(string name) => name switch
-    {
-        "ssse3" => new Int8Kernel<Int8OpsSsse3, System.Runtime.Intrinsics.Vector128<int>, System.Runtime.Intrinsics.Vector128<sbyte>>(name),
-        "avx2" => new Int8Kernel<Int8OpsAvx2, System.Runtime.Intrinsics.Vector256<int>, System.Runtime.Intrinsics.Vector256<sbyte>>(name),
-        "avx-vnni" => new Int8Kernel<Int8OpsAvxVnni, System.Runtime.Intrinsics.Vector256<int>, System.Runtime.Intrinsics.Vector256<sbyte>>(name),
-        "avx512bw" => new Int8Kernel<Int8OpsAvx512, System.Runtime.Intrinsics.Vector512<int>, System.Runtime.Intrinsics.Vector512<sbyte>>(name),
-        _ => new Int8Kernel<Int8OpsScalar, int, int>(name),
-    };
 
     [Fact]
     public void Int8Pair_QuantizesEachBlockAndItsActivationsOnTheirOwn()
@@ -154,7 +146,7 @@ public class QuantizedKernelTests
         PackedMatrix pair = Pair(a, colsA, b, colsB, rows, WeightElement.Int8);
         var y = new float[rows];
         KernelSelector.Get(KernelIsa.Scalar).Multiply(pair, x, x.Length, y, rows, 1, default, accumulate: false);
-        double[] ya = Int8Reference(a, rows, colsA, x[..colsA]), yb = Int8Reference(b, rows, colsB, x[colsA..]);
+        double[] ya = Int8Product(a, rows, colsA, x), yb = Int8Product(b, rows, colsB, x, colsA);
         for (int r = 0; r < rows; r++)
             Assert.True(Math.Abs(ya[r] + yb[r] - y[r]) <= 1e-5 * (1 + Math.Abs(y[r])), $"row {r}: expected {ya[r] + yb[r]}, got {y[r]}");
     }
@@ -182,67 +174,5 @@ public class QuantizedKernelTests
         PackedMatrix pair = Pair(new float[8 * 5], 5, new float[8 * 6], 6, 8, WeightElement.Int8);
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => pair.Columns(2, 9));
         Assert.Contains("not whole segments", e.Message);
-    }
-
-    private static PackedMatrix Pair(float[] a, int colsA, float[] b, int colsB, int rows, WeightElement element)
-    {
-        if (element == WeightElement.BFloat16)
-        {
-            ushort[] ha = a.Select(BFloat16Bits).ToArray(), hb = b.Select(BFloat16Bits).ToArray();
-            return PackedMatrix.FromWeightPair(new WeightData(ha), colsA, new WeightData(hb), colsB, rows);
-        }
-        (sbyte[] qa, float[] sa) = QuantizeRows(a, rows, colsA);
-        (sbyte[] qb, float[] sb) = QuantizeRows(b, rows, colsB);
-        return PackedMatrix.FromWeightPair(new WeightData(qa, sa), colsA, new WeightData(qb, sb), colsB, rows);
-    }
-
-    // The spec's rules, written out independently of the engine's quantizer, in float32 as the spec states them:
-    // s = max|v| / 127, q = round-half-even(v · (127 / max|v|)).
-    private static (sbyte[] Bytes, float[] Scales) QuantizeRows(float[] w, int rows, int cols)
-    {
-        var bytes = new sbyte[w.Length];
-        var scales = new float[rows];
-        for (int r = 0; r < rows; r++)
-        {
-            float max = 0;
-            for (int k = 0; k < cols; k++)
-                max = Math.Max(max, Math.Abs(w[r * cols + k]));
-            scales[r] = max / 127f;
-            float inverse = 127f / max;
-            for (int k = 0; k < cols; k++)
-                bytes[r * cols + k] = max == 0 ? (sbyte)0 : (sbyte)MathF.Round(w[r * cols + k] * inverse, MidpointRounding.ToEven);
-        }
-        return (bytes, scales);
-    }
-
-    private static double[] Int8Reference(float[] w, int rows, int cols, float[] x)
-    {
-        (sbyte[] qw, float[] sw) = QuantizeRows(w, rows, cols);
-        (sbyte[] qx, float[] sx) = QuantizeRows(x, 1, cols);
-        var y = new double[rows];
-        for (int r = 0; r < rows; r++)
-        {
-            long sum = 0;
-            for (int k = 0; k < cols; k++)
-                sum += qw[r * cols + k] * qx[k];
-            y[r] = sum * (double)sw[r] * sx[0];
-        }
-        return y;
-    }
-
-    private static ushort BFloat16Bits(float v)
-    {
-        uint bits = BitConverter.SingleToUInt32Bits(v);
-        return (ushort)((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
-    }
-
-    private static float BFloat16(float v) => BitConverter.UInt32BitsToSingle((uint)BFloat16Bits(v) << 16);
-
-    private static float[] RandomVector(Random random, int length)
-    {
-        var v = new float[length];
-        for (int i = 0; i < length; i++)
-            v[i] = (float)(random.NextDouble() * 2 - 1);
-        return v;
     }
 }

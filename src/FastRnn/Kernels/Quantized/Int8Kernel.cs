@@ -1,13 +1,16 @@
 namespace FastRnn.Kernels;
 
-/// <summary>The int8 panel dot product of one instruction set, chosen with its <see cref="KernelSet"/>.</summary>
+/// <summary>The int8 panel dot products (one vector, several vectors) of one instruction set, chosen with its <see cref="KernelSet"/>.</summary>
 internal abstract class Int8Kernel
 {
     /// <summary>The name of the integer instructions, for diagnostics (e.g. <c>avx-vnni</c>).</summary>
     public abstract string Name { get; }
 
     /// <inheritdoc cref="Int8PanelKernel{TOps, TAcc, TBytes}.Dot"/>
-    public abstract void Dot(ref sbyte panel, ref int xQuads, int quads, ref int acc);
+    public abstract void Dot(ref sbyte panel, ref int rowSums, ref int xQuads, int quads, ref int acc);
+
+    /// <inheritdoc cref="Int8TileKernel{TOps, TAcc, TBytes}.Dot"/>
+    public abstract void DotTiled(ref sbyte panel, ref int rowSums, ref int xQuads, int xStride, int quads, int count, ref int acc);
 }
 
 /// <summary><see cref="Int8Kernel"/> for one <see cref="IInt8Ops{TAcc, TBytes}"/> struct.</summary>
@@ -18,6 +21,9 @@ internal sealed class Int8Kernel<TOps, TAcc, TBytes>(string name) : Int8Kernel
 {
     public override string Name => name;
 
-    public override void Dot(ref sbyte panel, ref int xQuads, int quads, ref int acc)
-        => Int8PanelKernel<TOps, TAcc, TBytes>.Dot(ref panel, ref xQuads, quads, ref acc);
+    public override void Dot(ref sbyte panel, ref int rowSums, ref int xQuads, int quads, ref int acc)
+        => Int8PanelKernel<TOps, TAcc, TBytes>.Dot(ref panel, ref rowSums, ref xQuads, quads, ref acc);
+
+    public override void DotTiled(ref sbyte panel, ref int rowSums, ref int xQuads, int xStride, int quads, int count, ref int acc)
+        => Int8TileKernel<TOps, TAcc, TBytes>.Dot(ref panel, ref rowSums, ref xQuads, xStride, quads, count, ref acc);
 }

@@ -20,6 +20,8 @@ internal readonly struct Int8OpsAvx512 : IInt8Ops<Vector512<int>, Vector512<sbyt
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<sbyte> BroadcastQuad(int quad) => Vector512.Create(quad).AsSByte();
 
+    public static int ActivationOffset => 0;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<sbyte> Magnitude(Vector512<sbyte> x) => Vector512.Abs(x);
 
@@ -27,12 +29,18 @@ internal readonly struct Int8OpsAvx512 : IInt8Ops<Vector512<int>, Vector512<sbyt
     public static Vector512<sbyte> Signs(Vector512<sbyte> x) => Vector512.LessThan(x, Vector512<sbyte>.Zero);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<int> DotQuads(Vector512<int> acc, Vector512<sbyte> magnitude, Vector512<sbyte> signs, ref sbyte weights)
+    public static Vector512<sbyte> LoadWeights(ref sbyte weights) => Vector512.LoadUnsafe(ref weights);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<int> DotQuads(Vector512<int> acc, Vector512<sbyte> magnitude, Vector512<sbyte> signs, Vector512<sbyte> weights)
     {
-        Vector512<sbyte> signed = (Vector512.LoadUnsafe(ref weights) ^ signs) - signs;
+        Vector512<sbyte> signed = (weights ^ signs) - signs;
         Vector512<short> pairs = Avx512BW.MultiplyAddAdjacent(magnitude.AsByte(), signed);
         return acc + Avx512BW.MultiplyAddAdjacent(pairs, Vector512.Create((short)1));
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<int> Load(ref int source) => Vector512.LoadUnsafe(ref source);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Vector512<int> acc, ref int destination) => acc.StoreUnsafe(ref destination);

@@ -11,15 +11,24 @@ internal readonly struct Int8OpsScalar : IInt8Ops<int, int>
 
     public static int BroadcastQuad(int quad) => quad;
 
+    public static int ActivationOffset => 0;
+
     public static int Magnitude(int x) => x;
 
     public static int Signs(int x) => x;
 
+    // The row's four bytes as one int, read as the activations' quads are packed (a span of ints viewed as bytes), so
+    // that byte j of both is column j of the quad.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int LoadWeights(ref sbyte weights) => Unsafe.ReadUnaligned<int>(ref Unsafe.As<sbyte, byte>(ref weights));
+
     // Signed times signed directly: the reference for what the sign trick computes.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int DotQuads(int acc, int magnitude, int signs, ref sbyte weights)
-        => acc + (sbyte)signs * weights + (sbyte)(signs >> 8) * Unsafe.Add(ref weights, 1)
-            + (sbyte)(signs >> 16) * Unsafe.Add(ref weights, 2) + (sbyte)(signs >> 24) * Unsafe.Add(ref weights, 3);
+    public static int DotQuads(int acc, int magnitude, int signs, int weights)
+        => acc + (sbyte)signs * (sbyte)weights + (sbyte)(signs >> 8) * (sbyte)(weights >> 8)
+            + (sbyte)(signs >> 16) * (sbyte)(weights >> 16) + (sbyte)(signs >> 24) * (sbyte)(weights >> 24);
+
+    public static int Load(ref int source) => source;
 
     public static void Store(int acc, ref int destination) => destination = acc;
 }

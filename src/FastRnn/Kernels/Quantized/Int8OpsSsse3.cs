@@ -16,18 +16,26 @@ internal readonly struct Int8OpsSsse3 : IInt8Ops<Vector128<int>, Vector128<sbyte
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<sbyte> BroadcastQuad(int quad) => Vector128.Create(quad).AsSByte();
 
+    public static int ActivationOffset => 0;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<sbyte> Magnitude(Vector128<sbyte> x) => Ssse3.Abs(x).AsSByte();
 
     public static Vector128<sbyte> Signs(Vector128<sbyte> x) => x;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> DotQuads(Vector128<int> acc, Vector128<sbyte> magnitude, Vector128<sbyte> signs, ref sbyte weights)
+    public static Vector128<sbyte> LoadWeights(ref sbyte weights) => Vector128.LoadUnsafe(ref weights);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> DotQuads(Vector128<int> acc, Vector128<sbyte> magnitude, Vector128<sbyte> signs, Vector128<sbyte> weights)
     {
-        Vector128<sbyte> signed = Ssse3.Sign(Vector128.LoadUnsafe(ref weights), signs);
+        Vector128<sbyte> signed = Ssse3.Sign(weights, signs);
         Vector128<short> pairs = Ssse3.MultiplyAddAdjacent(magnitude.AsByte(), signed);
         return acc + Sse2.MultiplyAddAdjacent(pairs, Vector128.Create((short)1));
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> Load(ref int source) => Vector128.LoadUnsafe(ref source);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Vector128<int> acc, ref int destination) => acc.StoreUnsafe(ref destination);

@@ -18,11 +18,12 @@ internal static class Int8PanelKernel<TOps, TAcc, TBytes>
     private const int P = PackedMatrix.PanelRows;
 
     /// <param name="panel">The segment's first quad in the panel (<see cref="Int8Panels"/> layout).</param>
+    /// <param name="rowSums">The panel's 32 row sums of the segment (<see cref="Int8Segment.RowSums"/>).</param>
     /// <param name="xQuads">The quantized activations, four bytes per int, zero-padded to whole quads.</param>
     /// <param name="quads">Quads in the segment.</param>
     /// <param name="acc">32 int32 sums, written (not accumulated).</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Dot(ref sbyte panel, ref int xQuads, int quads, ref int acc)
+    public static void Dot(ref sbyte panel, ref int rowSums, ref int xQuads, int quads, ref int acc)
     {
         if (TOps.Width == 1)
         {
@@ -32,10 +33,11 @@ internal static class Int8PanelKernel<TOps, TAcc, TBytes>
                 for (int q = 0; q < quads; q++)
                 {
                     TBytes x = TOps.BroadcastQuad(Unsafe.Add(ref xQuads, q));
-                    sum = TOps.DotQuads(sum, TOps.Magnitude(x), TOps.Signs(x), ref Unsafe.Add(ref panel, (q * P + r) * 4));
+                    sum = TOps.DotQuads(sum, TOps.Magnitude(x), TOps.Signs(x), TOps.LoadWeights(ref Unsafe.Add(ref panel, (q * P + r) * 4)));
                 }
                 TOps.Store(sum, ref Unsafe.Add(ref acc, r));
             }
+            RemoveOffset(ref rowSums, ref acc);
             return;
         }
 
@@ -47,19 +49,19 @@ internal static class Int8PanelKernel<TOps, TAcc, TBytes>
             ref sbyte wq = ref Unsafe.Add(ref panel, q * P * 4);
             TBytes x = TOps.BroadcastQuad(Unsafe.Add(ref xQuads, q));
             TBytes magnitude = TOps.Magnitude(x), signs = TOps.Signs(x);
-            a0 = TOps.DotQuads(a0, magnitude, signs, ref wq);
-            a1 = TOps.DotQuads(a1, magnitude, signs, ref Unsafe.Add(ref wq, step));
+            a0 = TOps.DotQuads(a0, magnitude, signs, TOps.LoadWeights(ref wq));
+            a1 = TOps.DotQuads(a1, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, step)));
             if (v > 2)
             {
-                a2 = TOps.DotQuads(a2, magnitude, signs, ref Unsafe.Add(ref wq, 2 * step));
-                a3 = TOps.DotQuads(a3, magnitude, signs, ref Unsafe.Add(ref wq, 3 * step));
+                a2 = TOps.DotQuads(a2, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 2 * step)));
+                a3 = TOps.DotQuads(a3, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 3 * step)));
             }
             if (v > 4)
             {
-                a4 = TOps.DotQuads(a4, magnitude, signs, ref Unsafe.Add(ref wq, 4 * step));
-                a5 = TOps.DotQuads(a5, magnitude, signs, ref Unsafe.Add(ref wq, 5 * step));
-                a6 = TOps.DotQuads(a6, magnitude, signs, ref Unsafe.Add(ref wq, 6 * step));
-                a7 = TOps.DotQuads(a7, magnitude, signs, ref Unsafe.Add(ref wq, 7 * step));
+                a4 = TOps.DotQuads(a4, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 4 * step)));
+                a5 = TOps.DotQuads(a5, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 5 * step)));
+                a6 = TOps.DotQuads(a6, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 6 * step)));
+                a7 = TOps.DotQuads(a7, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 7 * step)));
             }
         }
         int width = TOps.Width;
@@ -77,5 +79,17 @@ internal static class Int8PanelKernel<TOps, TAcc, TBytes>
             TOps.Store(a6, ref Unsafe.Add(ref acc, 6 * width));
             TOps.Store(a7, ref Unsafe.Add(ref acc, 7 * width));
         }
+        RemoveOffset(ref rowSums, ref acc);
+    }
+
+    /// <summary>acc[r] −= offset · Σ_k w[r, k]: the sums of an offset kernel become Σ_k w[r, k] · x[k] (nothing for the
+    /// sign trick, whose offset is the JIT-time constant 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void RemoveOffset(ref int rowSums, ref int acc)
+    {
+        if (TOps.ActivationOffset == 0)
+            return;
+        for (int r = 0; r < P; r++)
+            Unsafe.Add(ref acc, r) -= TOps.ActivationOffset * Unsafe.Add(ref rowSums, r);
     }
 }

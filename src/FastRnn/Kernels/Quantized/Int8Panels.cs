@@ -53,7 +53,13 @@ internal sealed class Int8Panels
         {
             var padded = new float[panels * P];
             scales[b].AsSpan(0, rows).CopyTo(padded);
-            segments[b] = new Int8Segment(column, cols[b], quads * P * 4, padded);
+            var rowSums = new int[panels * P];
+            for (int r = 0; r < rows; r++)
+            {
+                foreach (sbyte v in blocks[b].AsSpan(r * cols[b], cols[b]))
+                    rowSums[r] += v;
+            }
+            segments[b] = new Int8Segment(column, cols[b], quads * P * 4, padded, rowSums);
             column += cols[b];
             quads += segments[b].Quads;
         }

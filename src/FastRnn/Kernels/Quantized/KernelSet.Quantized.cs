@@ -3,16 +3,22 @@ using System.Runtime.InteropServices;
 
 namespace FastRnn.Kernels;
 
-// The products over bfloat16 and int8 matrices. They run panel by panel and vector by vector through one per-ISA dot
-// product (BFloat16Dot, Int8.Dot) into 32 float sums, then add bias and destination in plain code: the epilogue is 32
-// operations against the panel's 32 · cols multiply-adds.
+// The products over bfloat16 and int8 matrices. They run panel by panel through one per-ISA dot product into 32 float
+// sums per vector — the one-vector kernels (BFloat16Dot, Int8.Dot) for a single vector, the tiled ones
+// (BFloat16DotTiled, Int8.DotTiled), which reuse every weight load for several vectors, otherwise — then add bias and
+// destination in plain code: the epilogue is 32 operations per vector against the panel's 32 · cols multiply-adds.
+// Both dot products give each vector the same sums to the bit, so a batch, a beam or a sequence's input projection
+// gets exactly the numbers the same vectors would get one at a time.
 internal abstract partial class KernelSet
 {
-    /// <summary>The int8 panel dot product that goes with this variant.</summary>
+    /// <summary>The int8 panel dot products that go with this variant.</summary>
     public abstract Int8Kernel Int8 { get; }
 
     /// <summary>sums[0..32) = panel · x over <paramref name="cols"/> columns of 32 bfloat16 (see <see cref="BFloat16PanelKernel{TOps, TVector}"/>).</summary>
     protected abstract void BFloat16Dot(ref ushort panel, ref float x, int cols, ref float sums);
+
+    /// <summary>The same for <paramref name="count"/> vectors at once (see <see cref="BFloat16TileKernel{TOps, TVector}"/>).</summary>
+    protected abstract void BFloat16DotTiled(ref ushort panel, ref float x, int xStride, int cols, int count, ref float partials, ref float sums);
 
     // Lengths were checked by MultiplyPanels.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -21,17 +27,21 @@ internal abstract partial class KernelSet
         int firstPanel, int panels)
     {
         const int P = PackedMatrix.PanelRows;
-        Span<float> sums = stackalloc float[P];
+        // One vector (the batch-1 step) keeps its 32 sums on the stack; several use this thread's scratch.
+        Span<float> sums = count == 1 ? stackalloc float[P] : QuantizedScratch.Sums(count * P);
+        ref float x0 = ref MemoryMarshal.GetReference(x);
         if (w.Element == WeightElement.BFloat16)
         {
             BFloat16Panels b = w.BFloat16!;
+            Span<float> partials = count == 1 ? default : QuantizedScratch.Partials(count * BFloat16TileKernel<SimdOpsScalar, float>.PartialsPerVector);
             for (int p = firstPanel; p < firstPanel + panels; p++)
             {
+                if (count == 1)
+                    BFloat16Dot(ref b.PanelRef(p), ref x0, w.Cols, ref sums[0]);
+                else
+                    BFloat16DotTiled(ref b.PanelRef(p), ref x0, xStride, w.Cols, count, ref partials[0], ref sums[0]);
                 for (int n = 0; n < count; n++)
-                {
-                    BFloat16Dot(ref b.PanelRef(p), ref Unsafe.AsRef(in x[n * xStride]), w.Cols, ref sums[0]);
-                    WritePanel(sums, w, p, y.Slice(n * yStride), bias, accumulate);
-                }
+                    WritePanel(sums.Slice(n * P, P), w, p, y.Slice(n * yStride), bias, accumulate);
             }
             return;
         }
@@ -45,25 +55,33 @@ internal abstract partial class KernelSet
         Span<float> scales = QuantizedScratch.Scales(count * segments.Length);
         QuantizeActivations(segments, x, xStride, count, quads, quadsPerVector, scales);
 
-        Span<int> acc = stackalloc int[P];
+        Span<int> acc = count == 1 ? stackalloc int[P] : QuantizedScratch.IntegerSums(count * P);
         for (int p = firstPanel; p < firstPanel + panels; p++)
         {
-            for (int n = 0; n < count; n++)
+            sums.Clear();
+            int quadStart = 0;
+            for (int i = 0; i < segments.Length; i++)
             {
-                sums.Clear();
-                int quadStart = n * quadsPerVector;
-                for (int i = 0; i < segments.Length; i++)
+                Int8Segment s = segments[i];
+                ref sbyte segment = ref Unsafe.Add(ref q.PanelRef(p), s.ByteOffset);
+                ref int rowSums = ref s.RowSums[p * P];
+                if (count == 1)
+                    Int8.Dot(ref segment, ref rowSums, ref quads[quadStart], s.Quads, ref acc[0]);
+                else
+                    Int8.DotTiled(ref segment, ref rowSums, ref quads[quadStart], quadsPerVector, s.Quads, count, ref acc[0]);
+                quadStart += s.Quads;
+                ReadOnlySpan<float> rowScales = s.Scales.AsSpan(p * P, P);
+                for (int n = 0; n < count; n++)
                 {
-                    Int8Segment s = segments[i];
-                    Int8.Dot(ref Unsafe.Add(ref q.PanelRef(p), s.ByteOffset), ref quads[quadStart], s.Quads, ref acc[0]);
-                    quadStart += s.Quads;
                     float activationScale = scales[n * segments.Length + i];
-                    ReadOnlySpan<float> rowScales = s.Scales.AsSpan(p * P, P);
+                    Span<float> vectorSums = sums.Slice(n * P, P);
+                    ReadOnlySpan<int> vectorAcc = acc.Slice(n * P, P);
                     for (int r = 0; r < P; r++)
-                        sums[r] += acc[r] * (rowScales[r] * activationScale);
+                        vectorSums[r] += vectorAcc[r] * (rowScales[r] * activationScale);
                 }
-                WritePanel(sums, w, p, y.Slice(n * yStride), bias, accumulate);
             }
+            for (int n = 0; n < count; n++)
+                WritePanel(sums.Slice(n * P, P), w, p, y.Slice(n * yStride), bias, accumulate);
         }
     }
 
