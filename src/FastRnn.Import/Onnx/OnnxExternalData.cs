@@ -51,8 +51,10 @@ internal sealed class OnnxExternalData : IDisposable
             throw OnnxErrors.ExternalData(_source, tensor, "location", $"{OnnxErrors.Quote(info.Location)} is a file next to the model, "
                 + "and this model was given as bytes; import it from its .onnx path so FastRnn can find the file");
         }
-        ByteSource file = File(tensor, info.Location);
-        long size = file.Length;
+        string path = Resolve(tensor, info.Location);
+        // The size from the file system, before the file is opened: a FIFO or device (size 0) is then refused by the
+        // range checks below instead of blocking the open.
+        long size = _files.TryGetValue(path, out ByteSource? open) ? open.Length : SizeOf(tensor, info.Location, path);
         if (info.Offset > size)
             throw OnnxErrors.ExternalData(_source, tensor, "offset", $"is {info.Offset}, past the end of {OnnxErrors.Quote(info.Location)} ({size} bytes)");
         long available = size - info.Offset;
@@ -67,10 +69,10 @@ internal sealed class OnnxExternalData : IDisposable
             string given = info.Length is null ? $"is not given, so it runs to the end of {OnnxErrors.Quote(info.Location)}: {length} bytes after offset {info.Offset}" : $"is {length}";
             throw OnnxErrors.ExternalData(_source, tensor, "length", $"{given}; the tensor's shape {TensorData.FormatShape(t.Dims.ToArray())} of {(TensorProto.Types.DataType)t.DataType} needs {bytes}");
         }
-        return new OnnxExternalRange(_source, tensor, file, info, length);
+        return new OnnxExternalRange(_source, tensor, length == 0 ? null : OpenFile(tensor, info.Location, path), info, length);
     }
 
-    private ByteSource File(string tensor, string location)
+    private string Resolve(string tensor, string location)
     {
         string directory = _directory!;
         try
@@ -81,7 +83,23 @@ internal sealed class OnnxExternalData : IDisposable
         {
             throw OnnxErrors.ExternalData(_source, tensor, "location", $"{OnnxErrors.Quote(location)} cannot be found: the model's directory cannot be resolved ({e.Message})");
         }
-        string path = OnnxExternalPath.Resolve(_source, tensor, directory, _realDirectory, location);
+        return OnnxExternalPath.Resolve(_source, tensor, directory, _realDirectory, location);
+    }
+
+    private long SizeOf(string tensor, string location, string path)
+    {
+        try
+        {
+            return new FileInfo(path).Length;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw OnnxErrors.ExternalData(_source, tensor, "location", $"{OnnxErrors.Quote(location)} cannot be read: {e.Message}");
+        }
+    }
+
+    private ByteSource OpenFile(string tensor, string location, string path)
+    {
         if (_files.TryGetValue(path, out ByteSource? open))
             return open;
         try

@@ -7,7 +7,8 @@ namespace FastRnn.Import;
 /// The bytes of one tensor in an external data file, already checked to lie inside the file and to be as many as the
 /// tensor's shape and type need. They are read in bounded chunks by positional reads, never the whole file at once.
 /// </summary>
-internal sealed class OnnxExternalRange(string source, string tensor, ByteSource file, OnnxExternalDataInfo info, long length)
+/// <remarks>An empty range has no <c>file</c>: nothing is read, so the file need not be opened.</remarks>
+internal sealed class OnnxExternalRange(string source, string tensor, ByteSource? file, OnnxExternalDataInfo info, long length)
 {
     // A multiple of every element size, small enough to stay out of the large object heap's way.
     private const int ChunkBytes = 1 << 20;
@@ -27,7 +28,7 @@ internal sealed class OnnxExternalRange(string source, string tensor, ByteSource
             for (long done = 0; done < length;)
             {
                 Span<byte> chunk = buffer.AsSpan(0, (int)Math.Min(ChunkBytes, length - done));
-                file.Read(info.Offset + done, chunk);
+                file!.Read(info.Offset + done, chunk);
                 sha1?.AppendData(chunk);
                 action(chunk, done);
                 done += chunk.Length;

@@ -70,6 +70,19 @@ public sealed class OnnxExternalDataHostileTests : IDisposable
         AssertRefused("location 'sub/weights.bin' is a symbolic link to a file outside the model's directory");
     }
 
+    [Fact]
+    public async Task Location_NamingAFifo_IsRefusedWithoutBlockingOnTheOpen()
+    {
+        // Opening a FIFO for reading waits for a writer; the size check (0 bytes) must come first.
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", _dir.File(Path.Combine("model", "pipe.bin"))))
+            mkfifo.WaitForExit();
+        SetEntry("location", "pipe.bin");
+        var refused = Task.Run(() => AssertRefused("external data length is 512, but 'pipe.bin' has 0 bytes after offset 0"));
+        Task first = await Task.WhenAny(refused, Task.Delay(TimeSpan.FromSeconds(30)));
+        Assert.True(first == refused, "the import blocked opening the FIFO");
+        await refused;
+    }
+
     public static IEnumerable<object?[]> Numbers() =>
     [
         ["offset", "-4", "external data offset '-4' is negative"],
