@@ -93,6 +93,16 @@ public class OnnxExternalDataTests
     }
 
     [Fact]
+    public void Import_ModelsDirectoryReachedThroughASymbolicLink_ReadsItsOwnFiles()
+    {
+        // The directory's real path is what the files must lie under, so a linked directory is no escape and no obstacle.
+        using var dir = new TempDirectory();
+        OnnxExternalFixtures.CopyTo(dir.File("real"), "lstm", "many");
+        Directory.CreateSymbolicLink(dir.File("linked"), dir.File("real"));
+        OnnxParityRun.Prepare("lstm", dir.File(Path.Combine("linked", "model.onnx")), OnnxExternalFixtures.InlinePathOf("lstm")).AssertMatches();
+    }
+
+    [Fact]
     public void Import_ExternalDataInASubdirectory_IsRead()
     {
         using var dir = new TempDirectory();
