@@ -6,7 +6,25 @@ namespace FastRnn.Import;
 /// </summary>
 internal static class ConstMath
 {
-    public static long Count(long[] shape) => shape.Aggregate(1L, (p, d) => p * d);
+    /// <summary>
+    /// The product of the dimensions, saturated at <see cref="long.MaxValue"/> (or <see cref="long.MinValue"/>) instead of
+    /// wrapping: a wrapped product of hostile dimensions could pass the size checks it feeds.
+    /// </summary>
+    public static long Count(long[] shape)
+    {
+        if (shape.Contains(0))
+            return 0;
+        Int128 count = 1;
+        foreach (long d in shape)
+        {
+            count *= d;
+            if (count > long.MaxValue)
+                return long.MaxValue;
+            if (count < long.MinValue)
+                return long.MinValue;
+        }
+        return (long)count;
+    }
 
     public static long[]? BroadcastShape(long[] a, long[] b) => FastRnn.Graph.Ops.Shapes.Broadcast(a, b);
 

@@ -44,7 +44,7 @@ internal sealed partial class GraphLowering
     {
         var a = Attributes(node, "value", "value_float", "value_floats", "value_int", "value_ints", "sparse_value", "value_string", "value_strings");
         if (a.Tensor("value") is { } tensor)
-            return [new Known(OnnxTensorReader.Read(_source, tensor, node.Output[0]))];
+            return [new Known(OnnxTensorReader.Read(_source, tensor, node.Output[0], _external))];
         if (a.Float("value_float") is { } f)
             return [new Known(ConstTensor.Float([], [f]))];
         if (a.Floats("value_floats") is { } fs)
@@ -90,7 +90,7 @@ internal sealed partial class GraphLowering
         long[] shape = Const(node, inputs.ElementAtOrDefault(0), "shape").AsInts();
         if (shape.Any(d => d < 0) || ConstMath.Count(shape) > 1 << 26)
             throw Fail(node, $"has shape {ConstTensor.Int([shape.Length], shape).ShapeText}");
-        ConstTensor value = Attributes(node, "value").Tensor("value") is { } v ? OnnxTensorReader.Read(_source, v, node.Output[0]) : ConstTensor.Float([1], [0f]);
+        ConstTensor value = Attributes(node, "value").Tensor("value") is { } v ? OnnxTensorReader.Read(_source, v, node.Output[0], _external) : ConstTensor.Float([1], [0f]);
         if (value.Count != 1)
             throw Fail(node, "has a value that is not one element");
         int count = (int)ConstMath.Count(shape);

@@ -16,6 +16,7 @@ internal sealed partial class GraphLowering
     private delegate Lowered[] Transfer(NodeProto node, Lowered?[] inputs);
 
     private readonly string _source;
+    private readonly OnnxExternalData _external;
     private readonly long _opset;
     private readonly GraphImportOptions _options;
     private readonly GraphDefinition _graph = new();
@@ -28,9 +29,11 @@ internal sealed partial class GraphLowering
     private readonly Dictionary<string, Transfer> _transfers;
     private int _folded;
 
-    public GraphLowering(string source, long opset, GraphImportOptions options)
+    /// <summary>A lowering of one model; <paramref name="external"/> finds the bytes of tensors kept in external data files.</summary>
+    public GraphLowering(string source, long opset, GraphImportOptions options, OnnxExternalData external)
     {
         _source = source;
+        _external = external;
         _opset = opset;
         _options = options;
         _transfers = Transfers();
@@ -61,7 +64,7 @@ internal sealed partial class GraphLowering
     {
         foreach (TensorProto t in graph.Initializer)
         {
-            if (!_values.TryAdd(t.Name, new Known(OnnxTensorReader.Read(_source, t, t.Name))))
+            if (!_values.TryAdd(t.Name, new Known(OnnxTensorReader.Read(_source, t, t.Name, _external))))
                 throw OnnxErrors.Graph(_source, $"initializer '{t.Name}' is defined twice");
         }
         if (graph.SparseInitializer.Count > 0)
@@ -79,6 +82,9 @@ internal sealed partial class GraphLowering
                 outputs = [.. node.Output.Select(_ => (Lowered)new Unrunnable())];
             else
             {
+                // Every operator FastRnn runs writes at least one value, and the transfer functions name things after the first.
+                if (node.Output.Count == 0)
+                    throw Fail(node, "has no outputs");
                 outputs = transfer!(node, inputs);
                 if (outputs.All(o => o is Known))
                     _folded++;

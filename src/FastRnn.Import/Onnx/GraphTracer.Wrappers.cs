@@ -47,7 +47,7 @@ internal sealed partial class GraphTracer
     {
         var a = Attributes(node, "value", "value_float", "value_floats", "value_int", "value_ints", "value_string", "value_strings", "sparse_value");
         if (a.Tensor("value") is { } t)
-            return new ConstValue(OnnxTensorReader.Read(_source, t, node.Output.FirstOrDefault() ?? "Constant"));
+            return new ConstValue(OnnxTensorReader.Read(_source, t, node.Output.FirstOrDefault() ?? "Constant", _external));
         if (a.Float("value_float") is { } f)
             return new ConstValue(ConstTensor.Float([], [f]));
         if (a.Floats("value_floats") is { } fs)
@@ -237,7 +237,7 @@ internal sealed partial class GraphTracer
     private TracedValue ConstantOfShape(NodeProto node, TracedValue shape)
     {
         TensorProto? valueProto = Attributes(node, "value").Tensor("value");
-        ConstTensor fill = valueProto is null ? ConstTensor.Float([1], [0f]) : OnnxTensorReader.Read(_source, valueProto, "value");
+        ConstTensor fill = valueProto is null ? ConstTensor.Float([1], [0f]) : OnnxTensorReader.Read(_source, valueProto, "value", _external);
         if (fill.IsAllZero)
             return new ZerosValue();
         if (shape is not ConstValue { Tensor: var s })

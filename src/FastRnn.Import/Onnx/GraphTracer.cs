@@ -23,15 +23,17 @@ internal sealed partial class GraphTracer
     private static readonly HashSet<string> RecurrentOperators = new(StringComparer.Ordinal) { "LSTM", "GRU", "RNN" };
 
     private readonly string _source;
+    private readonly OnnxExternalData _external;
     private readonly GraphProto _graph;
     private readonly long _opset;
     private readonly Dictionary<string, TracedValue> _values = new(StringComparer.Ordinal);
     private readonly Dictionary<string, InputBinding> _bindings = new(StringComparer.Ordinal);
     private readonly List<RecurrentLayer> _layers = [];
 
-    private GraphTracer(string source, GraphProto graph, long opset)
+    private GraphTracer(string source, GraphProto graph, long opset, OnnxExternalData external)
     {
         _source = source;
+        _external = external;
         _graph = graph;
         _opset = opset;
     }
@@ -43,11 +45,14 @@ internal sealed partial class GraphTracer
     /// <summary>The traced value of a graph output (or any value) by name, or null when nothing defines it.</summary>
     public TracedValue? Value(string name) => _values.GetValueOrDefault(name);
 
-    /// <summary>Traces <paramref name="graph"/>; throws <see cref="ImportException"/> for anything FastRnn cannot run.</summary>
-    public static GraphTracer Trace(string source, GraphProto graph, long opset)
+    /// <summary>
+    /// Traces <paramref name="graph"/>, reading tensors kept in external data files through <paramref name="external"/>;
+    /// throws <see cref="ImportException"/> for anything FastRnn cannot run.
+    /// </summary>
+    public static GraphTracer Trace(string source, GraphProto graph, long opset, OnnxExternalData external)
     {
         RejectUnsupportedOperators(source, graph);
-        var tracer = new GraphTracer(source, graph, opset);
+        var tracer = new GraphTracer(source, graph, opset, external);
         tracer.Run();
         return tracer;
     }
@@ -70,7 +75,7 @@ internal sealed partial class GraphTracer
     {
         foreach (TensorProto t in _graph.Initializer)
         {
-            if (!_values.TryAdd(t.Name, new ConstValue(OnnxTensorReader.Read(_source, t, t.Name))))
+            if (!_values.TryAdd(t.Name, new ConstValue(OnnxTensorReader.Read(_source, t, t.Name, _external))))
                 throw OnnxErrors.Graph(_source, $"initializer '{t.Name}' is defined twice");
         }
         if (_graph.SparseInitializer.Count > 0)

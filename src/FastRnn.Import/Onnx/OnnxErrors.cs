@@ -28,6 +28,20 @@ internal static class OnnxErrors
     public static ImportException Tensor(string source, string tensor, string problem)
         => new($"{source}: tensor '{tensor}' {problem}");
 
+    /// <summary>"file: tensor 'W' external data offset '-1' is negative": a fault in where a tensor's bytes lie outside the model.</summary>
+    public static ImportException ExternalData(string source, string tensor, string field, string problem)
+        => new($"{source}: tensor '{tensor}' external data {field} {problem}");
+
+    /// <summary>A value from the file, quoted, with control characters escaped and a long value cut, so a message stays one line.</summary>
+    public static string Quote(string value)
+    {
+        const int Shown = 120;
+        var text = new System.Text.StringBuilder("'");
+        foreach (char c in value.Length > Shown ? value[..Shown] : value)
+            text.Append(char.IsControl(c) ? $"\\u{(int)c:X4}" : c);
+        return text.Append(value.Length > Shown ? "…'" : "'").ToString();
+    }
+
     public static ImportException Disagree(string source, NodeProto first, NodeProto other, string what, string a, string b)
         => new($"{source}: {Describe(other)} has {what} = {b} but {Describe(first)} has {a}; the layers of one stack must agree");
 

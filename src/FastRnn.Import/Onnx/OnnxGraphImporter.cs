@@ -11,21 +11,31 @@ namespace FastRnn.Import;
 /// </summary>
 public static class OnnxGraphImporter
 {
-    /// <summary>Reads and converts the .onnx file at <paramref name="path"/>.</summary>
+    /// <summary>Reads and converts the .onnx file at <paramref name="path"/>, whose weights may be in external data files in its directory.</summary>
     /// <exception cref="ImportException">The file is not ONNX, or the graph cannot be run; the message names the node.</exception>
     public static GraphImportResult Import(string path, GraphImportOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return Import(OnnxModelFile.Read(path), Path.GetFileName(path), options);
+        byte[] bytes = OnnxModelFile.Read(path);
+        using OnnxExternalData external = OnnxExternalData.ForModel(path);
+        return Import(bytes, Path.GetFileName(path), options, external);
     }
 
-    /// <summary>Converts the bytes of an ONNX <c>ModelProto</c>; <paramref name="source"/> names it in messages.</summary>
+    /// <summary>
+    /// Converts the bytes of an ONNX <c>ModelProto</c>; <paramref name="source"/> names it in messages. A tensor in an
+    /// external data file is refused: bytes have no directory to find it in.
+    /// </summary>
     /// <exception cref="ImportException">The bytes are not ONNX, or the graph cannot be run.</exception>
     public static GraphImportResult Import(ReadOnlySpan<byte> bytes, string source = "ONNX model", GraphImportOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(source);
+        return Import(bytes, source, options, OnnxExternalData.None(source));
+    }
+
+    private static GraphImportResult Import(ReadOnlySpan<byte> bytes, string source, GraphImportOptions? options, OnnxExternalData external)
+    {
         ModelProto model = OnnxImporter.Parse(bytes, source);
-        var lowering = new GraphLowering(source, OnnxImporter.Opset(source, model), options ?? new GraphImportOptions());
+        var lowering = new GraphLowering(source, OnnxImporter.Opset(source, model), options ?? new GraphImportOptions(), external);
         GraphDefinition definition = lowering.Lower(model.Graph);
         try
         {

@@ -20,7 +20,10 @@ namespace FastRnn.Import;
 public static class OnnxImporter
 {
     /// <summary>Reads the .onnx file at <paramref name="path"/>.</summary>
-    /// <param name="path">An ONNX model file with its weights inside.</param>
+    /// <param name="path">
+    /// An ONNX model file, with its weights inside or in external data files in its directory (what
+    /// <c>onnx.save(model, path, save_as_external_data=True)</c> writes; see docs/onnx-external-data.md for which locations are read).
+    /// </param>
     /// <param name="options">Must be the defaults (or null): the graph records what the options would choose.</param>
     /// <exception cref="ImportException">The file is not ONNX, or its graph is not a recurrent stack FastRnn can run; the message says why.</exception>
     /// <exception cref="ArgumentException">An option does not apply to the model the input holds (say a nonlinearity for an LSTM, or any option for ONNX).</exception>
@@ -28,11 +31,12 @@ public static class OnnxImporter
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         byte[] bytes = OnnxModelFile.Read(path);
-        return Import(bytes, Path.GetFileName(path), options);
+        using OnnxExternalData external = OnnxExternalData.ForModel(path);
+        return Import(bytes, Path.GetFileName(path), options, external);
     }
 
     /// <summary>Reads a serialized ONNX model.</summary>
-    /// <param name="model">The bytes of a <c>ModelProto</c>.</param>
+    /// <param name="model">The bytes of a <c>ModelProto</c>; a tensor in an external data file is refused, since bytes have no directory to find it in.</param>
     /// <param name="source">A name for messages, e.g. the file name.</param>
     /// <param name="options">Must be the defaults (or null).</param>
     /// <exception cref="ImportException">The bytes are not ONNX, or the graph is not a recurrent stack FastRnn can run.</exception>
@@ -40,10 +44,15 @@ public static class OnnxImporter
     public static OnnxImportResult Import(ReadOnlySpan<byte> model, string source = "ONNX model", ImportOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(source);
+        return Import(model, source, options, OnnxExternalData.None(source));
+    }
+
+    private static OnnxImportResult Import(ReadOnlySpan<byte> model, string source, ImportOptions? options, OnnxExternalData external)
+    {
         CheckOptions(source, options ?? ImportOptions.Default);
         ModelProto proto = Parse(model, source);
         long opset = Opset(source, proto);
-        GraphTracer tracer = GraphTracer.Trace(source, proto.Graph, opset);
+        GraphTracer tracer = GraphTracer.Trace(source, proto.Graph, opset, external);
         return OnnxStack.Build(source, proto.Graph, tracer);
     }
 

@@ -4,8 +4,8 @@ namespace FastRnn.Import;
 internal static class OnnxModelFile
 {
     /// <summary>
-    /// Protobuf messages are limited to 2 GiB, and the weights of a larger model live in external data files, which
-    /// FastRnn does not read: a larger file is refused from its length alone, naming it.
+    /// Protobuf messages are limited to 2 GiB, so a larger model keeps its weights in external data files (which
+    /// FastRnn reads, see <see cref="OnnxExternalData"/>): a larger .onnx file is refused from its length alone, naming it.
     /// </summary>
     public const long MaxLength = int.MaxValue;
 
@@ -19,7 +19,7 @@ internal static class OnnxModelFile
         if (length > Math.Min(MaxLength, Array.MaxLength))
         {
             throw OnnxErrors.NotOnnx(Path.GetFileName(path),
-                $"the file is {length:N0} bytes, and an ONNX model with its weights inside is one protobuf message of at most 2 GiB; a larger model keeps its weights in external data files, which FastRnn does not read");
+                $"the file is {length:N0} bytes, and an ONNX model with its weights inside is one protobuf message of at most 2 GiB; a larger model keeps its weights in external data files (onnx.save(model, path, save_as_external_data=True)), which FastRnn reads");
         }
         var bytes = new byte[length]; // bounded by the file's length, just checked
         stream.ReadExactly(bytes);

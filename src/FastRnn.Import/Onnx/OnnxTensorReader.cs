@@ -10,14 +10,14 @@ namespace FastRnn.Import;
 /// </summary>
 /// <remarks>
 /// The elements are either little-endian in <c>raw_data</c> or in the typed repeated field the ONNX spec assigns
-/// to the type (float16 and bfloat16 bit patterns in <c>int32_data</c>). Data in an external file is refused.
+/// to the type (float16 and bfloat16 bit patterns in <c>int32_data</c>), or in an external file next to the model
+/// (<see cref="OnnxExternalData"/>), read in chunks and decoded by the same code as inline raw data.
 /// </remarks>
 internal static class OnnxTensorReader
 {
-    public static ConstTensor Read(string source, TensorProto t, string name)
+    /// <summary>Decodes <paramref name="t"/>; <paramref name="external"/> finds its bytes when they are in an external file.</summary>
+    public static ConstTensor Read(string source, TensorProto t, string name, OnnxExternalData external)
     {
-        if (t.DataLocation == TensorProto.Types.DataLocation.External || t.ExternalData.Count > 0)
-            throw OnnxErrors.Tensor(source, name, "keeps its data in an external file; save the model with its weights inside (onnx.save(model, path, save_as_external_data=False))");
         if (t.Segment is not null)
             throw OnnxErrors.Tensor(source, name, "is split into segments, which FastRnn does not read");
         long[] shape = t.Dims.ToArray();
@@ -32,57 +32,76 @@ internal static class OnnxTensorReader
             throw OnnxErrors.Tensor(source, name, $"has shape {TensorData.FormatShape(shape)}, too many elements for one array");
         int n = (int)count;
         var type = (DataType)t.DataType;
-        ReadOnlySpan<byte> raw = t.RawData.Span;
-        bool hasRaw = !t.RawData.IsEmpty;
-        // Every result below is allocated only after Raw or Typed has matched the declared shape against the bytes or
-        // values the file really holds, so a shape that lies cannot size an allocation.
-        switch (type)
+        int size = ElementSize(type) ?? throw OnnxErrors.Tensor(source, name, $"has element type {type}; FastRnn reads floating-point weights and integer shapes and lengths");
+        // Every result below is allocated only after Raw, Typed or the external range has matched the declared shape
+        // against the bytes or values the file really holds, so a shape that lies cannot size an allocation.
+        if (OnnxExternalData.IsExternal(t))
         {
-            case DataType.Float:
-            {
-                if (hasRaw)
-                {
-                    ReadOnlySpan<byte> bytes = Raw(source, name, raw, n, 4);
-                    var data = new float[n];
-                    FloatConversion.FromF32(bytes, data);
-                    return ConstTensor.Float(shape, data);
-                }
-                return ConstTensor.Float(shape, Typed(source, name, t.FloatData, n));
-            }
-            case DataType.Double:
-            {
-                if (hasRaw)
-                {
-                    ReadOnlySpan<byte> bytes = Raw(source, name, raw, n, 8);
-                    var data = new float[n];
-                    FloatConversion.FromF64(bytes, data);
-                    return ConstTensor.Float(shape, data);
-                }
-                return ConstTensor.Float(shape, Array.ConvertAll(Typed(source, name, t.DoubleData, n), v => (float)v));
-            }
-            case DataType.Float16 or DataType.Bfloat16:
-            {
-                ReadOnlySpan<byte> bytes = hasRaw ? Raw(source, name, raw, n, 2) : Int32DataAsBytes(source, name, t, n);
-                var data = new float[n];
-                if (type == DataType.Float16)
-                    FloatConversion.FromF16(bytes, data);
-                else
-                    FloatConversion.FromBF16(bytes, data);
-                return ConstTensor.Float(shape, data);
-            }
-            case DataType.Int64:
-                return ConstTensor.Int(shape, hasRaw ? Ints(Raw(source, name, raw, n, 8), 8, signed: true) : Typed(source, name, t.Int64Data, n));
-            case DataType.Int32 or DataType.Int16 or DataType.Int8 or DataType.Uint16 or DataType.Uint8 or DataType.Bool:
-            {
-                int size = type switch { DataType.Int32 => 4, DataType.Int16 or DataType.Uint16 => 2, _ => 1 };
-                bool signed = type is DataType.Int32 or DataType.Int16 or DataType.Int8;
-                return ConstTensor.Int(shape, hasRaw ? Ints(Raw(source, name, raw, n, size), size, signed) : Array.ConvertAll(Typed(source, name, t.Int32Data, n), v => (long)v));
-            }
-            case DataType.Uint32:
-                return ConstTensor.Int(shape, hasRaw ? Ints(Raw(source, name, raw, n, 4), 4, signed: false) : Array.ConvertAll(Typed(source, name, t.Uint64Data, n), v => (long)v));
-            default:
-                throw OnnxErrors.Tensor(source, name, $"has element type {type}; FastRnn reads floating-point weights and integer shapes and lengths");
+            OnnxExternalRange range = external.Open(t, name, (long)n * size);
+            ConstTensor read = Allocate(source, name, type, shape, n);
+            range.Read((chunk, position) => Decode(type, size, chunk, read, (int)(position / size)));
+            return read;
         }
+        if (!t.RawData.IsEmpty)
+        {
+            ReadOnlySpan<byte> raw = Raw(source, name, t.RawData.Span, n, size);
+            ConstTensor result = Allocate(source, name, type, shape, n);
+            Decode(type, size, raw, result, 0);
+            return result;
+        }
+        return type switch
+        {
+            DataType.Float => ConstTensor.Float(shape, Typed(source, name, t.FloatData, n)),
+            DataType.Double => ConstTensor.Float(shape, Array.ConvertAll(Typed(source, name, t.DoubleData, n), v => (float)v)),
+            DataType.Float16 or DataType.Bfloat16 => FromInt32Data(source, name, t, type, shape, n),
+            DataType.Int64 => ConstTensor.Int(shape, Typed(source, name, t.Int64Data, n)),
+            DataType.Uint32 => ConstTensor.Int(shape, Array.ConvertAll(Typed(source, name, t.Uint64Data, n), v => (long)v)),
+            _ => ConstTensor.Int(shape, Array.ConvertAll(Typed(source, name, t.Int32Data, n), v => (long)v)),
+        };
+    }
+
+    /// <summary>Bytes per element in raw (and external) data, or null for a type FastRnn does not read.</summary>
+    private static int? ElementSize(DataType type) => type switch
+    {
+        DataType.Float or DataType.Int32 or DataType.Uint32 => 4,
+        DataType.Double or DataType.Int64 => 8,
+        DataType.Float16 or DataType.Bfloat16 or DataType.Int16 or DataType.Uint16 => 2,
+        DataType.Int8 or DataType.Uint8 or DataType.Bool => 1,
+        _ => null,
+    };
+
+    /// <summary>The float encoding of a floating-point type, or null for an integer type (read as int64).</summary>
+    private static FloatFormat? FloatFormatOf(DataType type) => type switch
+    {
+        DataType.Float => FloatFormat.F32,
+        DataType.Double => FloatFormat.F64,
+        DataType.Float16 => FloatFormat.F16,
+        DataType.Bfloat16 => FloatFormat.BF16,
+        _ => null,
+    };
+
+    private static ConstTensor Allocate(string source, string name, DataType type, long[] shape, int count)
+        => FloatFormatOf(type) is not null
+            ? ConstTensor.Float(shape, TensorMemory.Floats(source, $"tensor '{name}'", count))
+            : ConstTensor.Int(shape, TensorMemory.Int64s(source, $"tensor '{name}'", count));
+
+    /// <summary>Decodes little-endian elements into <paramref name="into"/> from element <paramref name="start"/>: inline raw data whole, external data a chunk at a time.</summary>
+    private static void Decode(DataType type, int size, ReadOnlySpan<byte> bytes, ConstTensor into, int start)
+    {
+        int count = bytes.Length / size;
+        if (FloatFormatOf(type) is { } format)
+            FloatConversion.For(format).Convert(bytes, into.Floats.AsSpan(start, count));
+        else
+            Ints(bytes, size, signed: type is DataType.Int64 or DataType.Int32 or DataType.Int16 or DataType.Int8, into.Ints.AsSpan(start, count));
+    }
+
+    // float16 and bfloat16 bit patterns in int32_data, one per value.
+    private static ConstTensor FromInt32Data(string source, string name, TensorProto t, DataType type, long[] shape, int count)
+    {
+        byte[] bytes = Int32DataAsBytes(source, name, t, count);
+        var data = new float[count];
+        FloatConversion.For(FloatFormatOf(type)!.Value).Convert(bytes, data);
+        return ConstTensor.Float(shape, data);
     }
 
     private static ReadOnlySpan<byte> Raw(string source, string name, ReadOnlySpan<byte> raw, int count, int size)
@@ -108,9 +127,8 @@ internal static class OnnxTensorReader
         return bytes;
     }
 
-    private static long[] Ints(ReadOnlySpan<byte> raw, int size, bool signed)
+    private static void Ints(ReadOnlySpan<byte> raw, int size, bool signed, Span<long> result)
     {
-        var result = new long[raw.Length / size];
         for (int i = 0; i < result.Length; i++)
         {
             ReadOnlySpan<byte> b = raw.Slice(i * size, size);
@@ -125,6 +143,5 @@ internal static class OnnxTensorReader
                 _ => b[0],
             };
         }
-        return result;
     }
 }

@@ -55,6 +55,13 @@ public class ReaderFuzzTests
         => Assert.True(FuzzRun.Run("onnx", FuzzCorpus.Onnx(), StructuredMutations.Onnx, bytes => OnnxImporter.Import(bytes, "fuzz.onnx"), typeof(ImportException)) > 0);
 
     [Fact]
+    public void OnnxExternalData_MutantsAreImportedOrRefused_ReadingOnlyTheModelsDirectory()
+    {
+        using var fuzz = new OnnxExternalDataFuzz();
+        Assert.True(FuzzRun.Run("onnx-external", fuzz.Corpus, fuzz.Mutate, fuzz.Read, typeof(ImportException)) > 0);
+    }
+
+    [Fact]
     public void Torch_MutantsAreReadOrRefusedWithImportException()
     {
         using var file = new ImportTemp(".pt");

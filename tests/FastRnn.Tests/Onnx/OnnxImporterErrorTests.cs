@@ -138,11 +138,11 @@ public class OnnxImporterErrorTests
     }
 
     [Fact]
-    public void Import_ExternalWeights_AreRefused()
+    public void Import_ExternalFlagBesideInlineRawData_IsRefused()
     {
         ModelProto model = OnnxModels.Load("gru_forward");
         model.Graph.Initializer.Single(t => t.Name == "R").DataLocation = TensorProto.Types.DataLocation.External;
-        Assert.Contains("tensor 'R' keeps its data in an external file", Fails(OnnxModels.Bytes(model)).Message);
+        Assert.Contains("tensor 'R' has raw_data as well as external data", Fails(OnnxModels.Bytes(model)).Message);
     }
 
     [Fact]

@@ -15,11 +15,11 @@ internal sealed class OnnxParityRun
     private const int DefaultSteps = 7;
     private const int DefaultBatch = 3;
 
-    private OnnxParityRun(string name, string? path)
+    private OnnxParityRun(string name, string? path, string? oracle)
     {
         Name = name;
         Path = path ?? OnnxFixtures.PathOf(name);
-        OraclePath = path ?? OnnxFixtures.OraclePathOf(name);
+        OraclePath = oracle ?? path ?? OnnxFixtures.OraclePathOf(name);
         Result = OnnxImporter.Import(Path);
         RnnConfig config = Result.Model.Config;
         var random = new Random(OnnxFixtures.Seed(name));
@@ -65,8 +65,11 @@ internal sealed class OnnxParityRun
 
     public List<OnnxRuntimeOracle.Feed> Feeds { get; } = [];
 
-    /// <summary>Fixture <paramref name="name"/>, or the model at <paramref name="path"/> (seeded by <paramref name="name"/>).</summary>
-    public static OnnxParityRun Prepare(string name, string? path = null) => new(name, path);
+    /// <summary>
+    /// Fixture <paramref name="name"/>, or the model at <paramref name="path"/> (seeded by <paramref name="name"/>), with
+    /// ONNX Runtime on <paramref name="oracle"/> when it is given (the same model stored another way).
+    /// </summary>
+    public static OnnxParityRun Prepare(string name, string? path = null, string? oracle = null) => new(name, path, oracle);
 
     /// <summary>ONNX Runtime's outputs, by graph output name.</summary>
     public Dictionary<string, (float[] Data, long[] Shape)> RunOnnxRuntime()
