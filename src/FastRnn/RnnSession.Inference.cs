@@ -142,8 +142,10 @@ public sealed partial class RnnSession
     }
 
     // Streams of different lengths. Step s of stream b is time s forwards, or lengths[b] − 1 − s backwards; its gate row
-    // is gathered into one contiguous (B, G·H) block, the batched step runs for all streams, and streams already past
-    // their end get their state back from a copy taken before the step.
+    // is gathered into one contiguous (B, G·H) block and the batched step runs. When the lengths do not increase from
+    // stream to stream (a batch sorted longest first, as the seq2seq batch encoder makes it), the streams still running
+    // at step s are a prefix of the batch, and only that prefix is stepped: ended streams cost nothing. Otherwise every
+    // stream steps, and those already past their end get their state back from a copy taken before the step.
     private void RecurRagged(RecurrentCell cell, int layer, int d, Span<float> gates, Span<float> y, int steps, bool backward, ReadOnlySpan<int> lengths)
     {
         int batch = BatchSize, g = cell.GateRows, hOut = _config.OutputHiddenSize, hs = _config.HiddenSize, width = _config.OutputSize;
@@ -152,18 +154,25 @@ public sealed partial class RnnSession
         int cellWidth = c.IsEmpty ? 0 : hs;
 
         // Positions past a stream's end are zeros in every direction's half of the output.
+        int longest = 0;
+        bool longestFirst = true;
         for (int b = 0; b < batch; b++)
         {
             for (int t = lengths[b]; t < steps; t++)
                 y.Slice((t * batch + b) * width + d * hOut, hOut).Clear();
+            longest = Math.Max(longest, lengths[b]);
+            longestFirst &= b == 0 || lengths[b] <= lengths[b - 1];
         }
 
-        int longest = 0;
-        foreach (int length in lengths)
-            longest = Math.Max(longest, length);
+        int rows = batch;
         for (int s = 0; s < longest; s++)
         {
-            for (int b = 0; b < batch; b++)
+            if (longestFirst)
+            {
+                while (lengths[rows - 1] <= s)
+                    rows--; // stream rows − 1 has ended, and every one after it
+            }
+            for (int b = 0; b < rows; b++)
             {
                 Span<float> row = stepGates.Slice(b * g, g);
                 if (s < lengths[b])
@@ -179,9 +188,9 @@ public sealed partial class RnnSession
                 }
             }
 
-            cell.StepFromGates(_team, stepGates, h, c, scratch, batch);
+            cell.StepFromGates(_team, stepGates[..(rows * g)], h[..(rows * hOut)], c[..(rows * cellWidth)], scratch, rows);
 
-            for (int b = 0; b < batch; b++)
+            for (int b = 0; b < rows; b++)
             {
                 if (s < lengths[b])
                 {

@@ -15,6 +15,7 @@ internal sealed class BatchEncoder
     private readonly ArenaSlice _input;     // (S_max, k, E_src), time-major
     private readonly ArenaSlice _output;    // (S_max, k, K)
     private readonly ArenaSlice _lengths;   // (k) ints: 0 for unused streams
+    private readonly ArenaSlice _order;     // (k) ints: the source each encoder stream encodes, longest first
 
     public BatchEncoder(Seq2SeqModel model, int capacity, DecoderArena arena)
     {
@@ -26,6 +27,7 @@ internal sealed class BatchEncoder
         _input = arena.Reserve(checked(rows * _c.SourceEmbeddingSize));
         _output = arena.Reserve(checked(rows * _c.MemorySize));
         _lengths = arena.Reserve(_capacity);
+        _order = arena.Reserve(_capacity);
     }
 
     /// <summary>Sources b &lt; lengths.Length: the first lengths[b] ids of row b of <paramref name="tokens"/> (B, width).</summary>
@@ -62,26 +64,42 @@ internal sealed class BatchEncoder
             longest = Math.Max(longest, length);
         }
 
+        // The sources go to the encoder's streams longest first, so that the streams still running at every step are a
+        // prefix of the batch and ended ones are not stepped (RnnSession's ragged Run); a stable order keeps equal
+        // lengths as given.
+        Span<int> order = _arena.Ints(_order)[..count];
+        for (int b = 0; b < count; b++)
+        {
+            int at = b;
+            while (at > 0 && lengths[order[at - 1]] < lengths[b])
+            {
+                order[at] = order[at - 1];
+                at--;
+            }
+            order[at] = b;
+        }
+
         // Time-major input for the encoder; unused streams and positions past a source's end stay zero and are masked.
         Span<float> input = _arena[_input][..(longest * capacity * e)], output = _arena[_output][..(longest * capacity * k)];
         Span<int> streamLengths = _arena.Ints(_lengths);
         input.Clear();
-        for (int b = 0; b < capacity; b++)
-            streamLengths[b] = b < count ? lengths[b] : 0;
-        for (int b = 0; b < count; b++)
+        for (int j = 0; j < capacity; j++)
+            streamLengths[j] = j < count ? lengths[order[j]] : 0;
+        for (int j = 0; j < count; j++)
         {
+            int b = order[j];
             for (int t = 0; t < lengths[b]; t++)
-                _model.SourceEmbedding[tokens[b * width + t]].CopyTo(input.Slice((t * capacity + b) * e, e));
+                _model.SourceEmbedding[tokens[b * width + t]].CopyTo(input.Slice((t * capacity + j) * e, e));
         }
         encoder.Reset();
         encoder.Run(input, output, streamLengths);
 
-        for (int b = 0; b < count; b++)
+        for (int j = 0; j < count; j++)
         {
-            int target = blocks.IsEmpty ? b : blocks[b];
+            int b = order[j], target = blocks.IsEmpty ? b : blocks[b];
             Span<float> block = memory.Block(target, lengths[b]);
             for (int t = 0; t < lengths[b]; t++)
-                output.Slice((t * capacity + b) * k, k).CopyTo(block.Slice(t * k, k));
+                output.Slice((t * capacity + j) * k, k).CopyTo(block.Slice(t * k, k));
             memory.PrecomputeKeys(target, lengths[b]);
         }
         if (blocks.IsEmpty)
@@ -90,6 +108,6 @@ internal sealed class BatchEncoder
             for (int b = 0; b < capacity; b++)
                 memory.Assign(b, b < count ? b : 0, lengths[b < count ? b : 0]);
         }
-        bridge.FromBatchEncoder(encoder, count);
+        bridge.FromBatchEncoder(encoder, order);
     }
 }

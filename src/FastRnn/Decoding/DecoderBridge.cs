@@ -80,17 +80,20 @@ internal sealed class DecoderBridge
 
     /// <summary>
     /// One initial state per stream from the final states (L·D, k, H_enc) of a batch <paramref name="encoder"/> whose
-    /// first <paramref name="count"/> streams hold sources; the other streams start from zero.
+    /// stream j encoded source <paramref name="order"/>[j] (j &lt; count): decoder stream order[j] starts from encoder
+    /// stream j's state; the streams past the sources start from zero.
     /// </summary>
-    public void FromBatchEncoder(RnnSession encoder, int count)
+    public void FromBatchEncoder(RnnSession encoder, ReadOnlySpan<int> order)
     {
+        int count = order.Length;
         int capacity = _streams, h = _c.DecoderHiddenSize, he = _c.EncoderHiddenSize, dirs = _c.EncoderBidirectional ? 2 : 1;
         ReadOnlySpan<float> encHidden = encoder.HiddenState, encCell = encoder.CellState;
         Span<float> stateHidden = _arena[_stateHidden], stateCell = _arena[_stateCell];
         stateHidden.Clear();
         stateCell.Clear();
-        for (int b = 0; b < count; b++)
+        for (int j = 0; j < count; j++)
         {
+            int b = order[j]; // encoder stream j holds source b
             for (int l = 0; l < _c.DecoderLayers; l++)
             {
                 Span<float> hidden = stateHidden.Slice((l * capacity + b) * h, h);
@@ -99,13 +102,13 @@ internal sealed class DecoderBridge
                     case BridgeKind.Final:
                         for (int d = 0; d < dirs; d++)
                         {
-                            encHidden.Slice(((l * dirs + d) * capacity + b) * he, he).CopyTo(hidden.Slice(d * he, he));
+                            encHidden.Slice(((l * dirs + d) * capacity + j) * he, he).CopyTo(hidden.Slice(d * he, he));
                             if (!stateCell.IsEmpty)
-                                encCell.Slice(((l * dirs + d) * capacity + b) * he, he).CopyTo(stateCell.Slice((l * capacity + b) * h + d * he, he));
+                                encCell.Slice(((l * dirs + d) * capacity + j) * he, he).CopyTo(stateCell.Slice((l * capacity + b) * h + d * he, he));
                         }
                         break;
                     case BridgeKind.LinearTanh:
-                        _model.Bridge!.Forward(encHidden.Slice((TopState * capacity + b) * he, he), hidden);
+                        _model.Bridge!.Forward(encHidden.Slice((TopState * capacity + j) * he, he), hidden);
                         CellKernels.Tanh(hidden, hidden);
                         break;
                 }

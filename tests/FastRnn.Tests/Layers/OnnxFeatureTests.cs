@@ -82,20 +82,26 @@ public class OnnxFeatureTests
         int states = config.NumLayers * config.Directions * Batch;
         float[] h0 = Uniform(random, states * config.OutputHiddenSize, 0.8f);
         float[] c0 = config.Kind == RecurrentKind.Lstm ? Uniform(random, states * config.HiddenSize, 0.8f) : [];
-        int[]? lengths = ragged ? [Steps, 17, 0] : null;
+        // Longest first (the streams still running are a prefix, and only they step) and in another order (every
+        // stream steps, the ended ones restored).
+        int[]?[] orders = ragged ? [[Steps, 17, 0], [17, 0, Steps]] : [null];
 
         // Through the file format, so the new metadata keys and the peephole tensor round-trip too.
         var model = RnnModel.Load(RnnModel.ToFrnn(config, parameters));
         Assert.Equal(config, model.Config);
-        using var session = model.CreateSession(Batch, Steps);
-        session.SetState(h0, c0);
-        var output = new float[Steps * Batch * config.OutputSize];
-        session.Run(input, output, lengths);
+        foreach (int[]? lengths in orders)
+        {
+            using var session = model.CreateSession(Batch, Steps);
+            session.SetState(h0, c0);
+            var output = new float[Steps * Batch * config.OutputSize];
+            session.Run(input, output, lengths);
 
-        var (y, hn, cn) = ReferenceRnn.Run(config, parameters, input, Steps, Batch, h0, c0, lengths);
-        Compare.Close(y.Select(v => (float)v).ToArray(), output, 1e-5, $"{what}: output");
-        Compare.Close(hn.Select(v => (float)v).ToArray(), session.HiddenState, 1e-5, $"{what}: h_n");
-        Compare.Close(cn.Select(v => (float)v).ToArray(), session.CellState, 1e-5, $"{what}: c_n");
+            var (y, hn, cn) = ReferenceRnn.Run(config, parameters, input, Steps, Batch, h0, c0, lengths);
+            string order = lengths is null ? "" : $" lengths [{string.Join(", ", lengths)}]";
+            Compare.Close(y.Select(v => (float)v).ToArray(), output, 1e-5, $"{what}{order}: output");
+            Compare.Close(hn.Select(v => (float)v).ToArray(), session.HiddenState, 1e-5, $"{what}{order}: h_n");
+            Compare.Close(cn.Select(v => (float)v).ToArray(), session.CellState, 1e-5, $"{what}{order}: c_n");
+        }
     }
 
     [Fact]
