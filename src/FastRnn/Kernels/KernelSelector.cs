@@ -87,6 +87,10 @@ public static class KernelSelector
     /// </summary>
     internal static Int8Kernel Int8For(KernelIsa isa) => isa switch
     {
+        KernelIsa.Avx512 when Int8OpsAvx512.IsSupported && Int8OpsAvxVnni.IsSupported
+            => new Int8KernelPair(
+                new Int8Kernel<Int8OpsAvx512, System.Runtime.Intrinsics.Vector512<int>, System.Runtime.Intrinsics.Vector512<sbyte>>("avx512bw"),
+                new Int8Kernel<Int8OpsAvxVnni, System.Runtime.Intrinsics.Vector256<int>, System.Runtime.Intrinsics.Vector256<sbyte>>("avx-vnni")),
         KernelIsa.Avx512 when Int8OpsAvx512.IsSupported
             => new Int8Kernel<Int8OpsAvx512, System.Runtime.Intrinsics.Vector512<int>, System.Runtime.Intrinsics.Vector512<sbyte>>("avx512bw"),
         KernelIsa.Avx512 or KernelIsa.Avx2 when Int8OpsAvxVnni.IsSupported
