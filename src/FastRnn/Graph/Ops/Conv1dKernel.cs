@@ -1,19 +1,25 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using FastRnn.Kernels;
 
 namespace FastRnn.Graph.Ops;
 
 /// <summary>
 /// 1-D convolution (ONNX Conv on (B, C, L), PyTorch <c>nn.Conv1d</c>) with stride, padding, dilation and groups,
-/// lowered to one matrix product per batch item and group: x (B, C, L), weight (O, C/g, K), bias (O) → (B, O, L_out).
+/// lowered to matrix products: x (B, C, L), weight (O, C/g, K), bias (O) → (B, O, L_out).
 /// </summary>
 /// <remarks>
-/// The column buffer holds, for every output position t, the C/g·K input values the filter sees there (zeros where it
-/// hangs over the padding), in the order of a weight row (channel-major, then tap). The product then gives (L_out, O/g)
-/// — every output position is one vector against the packed filter bank — and a transpose writes (O/g, L_out).
+/// Per batch item and group, the input is transposed once to (L, C/g), so that the C/g values at one position are one
+/// row. Tap k then contributes W_k (O/g, C/g) times the rows t·stride + k·dilation − padBegin for every output position
+/// t whose window reaches inside the input — rows a constant stride apart, which the packed product reads in place —
+/// accumulated into (L_out, O/g) that starts as the bias; positions whose tap falls in the padding simply get nothing
+/// from it. K products over the transposed input replace an im2col buffer K times its size, and a transpose writes
+/// (O/g, L_out).
 /// </remarks>
 internal sealed class Conv1dKernel : GraphKernel
 {
-    private readonly PackedMatrix[] _weights; // per group (O/g, C/g·K); empty when depthwise
+    private readonly PackedMatrix[] _weights; // per group and tap, [g · K + k]: W_k (O/g, C/g); empty when depthwise
     private readonly float[] _taps;           // (O, K), depthwise only
     private readonly float[] _bias;           // (O)
     private readonly int _batch, _channels, _length, _outChannels, _outLength, _kernel, _stride, _dilation, _padBegin, _groups;
@@ -45,16 +51,28 @@ internal sealed class Conv1dKernel : GraphKernel
         if (_outLength < 1 || !y.Shape.AsSpan().SequenceEqual([_batch, _outChannels, _outLength]))
             throw Fail($"writes {y.ShapeText}; the convolution gives [{_batch}, {_outChannels}, {_outLength}]");
 
-        int og = _outChannels / _groups, cols = _channels / _groups * _kernel; // cols ≤ the weight's element count
-        if ((long)_outLength * (cols + og) > GraphValue.MaxElements)
-            throw Fail($"needs a column buffer of {(long)_outLength * (cols + og)} floats; at most {GraphValue.MaxElements}");
+        int og = _outChannels / _groups;
+        if ((long)_length * (_channels / _groups) + (long)_outLength * og > GraphValue.MaxElements)
+            throw Fail($"needs a buffer of {(long)_length * (_channels / _groups) + (long)_outLength * og} floats; at most {GraphValue.MaxElements}");
         // One channel in, one out per group (a depthwise convolution): a 1-row matrix would fill 1 of each panel's 32
         // rows, so the K taps are applied directly instead.
         bool depthwise = og == 1 && _channels == _groups;
         _taps = depthwise ? weight : [];
-        _weights = new PackedMatrix[depthwise ? 0 : _groups];
-        for (int g = 0; g < _weights.Length; g++)
-            _weights[g] = PackedMatrix.FromRowMajor(weight.AsSpan(g * og * cols, og * cols), og, cols);
+        _weights = new PackedMatrix[depthwise ? 0 : _groups * _kernel];
+        int cg = _channels / _groups;
+        var tap = new float[og * cg];
+        for (int g = 0; g < (depthwise ? 0 : _groups); g++)
+        {
+            for (int k = 0; k < _kernel; k++)
+            {
+                for (int o = 0; o < og; o++)
+                {
+                    for (int c = 0; c < cg; c++)
+                        tap[o * cg + c] = weight[((g * og + o) * cg + c) * _kernel + k];
+                }
+                _weights[g * _kernel + k] = PackedMatrix.FromRowMajor(tap, og, cg);
+            }
+        }
         _bias = new float[_outChannels];
         if (node.Input(2) is >= 0 and int b)
         {
@@ -64,11 +82,11 @@ internal sealed class Conv1dKernel : GraphKernel
         }
     }
 
-    private int Columns => _channels / _groups * _kernel;
+    private int GroupChannels => _channels / _groups;
 
     private int GroupOutputs => _outChannels / _groups;
 
-    public override int ScratchLength => _weights.Length == 0 ? 0 : _outLength * Columns + _outLength * GroupOutputs;
+    public override int ScratchLength => _weights.Length == 0 ? 0 : _length * GroupChannels + _outLength * GroupOutputs;
 
     public override void Run(GraphFrame frame, int index)
     {
@@ -80,27 +98,48 @@ internal sealed class Conv1dKernel : GraphKernel
             return;
         }
         Span<float> scratch = frame.Scratch(index);
-        int cols = Columns, og = GroupOutputs, cg = _channels / _groups;
-        Span<float> column = scratch[..(_outLength * cols)];
-        Span<float> product = scratch.Slice(_outLength * cols, _outLength * og);
+        int og = GroupOutputs, cg = GroupChannels;
+        Span<float> transposed = scratch[..(_length * cg)];
+        Span<float> product = scratch.Slice(_length * cg, _outLength * og);
         for (int b = 0; b < _batch; b++)
         {
             for (int g = 0; g < _groups; g++)
             {
-                ReadOnlySpan<float> input = x.Slice((b * _channels + g * cg) * _length, cg * _length);
-                FillColumns(input, cg, column);
-                _weights[g].Multiply(column, cols, product, og, _outLength, _bias.AsSpan(g * og, og), accumulate: false);
-                Span<float> output = y.Slice((b * _outChannels + g * og) * _outLength, og * _outLength);
+                Transpose(x.Slice((b * _channels + g * cg) * _length, cg * _length), cg, _length, transposed);
+                ReadOnlySpan<float> bias = _bias.AsSpan(g * og, og);
                 for (int t = 0; t < _outLength; t++)
+                    bias.CopyTo(product.Slice(t * og, og));
+                for (int k = 0; k < _kernel; k++)
                 {
-                    ReadOnlySpan<float> row = product.Slice(t * og, og);
-                    for (int o = 0; o < og; o++)
-                        output[o * _outLength + t] = row[o];
+                    var (first, end) = InsideRange(k);
+                    if (first >= end)
+                        continue;
+                    int row = first * _stride + k * _dilation - _padBegin;
+                    _weights[g * _kernel + k].Multiply(transposed[(row * cg)..], _stride * cg, product[(first * og)..], og, end - first, default, accumulate: true);
                 }
+                Transpose(product, _outLength, og, y.Slice((b * _outChannels + g * og) * _outLength, og * _outLength));
             }
         }
     }
 
+    // destination (cols, rows) = source (rows, cols) transposed; both spans hold rows · cols floats (checked by the slices).
+    private static void Transpose(ReadOnlySpan<float> source, int rows, int cols, Span<float> destination)
+    {
+        if (source.Length < rows * cols || destination.Length < rows * cols)
+            throw new ArgumentException("transpose buffers are too short"); // unreachable: sized by the plan
+        ref float from = ref MemoryMarshal.GetReference(source);
+        ref float to = ref MemoryMarshal.GetReference(destination);
+        for (int r = 0; r < rows; r++)
+        {
+            ref float row = ref Unsafe.Add(ref from, r * cols);
+            for (int c = 0; c < cols; c++)
+                Unsafe.Add(ref to, c * rows + r) = Unsafe.Add(ref row, c);
+        }
+    }
+
+    // One channel in, one out: y[t] = bias + Σ_k taps[k] · x[t·stride − padBegin + k·dilation]. For each tap, the output
+    // positions whose input lies inside x are one range, found once; with stride 1 that range is a vectorised
+    // multiply-add of a shifted slice of x.
     private void RunDepthwise(ReadOnlySpan<float> x, Span<float> y)
     {
         for (int n = 0; n < _batch * _channels; n++)
@@ -108,46 +147,32 @@ internal sealed class Conv1dKernel : GraphKernel
             ReadOnlySpan<float> input = x.Slice(n * _length, _length);
             ReadOnlySpan<float> taps = _taps.AsSpan(n % _channels * _kernel, _kernel);
             Span<float> output = y.Slice(n * _outLength, _outLength);
-            float bias = _bias[n % _channels];
-            for (int t = 0; t < _outLength; t++)
+            output.Fill(_bias[n % _channels]);
+            for (int k = 0; k < _kernel; k++)
             {
-                float sum = bias;
-                int origin = t * _stride - _padBegin;
-                for (int k = 0; k < _kernel; k++)
+                var (first, end) = InsideRange(k);
+                if (first >= end)
+                    continue;
+                int at = first * _stride - _padBegin + k * _dilation;
+                if (_stride == 1)
                 {
-                    int at = origin + k * _dilation;
-                    if ((uint)at < (uint)_length)
-                        sum += taps[k] * input[at];
+                    Span<float> slice = output[first..end];
+                    TensorPrimitives.MultiplyAdd(input.Slice(at, end - first), taps[k], slice, slice);
+                    continue;
                 }
-                output[t] = sum;
+                for (int t = first; t < end; t++, at += _stride)
+                    output[t] += taps[k] * input[at];
             }
         }
     }
 
-    // column[t, c·K + k] = input[c, t·stride − padBegin + k·dilation], zero outside the input.
-    private void FillColumns(ReadOnlySpan<float> input, int channels, Span<float> column)
+    // The output positions [first, end) whose tap k reads inside the input: 0 ≤ t·stride − padBegin + k·dilation < L.
+    private (int First, int End) InsideRange(int k)
     {
-        int cols = channels * _kernel;
-        for (int t = 0; t < _outLength; t++)
-        {
-            Span<float> row = column.Slice(t * cols, cols);
-            int origin = t * _stride - _padBegin;
-            for (int c = 0; c < channels; c++)
-            {
-                ReadOnlySpan<float> channel = input.Slice(c * _length, _length);
-                Span<float> taps = row.Slice(c * _kernel, _kernel);
-                if (_dilation == 1 && origin >= 0 && origin + _kernel <= _length)
-                {
-                    channel.Slice(origin, _kernel).CopyTo(taps); // the common case: the whole window inside
-                    continue;
-                }
-                for (int k = 0; k < _kernel; k++)
-                {
-                    int at = origin + k * _dilation;
-                    taps[k] = (uint)at < (uint)_length ? channel[at] : 0f;
-                }
-            }
-        }
+        int shift = k * _dilation - _padBegin;                            // input index of tap k at t = 0
+        int first = shift >= 0 ? 0 : (-shift + _stride - 1) / _stride;   // smallest t with t·stride + shift ≥ 0
+        int end = _length - shift <= 0 ? 0 : (_length - shift - 1) / _stride + 1; // past the largest t with t·stride + shift < L
+        return (first, Math.Min(end, _outLength));
     }
 
     public override string Describe()
