@@ -52,6 +52,11 @@ public class GraphOpTests
     [InlineData(3, 5, 21, 5, 3, 2, 2, 1, 3, 5)]
     [InlineData(2, 4, 12, 8, 3, 1, 1, 1, 1, 4)]
     [InlineData(1, 1, 640, 258, 256, 128, 0, 0, 1, 1)]
+    // 16 or more channels per group: each tap its own product over the transposed input.
+    [InlineData(2, 40, 50, 32, 3, 1, 1, 1, 1, 1)]
+    [InlineData(1, 32, 31, 48, 3, 2, 0, 0, 1, 1)]
+    [InlineData(1, 34, 29, 10, 5, 3, 4, 2, 2, 2)]
+    [InlineData(2, 16, 7, 33, 4, 1, 3, 3, 3, 1)]
     public void Conv1d_MatchesReference_WithStridePaddingDilationGroups(int batch, int channels, int length, int outChannels, int kernel, int stride, int padBegin, int padEnd, int dilation, int groups)
     {
         var g = new TestGraph(channels * 31 + length + kernel);

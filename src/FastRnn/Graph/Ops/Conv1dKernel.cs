@@ -10,16 +10,22 @@ namespace FastRnn.Graph.Ops;
 /// lowered to matrix products: x (B, C, L), weight (O, C/g, K), bias (O) → (B, O, L_out).
 /// </summary>
 /// <remarks>
-/// Per batch item and group, the input is transposed once to (L, C/g), so that the C/g values at one position are one
-/// row. Tap k then contributes W_k (O/g, C/g) times the rows t·stride + k·dilation − padBegin for every output position
+/// With at least <see cref="MinTapChannels"/> channels per group, the input is transposed once per batch item and group
+/// to (L, C/g), so that the C/g values at one position are one row. Tap k then contributes W_k (O/g, C/g) times the rows t·stride + k·dilation − padBegin for every output position
 /// t whose window reaches inside the input — rows a constant stride apart, which the packed product reads in place —
 /// accumulated into (L_out, O/g) that starts as the bias; positions whose tap falls in the padding simply get nothing
 /// from it. K products over the transposed input replace an im2col buffer K times its size, and a transpose writes
-/// (O/g, L_out).
+/// (O/g, L_out). With fewer channels (an STFT as a convolution: one channel, hundreds of taps) each tap's product would
+/// be too thin, so the input goes through a column buffer instead — for every output position the C/g·K values its
+/// window sees, in the order of a weight row — and one product over it gives (L_out, O/g).
 /// </remarks>
 internal sealed class Conv1dKernel : GraphKernel
 {
-    private readonly PackedMatrix[] _weights; // per group and tap, [g · K + k]: W_k (O/g, C/g); empty when depthwise
+    /// <summary>Channels per group from which each tap is its own product; below it, one product over a column buffer.</summary>
+    internal const int MinTapChannels = 16;
+
+    private readonly PackedMatrix[] _weights; // per tap [g · K + k]: W_k (O/g, C/g); or per group [g]: (O/g, C/g·K) over columns; empty when depthwise
+    private readonly bool _perTap;
     private readonly float[] _taps;           // (O, K), depthwise only
     private readonly float[] _bias;           // (O)
     private readonly int _batch, _channels, _length, _outChannels, _outLength, _kernel, _stride, _dilation, _padBegin, _groups;
@@ -52,16 +58,20 @@ internal sealed class Conv1dKernel : GraphKernel
             throw Fail($"writes {y.ShapeText}; the convolution gives [{_batch}, {_outChannels}, {_outLength}]");
 
         int og = _outChannels / _groups;
-        if ((long)_length * (_channels / _groups) + (long)_outLength * og > GraphValue.MaxElements)
-            throw Fail($"needs a buffer of {(long)_length * (_channels / _groups) + (long)_outLength * og} floats; at most {GraphValue.MaxElements}");
+        long buffer = (long)_length * (_channels / _groups) + (long)_outLength * (_channels / _groups * _kernel + og); // either path's
+        if (buffer > GraphValue.MaxElements)
+            throw Fail($"needs a buffer of {buffer} floats; at most {GraphValue.MaxElements}");
         // One channel in, one out per group (a depthwise convolution): a 1-row matrix would fill 1 of each panel's 32
         // rows, so the K taps are applied directly instead.
         bool depthwise = og == 1 && _channels == _groups;
         _taps = depthwise ? weight : [];
-        _weights = new PackedMatrix[depthwise ? 0 : _groups * _kernel];
         int cg = _channels / _groups;
-        var tap = new float[og * cg];
-        for (int g = 0; g < (depthwise ? 0 : _groups); g++)
+        _perTap = cg >= MinTapChannels;
+        _weights = new PackedMatrix[depthwise ? 0 : _perTap ? _groups * _kernel : _groups];
+        for (int g = 0; g < (depthwise || _perTap ? 0 : _groups); g++)
+            _weights[g] = PackedMatrix.FromRowMajor(weight.AsSpan(g * og * cg * _kernel, og * cg * _kernel), og, cg * _kernel);
+        var tap = new float[_perTap ? og * cg : 0];
+        for (int g = 0; g < (depthwise || !_perTap ? 0 : _groups); g++)
         {
             for (int k = 0; k < _kernel; k++)
             {
@@ -86,7 +96,9 @@ internal sealed class Conv1dKernel : GraphKernel
 
     private int GroupOutputs => _outChannels / _groups;
 
-    public override int ScratchLength => _weights.Length == 0 ? 0 : _length * GroupChannels + _outLength * GroupOutputs;
+    public override int ScratchLength => _weights.Length == 0 ? 0
+        : _perTap ? _length * GroupChannels + _outLength * GroupOutputs
+        : _outLength * GroupChannels * _kernel + _outLength * GroupOutputs;
 
     public override void Run(GraphFrame frame, int index)
     {
@@ -99,6 +111,11 @@ internal sealed class Conv1dKernel : GraphKernel
         }
         Span<float> scratch = frame.Scratch(index);
         int og = GroupOutputs, cg = GroupChannels;
+        if (!_perTap)
+        {
+            RunColumns(x, y, scratch);
+            return;
+        }
         Span<float> transposed = scratch[..(_length * cg)];
         Span<float> product = scratch.Slice(_length * cg, _outLength * og);
         for (int b = 0; b < _batch; b++)
@@ -118,6 +135,49 @@ internal sealed class Conv1dKernel : GraphKernel
                     _weights[g * _kernel + k].Multiply(transposed[(row * cg)..], _stride * cg, product[(first * og)..], og, end - first, default, accumulate: true);
                 }
                 Transpose(product, _outLength, og, y.Slice((b * _outChannels + g * og) * _outLength, og * _outLength));
+            }
+        }
+    }
+
+    // One product per group over the column buffer: column[t, c·K + k] = input[c, t·stride − padBegin + k·dilation].
+    private void RunColumns(ReadOnlySpan<float> x, Span<float> y, Span<float> scratch)
+    {
+        int og = GroupOutputs, cg = GroupChannels, cols = cg * _kernel;
+        Span<float> column = scratch[..(_outLength * cols)];
+        Span<float> product = scratch.Slice(_outLength * cols, _outLength * og);
+        for (int b = 0; b < _batch; b++)
+        {
+            for (int g = 0; g < _groups; g++)
+            {
+                FillColumns(x.Slice((b * _channels + g * cg) * _length, cg * _length), cg, column);
+                _weights[g].Multiply(column, cols, product, og, _outLength, _bias.AsSpan(g * og, og), accumulate: false);
+                Transpose(product, _outLength, og, y.Slice((b * _outChannels + g * og) * _outLength, og * _outLength));
+            }
+        }
+    }
+
+    // Zero outside the input. Filled tap by tap: for each (c, k) the positions t that read inside the input are one
+    // range, so the loop has no bounds test per element.
+    private void FillColumns(ReadOnlySpan<float> input, int channels, Span<float> column)
+    {
+        int cols = channels * _kernel;
+        column[..(_outLength * cols)].Clear();
+        if (input.Length < channels * _length)
+            throw new ArgumentException("the input is shorter than its channels"); // unreachable: sized by the plan
+        ref float columns = ref MemoryMarshal.GetReference(column);
+        ref float source = ref MemoryMarshal.GetReference(input);
+        for (int k = 0; k < _kernel; k++)
+        {
+            var (first, end) = InsideRange(k);
+            if (first >= end)
+                continue;
+            int origin = first * _stride - _padBegin + k * _dilation;
+            for (int c = 0; c < channels; c++)
+            {
+                ref float from = ref Unsafe.Add(ref source, c * _length + origin);
+                ref float to = ref Unsafe.Add(ref columns, first * cols + c * _kernel + k);
+                for (int t = 0; t < end - first; t++)
+                    Unsafe.Add(ref to, t * cols) = Unsafe.Add(ref from, t * _stride);
             }
         }
     }
@@ -176,5 +236,5 @@ internal sealed class Conv1dKernel : GraphKernel
     }
 
     public override string Describe()
-        => $"{_channels}->{_outChannels} k{_kernel} s{_stride} d{_dilation} g{_groups}{(_weights.Length == 0 ? " depthwise" : "")}, L {_length}->{_outLength}";
+        => $"{_channels}->{_outChannels} k{_kernel} s{_stride} d{_dilation} g{_groups}{(_weights.Length == 0 ? " depthwise" : _perTap ? " per tap" : " columns")}, L {_length}->{_outLength}";
 }
