@@ -98,6 +98,34 @@ public class Seq2SeqPoolTests
     }
 
     [Fact]
+    public void TwoIntraOpThreads_GiveTheSameTokensAndScoresAsOne()
+    {
+        var model = Seq2SeqModel.Load(DateModelPath);
+        var options = DecodingOptions.Greedy(maxLength: 16);
+        var beam = new BeamOptions { BeamSize = 3, NBest = 2, MaxLength = 16 };
+        var jobs = DateNormalizerTests.TestSet().Take(120)
+            .Select((line, i) => new Job(model.EncodeText(line.Input), i % 3 == 0 ? null : options, i % 3 == 0 ? beam : null, JoinAt: i / 6)).ToArray();
+
+        using var one = new Seq2SeqPool(model, capacity: 48, maxBeam: 3, maxOutputLength: 16);
+        using var two = new Seq2SeqPool(model, capacity: 48, maxBeam: 3, maxOutputLength: 16, threads: 2);
+        Result[] a = Drive(one, jobs), b = Drive(two, jobs);
+
+        // Threads split every product by panels and never change a sum's order: the results are the same bits.
+        for (int i = 0; i < jobs.Length; i++)
+        {
+            Assert.Equal(a[i].Tokens, b[i].Tokens);
+            Assert.Equal(a[i].Score, b[i].Score);
+            Assert.Equal(a[i].Beam.Length, b[i].Beam.Length);
+            for (int r = 0; r < a[i].Beam.Length; r++)
+            {
+                Assert.Equal(a[i].Beam[r].Tokens, b[i].Beam[r].Tokens);
+                Assert.Equal(a[i].Beam[r].Raw, b[i].Beam[r].Raw);
+                Assert.Equal(a[i].Beam[r].Normalized, b[i].Beam[r].Normalized);
+            }
+        }
+    }
+
+    [Fact]
     public void SteadyState_StartStepAndClose_AllocateNothing()
     {
         var model = Seq2SeqModel.Load(DateModelPath);
