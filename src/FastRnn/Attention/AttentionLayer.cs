@@ -80,26 +80,58 @@ internal sealed class AttentionLayer
             _key.Forward(memory, MemorySize, keys, KeyWidth, sourceLength);
     }
 
+    /// <summary>Whether a query is projected (W_q q + b, A floats) before it is scored: the additive kinds.</summary>
+    public bool ProjectsQueries => _query is not null;
+
+    /// <summary>
+    /// The query side of the additive kinds for <paramref name="count"/> queries (count, H) at once, one batched product:
+    /// projected (count, A) = W_q q (+ b) (+ the normalized kind's inner b), for <see cref="AttendProjected"/>.
+    /// </summary>
+    public void ProjectQueries(ReadOnlySpan<float> queries, int count, Span<float> projected)
+    {
+        int a = KeyWidth;
+        _query!.Forward(queries, QuerySize, projected, a, count);
+        if (_innerBias.Length > 0)
+        {
+            for (int j = 0; j < count; j++)
+                TensorPrimitives.Add(projected.Slice(j * a, a), _innerBias, projected.Slice(j * a, a));
+        }
+    }
+
     /// <summary>
     /// weights (S) = softmax of the scores of <paramref name="query"/> (H) against the keys; context (K) = Σ weights_i · memory_i.
     /// </summary>
     public void Attend(ReadOnlySpan<float> query, ReadOnlySpan<float> keys, ReadOnlySpan<float> memory, int sourceLength,
                        Span<float> weights, Span<float> context, Span<float> scratch)
     {
+        if (_query is null)
+        {
+            AttendProjected(query, keys, memory, sourceLength, weights, context, scratch);
+            return;
+        }
+        Span<float> projected = scratch[..KeyWidth];
+        ProjectQueries(query, 1, projected);
+        AttendProjected(projected, keys, memory, sourceLength, weights, context, scratch[KeyWidth..]);
+    }
+
+    /// <summary>
+    /// <see cref="Attend"/> from a query already through <see cref="ProjectQueries"/> (additive kinds: A floats), or the
+    /// query itself (dot and general kinds: H floats).
+    /// </summary>
+    public void AttendProjected(ReadOnlySpan<float> projected, ReadOnlySpan<float> keys, ReadOnlySpan<float> memory, int sourceLength,
+                                Span<float> weights, Span<float> context, Span<float> scratch)
+    {
         int s = sourceLength, a = KeyWidth;
         Span<float> scores = weights[..s];
         if (_query is null)
         {
             for (int i = 0; i < s; i++)
-                scores[i] = TensorPrimitives.Dot(query, keys.Slice(i * a, a));
+                scores[i] = TensorPrimitives.Dot(projected, keys.Slice(i * a, a));
         }
         else
         {
-            // scratch = [ W_q q (+ b) | tanh(W_q q + key_i) for every i ]: one vectorised tanh over the whole (S, A) block.
-            Span<float> projected = scratch[..a], block = scratch.Slice(a, s * a);
-            _query.Forward(query, projected);
-            if (_innerBias.Length > 0)
-                TensorPrimitives.Add(projected, _innerBias, projected);
+            // scratch = tanh(W_q q + key_i) for every i: one vectorised tanh over the whole (S, A) block.
+            Span<float> block = scratch[..(s * a)];
             for (int i = 0; i < s; i++)
                 TensorPrimitives.Add(keys.Slice(i * a, a), projected, block.Slice(i * a, a));
             CellKernels.Tanh(block, block);

@@ -63,4 +63,24 @@ internal sealed class AttentionMemory
         _attention.Attend(query, _arena[_keys][(block * _maxSource * _attention.KeyWidth)..], _arena[_memory][(block * _maxSource * _attention.MemorySize)..],
             s, weights[..s], context, _arena[_scratch]);
     }
+
+    /// <summary>
+    /// Attention weights and context for the first <paramref name="streams"/> streams at once from their queries
+    /// (streams, H): the additive kinds' query projection as one batched product (into
+    /// <paramref name="projected"/>, (streams, A)), then each stream against its own source.
+    /// </summary>
+    public void AttendAll(int streams, ReadOnlySpan<float> queries, Span<float> projected, Span<float> weights, Span<float> contexts)
+    {
+        int h = _attention.QuerySize, a = _attention.KeyWidth, k = _attention.MemorySize;
+        bool project = _attention.ProjectsQueries;
+        if (project)
+            _attention.ProjectQueries(queries[..(streams * h)], streams, projected);
+        for (int j = 0; j < streams; j++)
+        {
+            int block = _arena.Ints(_source)[j], s = _arena.Ints(_lengths)[j];
+            ReadOnlySpan<float> query = project ? projected.Slice(j * a, a) : queries.Slice(j * h, h);
+            _attention.AttendProjected(query, _arena[_keys][(block * _maxSource * a)..], _arena[_memory][(block * _maxSource * k)..],
+                s, weights.Slice(j * _maxSource, s), contexts.Slice(j * k, k), _arena[_scratch]);
+        }
+    }
 }

@@ -24,6 +24,7 @@ internal sealed class DecoderStep
     private readonly ArenaSlice _logProbs;        // (k, V)
     private readonly ArenaSlice _probabilities;   // (V): softmax and sampling scratch
     private readonly ArenaSlice _previous;        // (k) ints: the token each stream feeds next
+    private readonly ArenaSlice _projected;       // (k, A): the additive kinds' projected queries
 
     public DecoderStep(Seq2SeqModel model, int streams, DecoderArena arena)
     {
@@ -43,6 +44,7 @@ internal sealed class DecoderStep
         _logProbs = arena.Reserve(checked(k * _c.TargetVocabularySize));
         _probabilities = arena.Reserve(_c.TargetVocabularySize);
         _previous = arena.Reserve(k);
+        _projected = arena.Reserve(checked(k * model.Attention.KeyWidth));
     }
 
     /// <summary>The encoder outputs the streams attend to.</summary>
@@ -89,20 +91,16 @@ internal sealed class DecoderStep
         int e = _c.TargetEmbeddingSize, k = _c.MemorySize, h = _c.DecoderHiddenSize, inWidth = _c.DecoderInputSize, sMax = _c.MaxSourceLength;
         Span<float> contexts = _arena[_context], weights = _arena[_attention], attentional = _arena[_attentional];
         Span<int> previous = Previous;
+        if (!_c.InputFeeding)
+            Memory.AttendAll(streams, queries, _arena[_projected], weights, contexts); // Bahdanau: the query is the state before this step
         for (int j = 0; j < streams; j++)
         {
             Span<float> x = input.Slice(j * inWidth, inWidth);
             _model.TargetEmbedding[previous[j]].CopyTo(x[..e]);
             if (_c.InputFeeding)
-            {
                 attentional.Slice(j * h, h).CopyTo(x[e..]);
-            }
             else
-            {
-                // Bahdanau: the query is the state before this step.
-                Memory.Attend(j, queries.Slice(j * h, h), weights.Slice(j * sMax, sMax), contexts.Slice(j * k, k));
                 contexts.Slice(j * k, k).CopyTo(x[e..]);
-            }
         }
     }
 
@@ -118,11 +116,10 @@ internal sealed class DecoderStep
         if (_c.InputFeeding)
         {
             Span<float> combineInput = _arena[_combineInput];
+            Memory.AttendAll(streams, output, _arena[_projected], weights, contexts);
             for (int j = 0; j < streams; j++)
             {
-                Span<float> context = contexts.Slice(j * k, k);
-                Memory.Attend(j, output.Slice(j * h, h), weights.Slice(j * sMax, sMax), context);
-                context.CopyTo(combineInput.Slice(j * (k + h), k));
+                contexts.Slice(j * k, k).CopyTo(combineInput.Slice(j * (k + h), k));
                 output.Slice(j * h, h).CopyTo(combineInput.Slice(j * (k + h) + k, h));
             }
             Span<float> tilde = attentional[..(streams * h)];
