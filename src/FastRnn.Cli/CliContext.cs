@@ -8,6 +8,4 @@ namespace FastRnn.Cli;
 /// <param name="Error">Standard error: one-line errors, progress bars.</param>
 /// <param name="ErrorIsTerminal">Whether <paramref name="Error"/> is an interactive terminal, where a progress bar
 /// redrawn with carriage returns is readable; in a log file or a pipe it would be noise.</param>
-/// <param name="InputIsTerminal">Whether standard input is an interactive terminal, where each line typed wants its
-/// answer before the next is read; from a file or a pipe, lines can be read ahead and answered together.</param>
-internal sealed record CliContext(TextWriter Out, TextWriter Error, bool ErrorIsTerminal, bool InputIsTerminal = false);
+internal sealed record CliContext(TextWriter Out, TextWriter Error, bool ErrorIsTerminal);

@@ -9,7 +9,7 @@ namespace FastRnn.Cli;
 public static class Program
 {
     public static int Main(string[] args)
-        => Run(args, Console.In, StandardOutput.Open(), Console.Error, errorIsTerminal: !Console.IsErrorRedirected, inputIsTerminal: !Console.IsInputRedirected);
+        => Run(args, Console.In, StandardOutput.Open(), Console.Error, errorIsTerminal: !Console.IsErrorRedirected);
 
     /// <summary>
     /// Runs the tool in-process: results go to <paramref name="stdout"/>, errors (one line each) to
@@ -24,12 +24,12 @@ public static class Program
     public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
         => Run(args, stdin, stdout, stderr, errorIsTerminal: false);
 
-    internal static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr, bool errorIsTerminal, bool inputIsTerminal = false)
+    internal static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr, bool errorIsTerminal)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdin);
         stdout = StandardOutput.Guard(stdout);
-        var context = new CliContext(stdout, stderr, errorIsTerminal, inputIsTerminal);
+        var context = new CliContext(stdout, stderr, errorIsTerminal);
         // A plain command named "fastrnn" rather than RootCommand, which is named after the executable: that is
         // "FastRnn.Cli" under `dotnet run` and the test host in-process, and help should show the tool's name.
         var root = new Command("fastrnn", "FastRnn: run LSTM, GRU and RNN models on the CPU, step by step, without allocating.")

@@ -144,8 +144,9 @@ public sealed partial class RnnSession
     // Streams of different lengths. Step s of stream b is time s forwards, or lengths[b] − 1 − s backwards; its gate row
     // is gathered into one contiguous (B, G·H) block and the batched step runs. When the lengths do not increase from
     // stream to stream (a batch sorted longest first, as the seq2seq batch encoder makes it), the streams still running
-    // at step s are a prefix of the batch, and only that prefix is stepped: ended streams cost nothing. Otherwise every
-    // stream steps, and those already past their end get their state back from a copy taken before the step.
+    // at step s are a prefix of the batch, and only that prefix (at least two rows) is stepped: ended streams cost
+    // nothing. Otherwise every stream steps. Streams stepped past their end get their state back from a copy taken
+    // before the step.
     private void RecurRagged(RecurrentCell cell, int layer, int d, Span<float> gates, Span<float> y, int steps, bool backward, ReadOnlySpan<int> lengths)
     {
         int batch = BatchSize, g = cell.GateRows, hOut = _config.OutputHiddenSize, hs = _config.HiddenSize, width = _config.OutputSize;
@@ -164,12 +165,14 @@ public sealed partial class RnnSession
             longestFirst &= b == 0 || lengths[b] <= lengths[b - 1];
         }
 
-        int rows = batch;
+        // At least two rows stay in the step while the batch has two: one row alone would take the matrix–vector
+        // kernel, which sums in another order, and a stream's numbers would then depend on the others' lengths.
+        int rows = batch, fewest = Math.Min(batch, 2);
         for (int s = 0; s < longest; s++)
         {
             if (longestFirst)
             {
-                while (lengths[rows - 1] <= s)
+                while (rows > fewest && lengths[rows - 1] <= s)
                     rows--; // stream rows − 1 has ended, and every one after it
             }
             for (int b = 0; b < rows; b++)

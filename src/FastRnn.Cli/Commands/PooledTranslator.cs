@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using FastRnn.Decoding;
 using FastRnn.Streaming;
 
@@ -9,11 +10,30 @@ namespace FastRnn.Cli.Commands;
 /// reorder queue: one output line per input line, a line that cannot be translated answered in its place by an empty
 /// line (its error on stderr), never dropped and never stopping the rest.
 /// </summary>
-internal sealed class PooledTranslator(Seq2SeqModel model, string modelName, int batch, int beamSize, int maxLength) : IDisposable
+/// <remarks>
+/// The lines are read on a thread of their own into a bounded queue, and the decoding loop takes only the lines already
+/// there while requests are running, blocking for the next one only when it has nothing else to do. So lines that
+/// arrive together (a file, a fast pipe) are batched, and a client that writes one line and waits for its answer (a
+/// co-process, a person at a terminal) gets it without the tool waiting for more input first.
+/// </remarks>
+internal sealed class PooledTranslator : IDisposable
 {
-    private readonly Seq2SeqPool _pool = new(model, checked(batch * beamSize), beamSize, maxLength);
-    private readonly DecodingOptions _greedy = DecodingOptions.Greedy(maxLength);
-    private readonly BeamOptions _beam = new() { BeamSize = beamSize, NBest = 1, MaxLength = maxLength };
+    private readonly Seq2SeqModel _model;
+    private readonly string _modelName;
+    private readonly int _batch, _beamSize;
+    private readonly Seq2SeqPool _pool;
+    private readonly DecodingOptions _greedy;
+    private readonly BeamOptions _beam;
+
+    /// <exception cref="ArgumentOutOfRangeException">The pool's buffers do not fit in memory; the message names the sizes.</exception>
+    public PooledTranslator(Seq2SeqModel model, string modelName, int batch, int beamSize, int maxLength)
+    {
+        (_model, _modelName, _batch, _beamSize) = (model, modelName, batch, beamSize);
+        // Rows for every line's beam, but request slots (a source's memory and a beam's hypotheses) only per line.
+        _pool = new Seq2SeqPool(model, checked(batch * beamSize), beamSize, maxLength, maxRequests: batch);
+        _greedy = DecodingOptions.Greedy(maxLength);
+        _beam = new BeamOptions { BeamSize = beamSize, NBest = 1, MaxLength = maxLength };
+    }
 
     /// <inheritdoc cref="Translator.Strict"/>
     public bool Strict { get; init; }
@@ -22,49 +42,95 @@ internal sealed class PooledTranslator(Seq2SeqModel model, string modelName, int
     public bool Scores { get; init; }
 
     /// <summary>Answers every line of <paramref name="input"/>; returns how many could not be translated.</summary>
+    /// <exception cref="IOException">Reading the input failed.</exception>
     public int TranslateLines(TextReader input, CliContext context)
     {
-        // Lines read ahead but not yet answered, in input order. Lines that fail take no rows, so the queue also stops
-        // reading ahead at a bound of its own, lest a long run of bad lines behind a slow one fill memory.
-        var queue = new Queue<Answer>();
-        int lineNumber = 0, failed = 0, readAhead = 4 * batch;
-        bool ended = false;
-        while (!ended || queue.Count > 0)
+        using var lines = new BlockingCollection<string>(boundedCapacity: 4 * _batch);
+        Exception? readError = null;
+        var reader = new Thread(() =>
         {
-            while (!ended && queue.Count < readAhead && _pool.FreeRows >= beamSize && _pool.OpenCount < _pool.Capacity)
+            try
             {
-                if (input.ReadLine() is not { } line)
-                {
-                    ended = true;
-                    break;
-                }
-                queue.Enqueue(Start(line, $"stdin line {++lineNumber}"));
+                while (input.ReadLine() is { } line)
+                    lines.Add(line);
             }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
+            {
+                readError = e;
+            }
+            finally
+            {
+                lines.CompleteAdding();
+            }
+        }) { IsBackground = true, Name = "fastrnn translate stdin" };
+        reader.Start();
+
+        // Lines taken but not yet answered, in input order. Lines that fail take no rows, so the queue also stops taking
+        // at a bound of its own, lest a long run of bad lines behind a slow one fill memory.
+        var queue = new Queue<Answer>();
+        int lineNumber = 0, failed = 0, bound = 4 * _batch;
+        while (true)
+        {
+            while (queue.Count < bound && _pool.FreeRows >= _beamSize && _pool.OpenCount < _pool.MaxRequests)
+            {
+                // Block only when nothing is decoding: then the next line is all there is to wait for.
+                bool idle = _pool.RunningCount == 0 && queue.Count == 0;
+                if (!(idle ? TakeBlocking(lines, out string? line) : lines.TryTake(out line)))
+                    break;
+                queue.Enqueue(Start(line!, $"stdin line {++lineNumber}"));
+            }
+            if (queue.Count == 0 && lines.IsCompleted)
+                break;
             if (_pool.RunningCount > 0)
                 _pool.Step();
-            while (queue.Count > 0 && (queue.Peek().Error is not null || _pool.IsFinished(queue.Peek().Request)))
-            {
-                Answer answer = queue.Dequeue();
-                if (answer.Warning is not null)
-                    context.Error.WriteLine(answer.Warning);
-                if (answer.Error is not null)
-                {
-                    context.Out.WriteLine();
-                    context.Out.Flush();
-                    CliErrors.Report(context, answer.Error, ExitCodes.BadInput);
-                    failed++;
-                    continue;
-                }
-                context.Out.WriteLine(model.DecodeText(_pool.Tokens(answer.Request)) + Translator.LineEnd(Scores, _pool.Score(answer.Request)));
-                _pool.Close(answer.Request);
-            }
-            context.Out.Flush();
+            failed += Flush(queue, context);
         }
+        reader.Join();
+        if (readError is not null)
+            throw new IOException($"reading stdin failed: {readError.Message}", readError);
         return failed;
     }
 
     /// <inheritdoc/>
     public void Dispose() => _pool.Dispose();
+
+    private static bool TakeBlocking(BlockingCollection<string> lines, out string? line)
+    {
+        try
+        {
+            line = lines.Take();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            line = null; // the input has ended
+            return false;
+        }
+    }
+
+    // Writes the answers at the front of the queue that are ready, in order; returns how many of them failed.
+    private int Flush(Queue<Answer> queue, CliContext context)
+    {
+        int failed = 0;
+        while (queue.Count > 0 && (queue.Peek().Error is not null || _pool.IsFinished(queue.Peek().Request)))
+        {
+            Answer answer = queue.Dequeue();
+            if (answer.Warning is not null)
+                context.Error.WriteLine(answer.Warning);
+            if (answer.Error is not null)
+            {
+                context.Out.WriteLine();
+                context.Out.Flush();
+                CliErrors.Report(context, answer.Error, ExitCodes.BadInput);
+                failed++;
+                continue;
+            }
+            context.Out.WriteLine(_model.DecodeText(_pool.Tokens(answer.Request)) + Translator.LineEnd(Scores, _pool.Score(answer.Request)));
+            _pool.Close(answer.Request);
+        }
+        context.Out.Flush();
+        return failed;
+    }
 
     private Answer Start(string line, string what)
     {
@@ -72,14 +138,14 @@ internal sealed class PooledTranslator(Seq2SeqModel model, string modelName, int
         string? warning;
         try
         {
-            source = Translator.Prepare(model, modelName, Strict, line, what, out warning);
+            source = Translator.Prepare(_model, _modelName, Strict, line, what, out warning);
         }
         catch (InvalidDataException e)
         {
             return new Answer(default, null, e.Message);
         }
-        // Rows were checked free by the caller, so the start cannot be refused.
-        StreamHandle request = beamSize == 1 ? _pool.Start(source, _greedy) : _pool.StartBeam(source, _beam);
+        // Rows and a request slot were checked free by the caller, so the start cannot be refused.
+        StreamHandle request = _beamSize == 1 ? _pool.Start(source, _greedy) : _pool.StartBeam(source, _beam);
         return new Answer(request, warning, null);
     }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FastRnn.Cli.Rendering;
+using FastRnn.Decoding;
 
 namespace FastRnn.Cli.Commands;
 
@@ -39,7 +40,7 @@ internal static class TranslateCommand
         var strict = new Option<bool>("--strict") { Description = "Refuse a text with characters (or words) outside the model's source vocabulary; without it they are named in a warning on stderr." };
         var batch = new Option<int?>("--batch")
         {
-            Description = $"Decode up to N stdin lines together, each joining as soon as another finishes (continuous batching); the output is the same, line for line and in order. Default {DefaultBatch} when stdin is a file or a pipe, 1 at a terminal (each line answered as it is typed) and with --show-attention.",
+            Description = $"Decode up to N stdin lines together, each joining as soon as another finishes (continuous batching); one output line per input line, in order, the same tokens as one line at a time (scores may differ in the last printed digit). Lines that arrive together are batched; a line alone is answered without waiting for more. Default {DefaultBatch}; 1 with --show-attention.",
         };
         var scores = new Option<bool>("--scores") { Description = "Follow each output with a tab and its score: the summed log-probability (natural log) of its tokens, EOS included; closer to 0 is more confident." };
         var command = new Command("translate", "Translate text with a seq2seq model (default: normalise a date to YYYY-MM-DD), streaming the output; optionally show the attention.")
@@ -52,9 +53,24 @@ internal static class TranslateCommand
         return command;
     }
 
+    private static PooledTranslator CreatePooled(Seq2SeqModel model, string modelName, int lines, int beam, int maxLength, bool strict, bool scores, bool explicitBatch)
+    {
+        try
+        {
+            return new PooledTranslator(model, modelName, lines, beam, maxLength) { Strict = strict, Scores = scores };
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            string batch = explicitBatch ? $"--batch {lines}" : $"the default --batch {lines}";
+            throw CliErrors.Usage($"{batch} with --beam {beam} and --max-length {maxLength} needs more memory than one buffer can hold ({e.Message}); use a smaller --batch, --beam or --max-length");
+        }
+    }
+
     private static int Translate(CliContext context, TextReader input, string? text, int beam, int? batch, bool showAttention, FileInfo? svg, int maxLength,
                                  FileInfo? modelFile, bool strict, bool scores)
     {
+        if (beam < 1 || beam > MaxBeam)
+            throw CliErrors.Usage($"--beam must be in 1..{MaxBeam}, got {beam}");
         if (batch is < 1 or > MaxBatch)
             throw CliErrors.Usage($"--batch must be in 1..{MaxBatch}, got {batch}");
         if (batch > 1 && text is not null)
@@ -63,8 +79,6 @@ internal static class TranslateCommand
             throw CliErrors.Usage("--show-attention draws each line's attention as it is decoded, one line at a time: drop --batch");
         if ((long)(batch ?? 1) * beam > RnnConfig.MaxBatchSize)
             throw CliErrors.Usage($"--batch × --beam is {(long)(batch ?? 1) * beam} decoder rows; at most {RnnConfig.MaxBatchSize}");
-        if (beam < 1 || beam > MaxBeam)
-            throw CliErrors.Usage($"--beam must be in 1..{MaxBeam}, got {beam}");
         if (maxLength < 1 || maxLength > 1 << 16)
             throw CliErrors.Usage($"--max-length must be in 1..65536, got {maxLength}");
         if (svg is not null && text is null)
@@ -95,10 +109,10 @@ internal static class TranslateCommand
         }
         // One output line per input line, always, so outputs can be pasted next to their inputs: a line that cannot be
         // translated is answered in place by an empty line, its error goes to stderr, and the lines after it go on.
-        int lines = batch ?? (context.InputIsTerminal || showAttention ? 1 : DefaultBatch);
+        int lines = batch ?? (showAttention ? 1 : DefaultBatch);
         if (lines > 1 && (long)lines * beam <= RnnConfig.MaxBatchSize)
         {
-            using var pooled = new PooledTranslator(model, modelName, lines, beam, maxLength) { Strict = strict, Scores = scores };
+            using PooledTranslator pooled = CreatePooled(model, modelName, lines, beam, maxLength, strict, scores, explicitBatch: batch is not null);
             return pooled.TranslateLines(input, context) == 0 ? ExitCodes.Success : ExitCodes.BadInput;
         }
         int lineNumber = 0, failed = 0;

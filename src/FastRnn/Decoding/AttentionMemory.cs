@@ -18,14 +18,15 @@ internal sealed class AttentionMemory
     private readonly ArenaSlice _lengths;  // (k) ints: length of the source each stream attends to
     private readonly ArenaSlice _source;   // (k) ints: which block each stream attends to
 
-    public AttentionMemory(AttentionLayer attention, int maxSourceLength, int streams, DecoderArena arena)
+    /// <summary>Memory for <paramref name="streams"/> decoder streams and <paramref name="blocks"/> sources (0: one per stream).</summary>
+    public AttentionMemory(AttentionLayer attention, int maxSourceLength, int streams, DecoderArena arena, int blocks = 0)
     {
         _attention = attention;
         _arena = arena;
         _maxSource = maxSourceLength;
-        long block = maxSourceLength;
-        _memory = arena.Reserve(checked(streams * block * attention.MemorySize));
-        _keys = arena.Reserve(checked(streams * block * attention.KeyWidth));
+        long block = maxSourceLength, count = blocks > 0 ? blocks : streams;
+        _memory = arena.Reserve(checked(count * block * attention.MemorySize));
+        _keys = arena.Reserve(checked(count * block * attention.KeyWidth));
         _scratch = arena.Reserve(attention.ScratchLength(maxSourceLength));
         _lengths = arena.Reserve(streams);
         _source = arena.Reserve(streams);
@@ -55,14 +56,6 @@ internal sealed class AttentionMemory
 
     /// <summary>Source length stream <paramref name="stream"/> attends to.</summary>
     public int LengthOf(int stream) => _arena.Ints(_lengths)[stream];
-
-    /// <summary>Attention weights (S) and context (K) of <paramref name="query"/> (H) for one stream.</summary>
-    public void Attend(int stream, ReadOnlySpan<float> query, Span<float> weights, Span<float> context)
-    {
-        int block = _arena.Ints(_source)[stream], s = _arena.Ints(_lengths)[stream];
-        _attention.Attend(query, _arena[_keys][(block * _maxSource * _attention.KeyWidth)..], _arena[_memory][(block * _maxSource * _attention.MemorySize)..],
-            s, weights[..s], context, _arena[_scratch]);
-    }
 
     /// <summary>
     /// Attention weights and context for the first <paramref name="streams"/> streams at once from their queries

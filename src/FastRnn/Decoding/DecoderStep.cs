@@ -26,12 +26,13 @@ internal sealed class DecoderStep
     private readonly ArenaSlice _previous;        // (k) ints: the token each stream feeds next
     private readonly ArenaSlice _projected;       // (k, A): the additive kinds' projected queries
 
-    public DecoderStep(Seq2SeqModel model, int streams, DecoderArena arena)
+    /// <summary>A step for up to <paramref name="streams"/> streams attending to up to <paramref name="sources"/> sources (0: one per stream).</summary>
+    public DecoderStep(Seq2SeqModel model, int streams, DecoderArena arena, int sources = 0)
     {
         _model = model;
         _c = model.Config;
         _arena = arena;
-        Memory = new AttentionMemory(model.Attention, _c.MaxSourceLength, streams, arena);
+        Memory = new AttentionMemory(model.Attention, _c.MaxSourceLength, streams, arena, sources);
         long k = streams, h = _c.DecoderHiddenSize;
         _input = arena.Reserve(checked(k * _c.DecoderInputSize));
         _output = arena.Reserve(checked(k * h));

@@ -30,15 +30,16 @@ public abstract record LengthLimits
     /// <summary>EOS is not allowed before this many tokens.</summary>
     public int MinLength { get; init; }
 
-    /// <exception cref="ArgumentOutOfRangeException">A limit is out of range; the message names it.</exception>
-    internal void Validate()
+    /// <exception cref="ArgumentOutOfRangeException">A limit is out of range; the message names it, the exception the
+    /// caller's parameter <paramref name="paramName"/>.</exception>
+    internal void Validate(string paramName)
     {
         if (MaxLength < 1)
-            throw new ArgumentOutOfRangeException(nameof(MaxLength), MaxLength, "MaxLength must be at least 1");
+            throw new ArgumentOutOfRangeException(paramName, MaxLength, "MaxLength must be at least 1");
         if (MinLength < 0)
-            throw new ArgumentOutOfRangeException(nameof(MinLength), MinLength, "MinLength must not be negative");
+            throw new ArgumentOutOfRangeException(paramName, MinLength, "MinLength must not be negative");
         if (MaxLengthRatio is double r && !(r > 0 && double.IsFinite(r)))
-            throw new ArgumentOutOfRangeException(nameof(MaxLengthRatio), r, "MaxLengthRatio must be positive");
+            throw new ArgumentOutOfRangeException(paramName, r, "MaxLengthRatio must be positive");
     }
 
     /// <summary>The most tokens an output of a source of <paramref name="sourceLength"/> may have, at least 1.</summary>

@@ -246,5 +246,5 @@ public sealed class Seq2SeqDecoder : IDisposable
 
     private int LengthLimit(LengthLimits limits) => limits.Limit(MaxOutputLength, _sourceLength);
 
-    private static void CheckLimits(LengthLimits limits) => limits.Validate();
+    private static void CheckLimits(LengthLimits limits) => limits.Validate(nameof(limits));
 }

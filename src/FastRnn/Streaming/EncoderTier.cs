@@ -4,8 +4,9 @@ namespace FastRnn.Streaming;
 
 /// <summary>
 /// One encoder batch size of a <see cref="Seq2SeqPool"/>: a batch encoder session of that many streams, with the batch
-/// encoder and bridge that go with it. A pool keeps sizes 1, 4, 16 … so that the sources waiting at a step are encoded
-/// by the smallest batch that holds them: a batch session steps all its streams, used or not.
+/// encoder and bridge that go with it. A pool keeps sizes 2, 4, 16 so that the sources waiting at a step are encoded by
+/// a small batch that holds them (a batch session's unused streams cost little: a ragged run sorted longest first steps
+/// only the streams still running).
 /// </summary>
 internal sealed class EncoderTier : IDisposable
 {
@@ -24,22 +25,19 @@ internal sealed class EncoderTier : IDisposable
 
     public RnnSession Session { get; private set; } = null!;
 
-    /// <summary>Reserves the tiers 1, 4, 16 … up to <paramref name="largest"/> (always included).</summary>
+    /// <summary>
+    /// Reserves the tiers 2, 4, 16 up to <paramref name="largest"/> (always included; 1 only when it is the largest). No
+    /// tier has one stream when the pool has two or more, so every source goes through the same batched products
+    /// whatever it is encoded with, and its encoding is the same to the bit (a one-stream session would take the
+    /// matrix–vector path).
+    /// </summary>
     public static EncoderTier[] Reserve(Seq2SeqModel model, int largest, DecoderArena arena)
     {
-        int count = 1;
-        for (int size = 4; size < largest; size *= 4)
-            count++;
-        if (largest > 1)
-            count++;
-        var tiers = new EncoderTier[count];
-        int next = 1;
-        for (int i = 0; i < count; i++)
-        {
-            tiers[i] = new EncoderTier(model, Math.Min(next, largest), arena);
-            next *= 4;
-        }
-        return tiers;
+        var sizes = new List<int>();
+        for (int size = 2; size < largest; size = size == 2 ? 4 : size * 4)
+            sizes.Add(size);
+        sizes.Add(largest);
+        return [.. sizes.Select(size => new EncoderTier(model, size, arena))];
     }
 
     /// <summary>The smallest tier that holds <paramref name="sources"/> (at most the largest's size).</summary>

@@ -16,7 +16,7 @@ public sealed partial class Seq2SeqPool
         Admit();
 
         // Mark every live hypothesis, gather their rows to the front, then write their inputs there.
-        for (int slot = 0; slot < Capacity; slot++)
+        for (int slot = 0; slot < MaxRequests; slot++)
         {
             DecodeRequest r = _requests[slot];
             if (r.State != RequestState.Running)
@@ -52,7 +52,7 @@ public sealed partial class Seq2SeqPool
         // Each request chooses from its rows of this step's log-probabilities (finishing ones close their rows, which
         // moves other streams' states, but not this step's buffers, which _rowAtStep indexes).
         int advanced = 0;
-        for (int slot = 0; slot < Capacity; slot++)
+        for (int slot = 0; slot < MaxRequests; slot++)
         {
             DecodeRequest r = _requests[slot];
             if (r.State != RequestState.Running)
@@ -122,7 +122,7 @@ public sealed partial class Seq2SeqPool
             int count = Math.Min(tier.Size, _waitingCount);
             for (int b = 0; b < count; b++)
             {
-                int slot = _waiting[(_waitingStart + b) % Capacity];
+                int slot = _waiting[(_waitingStart + b) % MaxRequests];
                 DecodeRequest r = _requests[slot];
                 r.Source.AsSpan(0, r.SourceLength).CopyTo(tokens.Slice(b * sMax, sMax));
                 lengths[b] = r.SourceLength;
@@ -131,7 +131,7 @@ public sealed partial class Seq2SeqPool
             tier.Encoder.Encode(tier.Session, tokens[..(count * sMax)], sMax, lengths[..count], _step.Memory, tier.Bridge, blocks[..count]);
             for (int b = 0; b < count; b++)
                 Join(_requests[blocks[b]], blocks[b], tier.Bridge, b);
-            _waitingStart = (_waitingStart + count) % Capacity;
+            _waitingStart = (_waitingStart + count) % MaxRequests;
             _waitingCount -= count;
         }
     }

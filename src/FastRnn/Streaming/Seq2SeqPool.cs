@@ -51,32 +51,39 @@ public sealed partial class Seq2SeqPool : IDisposable
 
     /// <summary>Creates a pool; every buffer is allocated now.</summary>
     /// <param name="model">The seq2seq model every request decodes with.</param>
-    /// <param name="capacity">Decoder rows, S: the most hypotheses stepped at once (a greedy request takes one, a beam of k up to k), and the most requests open.</param>
+    /// <param name="capacity">Decoder rows, S: the most hypotheses stepped at once (a greedy request takes one, a beam of k up to k).</param>
     /// <param name="maxBeam">The largest beam a request may search with (1: greedy and sampling, and beams of 1).</param>
     /// <param name="maxOutputLength">The most tokens one output can have.</param>
     /// <param name="threads">Intra-op threads for each step's products, counting the caller, as for <see cref="RnnModel.CreateSession(int, int, int)"/>.</param>
+    /// <param name="maxRequests">The most requests open at once, running or finished but not closed; each holds a source's
+    /// attention memory and a beam's hypotheses (maxBeam × maxOutputLength tokens). Default: <paramref name="capacity"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException">An argument is out of range, or the buffers it needs do not fit in memory.</exception>
-    public Seq2SeqPool(Seq2SeqModel model, int capacity, int maxBeam = 1, int maxOutputLength = 256, int threads = 1)
+    public Seq2SeqPool(Seq2SeqModel model, int capacity, int maxBeam = 1, int maxOutputLength = 256, int threads = 1, int maxRequests = 0)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (capacity < 1 || capacity > RnnConfig.MaxBatchSize)
             throw StreamErrors.Capacity(capacity);
         if (maxBeam < 1 || maxBeam > capacity)
             throw new ArgumentOutOfRangeException(nameof(maxBeam), maxBeam, $"maxBeam must be in 1..{capacity} (the pool's capacity)");
+        if (maxRequests == 0)
+            maxRequests = capacity;
+        if (maxRequests < 1 || maxRequests > capacity)
+            throw new ArgumentOutOfRangeException(nameof(maxRequests), maxRequests, $"maxRequests must be in 1..{capacity} (the pool's capacity), or 0 for the capacity");
         if (maxOutputLength < 1 || maxOutputLength > 1 << 16)
             throw new ArgumentOutOfRangeException(nameof(maxOutputLength), maxOutputLength, "maximum output length must be in 1..65536");
         _model = model;
         _c = model.Config;
         Capacity = capacity;
+        MaxRequests = maxRequests;
         MaxBeam = maxBeam;
         MaxOutputLength = maxOutputLength;
         int h = _c.DecoderHiddenSize, state = checked(_c.DecoderLayers * h);
         int encodeBatch = Math.Min(capacity, MaxEncodeBatch);
         try
         {
-            _step = new DecoderStep(model, capacity, _arena);
-            _requests = new DecodeRequest[capacity];
-            for (int i = 0; i < capacity; i++)
+            _step = new DecoderStep(model, capacity, _arena, maxRequests);
+            _requests = new DecodeRequest[maxRequests];
+            for (int i = 0; i < maxRequests; i++)
                 _requests[i] = new DecodeRequest(_c, maxBeam, maxOutputLength, _arena);
             _tiers = EncoderTier.Reserve(model, encodeBatch, _arena);
             _encodeTokens = _arena.Reserve(checked((long)encodeBatch * _c.MaxSourceLength));
@@ -95,16 +102,29 @@ public sealed partial class Seq2SeqPool : IDisposable
                 $"needs buffers larger than one array can hold ({e.Message}); use a smaller capacity, beam or maximum output length", e);
         }
         _rows = new StreamPool(model.Decoder, capacity, threads);
-        foreach (EncoderTier tier in _tiers)
-            tier.CreateSession(model, threads);
+        try
+        {
+            foreach (EncoderTier tier in _tiers)
+                tier.CreateSession(model, threads);
+        }
+        catch
+        {
+            _rows.Dispose();
+            foreach (EncoderTier tier in _tiers)
+                tier.Dispose();
+            throw;
+        }
         _requestOf = new int[capacity];
         _nextToken = new int[capacity];
         _rowAtStep = new int[capacity];
-        _waiting = new int[capacity];
+        _waiting = new int[maxRequests];
     }
 
-    /// <summary>S, the decoder rows: the most hypotheses stepped at once, and the most requests open.</summary>
+    /// <summary>S, the decoder rows: the most hypotheses stepped at once.</summary>
     public int Capacity { get; }
+
+    /// <summary>The most requests open at once.</summary>
+    public int MaxRequests { get; }
 
     /// <summary>The largest beam a request may search with.</summary>
     public int MaxBeam { get; }
@@ -112,7 +132,7 @@ public sealed partial class Seq2SeqPool : IDisposable
     /// <summary>The most tokens one output can have.</summary>
     public int MaxOutputLength { get; }
 
-    /// <summary>Requests open now: waiting, running or finished (until closed).</summary>
+    /// <summary>Requests open now: waiting, running or finished (until closed); at most <see cref="MaxRequests"/>.</summary>
     public int OpenCount { get; private set; }
 
     /// <summary>Requests not finished yet: waiting to be encoded, or decoding.</summary>
@@ -135,7 +155,7 @@ public sealed partial class Seq2SeqPool : IDisposable
     public bool TryStart(ReadOnlySpan<int> source, DecodingOptions options, out StreamHandle request)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+        options.Validate(nameof(options));
         if (options.Sample)
             Sampler.Validate(options);
         return TryOpen(source, 1, out request, options, null);
@@ -151,7 +171,7 @@ public sealed partial class Seq2SeqPool : IDisposable
     public bool TryStartBeam(ReadOnlySpan<int> source, BeamOptions options, out StreamHandle request)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+        options.Validate(nameof(options));
         if (options.BeamSize < 1 || options.BeamSize > MaxBeam)
             throw new ArgumentOutOfRangeException(nameof(options), options.BeamSize, $"beam size must be in 1..{MaxBeam} (the pool's maxBeam)");
         if (options.NBest < 1 || options.NBest > options.BeamSize)
@@ -161,7 +181,7 @@ public sealed partial class Seq2SeqPool : IDisposable
 
     /// <summary>Whether <paramref name="request"/> names a request open in this pool.</summary>
     public bool IsOpen(StreamHandle request)
-        => !_disposed && (uint)request.Id < (uint)Capacity && _requests[request.Id] is { State: not RequestState.Free } r && r.Generation == request.Generation;
+        => !_disposed && (uint)request.Id < (uint)MaxRequests && _requests[request.Id] is { State: not RequestState.Free } r && r.Generation == request.Generation;
 
     /// <summary>Whether the request has finished: its output is complete and its rows are free.</summary>
     public bool IsFinished(StreamHandle request) => Request(request).State == RequestState.Finished;
@@ -241,10 +261,10 @@ public sealed partial class Seq2SeqPool : IDisposable
         if (rows > FreeRows)
             return false;
         int slot = 0;
-        while (slot < Capacity && _requests[slot].State != RequestState.Free)
+        while (slot < MaxRequests && _requests[slot].State != RequestState.Free)
             slot++;
-        if (slot == Capacity)
-            return false; // every slot holds a finished request not yet closed
+        if (slot == MaxRequests)
+            return false; // every slot holds an open request
 
         DecodeRequest r = _requests[slot];
         source.CopyTo(r.Source);
@@ -265,7 +285,7 @@ public sealed partial class Seq2SeqPool : IDisposable
             r.Random = new SplitMix64(greedy.Seed);
         }
         r.State = RequestState.Waiting;
-        _waiting[(_waitingStart + _waitingCount++) % Capacity] = slot;
+        _waiting[(_waitingStart + _waitingCount++) % MaxRequests] = slot;
         _reservedRows += rows;
         OpenCount++;
         RunningCount++;
@@ -297,7 +317,7 @@ public sealed partial class Seq2SeqPool : IDisposable
     private InvalidOperationException Full(int rows)
         => new(FreeRows < rows
             ? $"the pool has {FreeRows} free rows of {Capacity} and the request needs {rows}; step until requests finish, or create a larger pool"
-            : $"every request slot of the pool holds a finished request; close finished requests first");
+            : $"all {MaxRequests} request slots of the pool hold open requests (running, or finished and not yet closed); close finished requests first");
 
     // The request stops decoding: its streams close (their rows are free at once), its result stays.
     private void Finish(DecodeRequest r)
@@ -315,9 +335,9 @@ public sealed partial class Seq2SeqPool : IDisposable
         int kept = 0;
         for (int i = 0; i < _waitingCount; i++)
         {
-            int s = _waiting[(_waitingStart + i) % Capacity];
+            int s = _waiting[(_waitingStart + i) % MaxRequests];
             if (s != slot)
-                _waiting[(_waitingStart + kept++) % Capacity] = s;
+                _waiting[(_waitingStart + kept++) % MaxRequests] = s;
         }
         _waitingCount = kept;
     }

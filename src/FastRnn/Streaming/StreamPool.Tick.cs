@@ -48,9 +48,6 @@ public sealed partial class StreamPool
     /// <summary>Rows 0..<paramref name="count"/> − 1 of the input block, (count, I), for the driver of <see cref="MarkPending"/>.</summary>
     internal Span<float> InputRows(int count) => _arena[_input][..(count * _config.InputSize)];
 
-    /// <summary>The row stream <paramref name="id"/> is in now.</summary>
-    internal int RowOfId(int id) => _rowOf[id];
-
     /// <summary>Steps rows 0..n − 1, gathered, from their inputs in place; then no stream has input waiting.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void StepGathered(int n)

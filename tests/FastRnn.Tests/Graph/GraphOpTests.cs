@@ -52,6 +52,7 @@ public class GraphOpTests
     [InlineData(3, 5, 21, 5, 3, 2, 2, 1, 3, 5)]
     [InlineData(2, 4, 12, 8, 3, 1, 1, 1, 1, 4)]
     [InlineData(1, 1, 640, 258, 256, 128, 0, 0, 1, 1)]
+    [InlineData(2, 6, 15, 6, 3, 1, 2, 2, 2, 6)] // depthwise, stride 1, padded and dilated: the vectorised taps
     // 16 or more channels per group: each tap its own product over the transposed input.
     [InlineData(2, 40, 50, 32, 3, 1, 1, 1, 1, 1)]
     [InlineData(1, 32, 31, 48, 3, 2, 0, 0, 1, 1)]

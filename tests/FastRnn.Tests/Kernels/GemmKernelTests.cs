@@ -11,7 +11,30 @@ public class GemmKernelTests
 {
     private static readonly int[] Sizes = [1, 3, 7, 17, 31, 33, 100, 257];
 
+    // Rows of X: also every remainder of the six-row tile (2, 6, 12, 14 besides the sizes above).
+    private static readonly int[] RowCounts = [1, 2, 3, 6, 7, 12, 14, 17, 31, 33, 100, 257];
+
     public static IEnumerable<object[]> Variants() => KernelSelector.Supported.Select(isa => new object[] { isa });
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void ARowsResult_IsTheSameBits_WhateverTheTileItFallsIn(KernelIsa isa)
+    {
+        // Rows 0 and 1 of X land in tiles of 2 to 6 rows as M grows, and at different positions once M > 6.
+        var random = new Random(77);
+        KernelSet kernels = KernelSelector.Get(isa);
+        const int n = 70, k = 45;
+        var packed = PackedMatrix.FromRowMajor(Random(random, n * k), n, k);
+        float[] bias = Random(random, n), x = Random(random, 14 * k);
+        float[]? first = null;
+        for (int m = 2; m <= 14; m++)
+        {
+            var y = new float[m * n];
+            kernels.Multiply(packed, x.AsSpan(0, m * k), k, y, n, m, bias, accumulate: false);
+            first ??= y[..(2 * n)];
+            Assert.True(first.AsSpan().SequenceEqual(y.AsSpan(0, 2 * n)), $"{isa}: rows 0 and 1 with M = {m} differ from M = 2");
+        }
+    }
 
     [Theory]
     [MemberData(nameof(Variants))]
@@ -19,7 +42,7 @@ public class GemmKernelTests
     {
         var random = new Random(2024);
         KernelSet kernels = KernelSelector.Get(isa);
-        foreach (int m in Sizes)
+        foreach (int m in RowCounts)
         {
             foreach (int n in Sizes)
             {

@@ -87,7 +87,8 @@ public class Seq2SeqPoolTests
         var model = Seq2SeqModel.Load(DateModelPath);
         var lines = DateNormalizerTests.TestSet();
         var options = DecodingOptions.Greedy(maxLength: 16);
-        var jobs = lines.Select((line, i) => new Job(model.EncodeText(line.Input), options, null, JoinAt: i / 8)).ToArray();
+        // 40 join at each step (three encoder batches per step), as many as rows are free.
+        var jobs = lines.Select((line, i) => new Job(model.EncodeText(line.Input), options, null, JoinAt: i / 40)).ToArray();
 
         using var pool = new Seq2SeqPool(model, capacity: 64, maxOutputLength: 16);
         Result[] results = Drive(pool, jobs);
