@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using FastRnn.Decoding;
 using FastRnn.Streaming;
 
@@ -42,11 +43,11 @@ internal sealed class PooledTranslator : IDisposable
     public bool Scores { get; init; }
 
     /// <summary>Answers every line of <paramref name="input"/>; returns how many could not be translated.</summary>
-    /// <exception cref="IOException">Reading the input failed.</exception>
+    /// <remarks>Whatever reading <paramref name="input"/> throws is rethrown here once the lines read before it are answered.</remarks>
     public int TranslateLines(TextReader input, CliContext context)
     {
         using var lines = new BlockingCollection<string>(boundedCapacity: 4 * _batch);
-        Exception? readError = null;
+        ExceptionDispatchInfo? readError = null;
         var reader = new Thread(() =>
         {
             try
@@ -54,13 +55,22 @@ internal sealed class PooledTranslator : IDisposable
                 while (input.ReadLine() is { } line)
                     lines.Add(line);
             }
-            catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
+#pragma warning disable CA1031 // whatever reading throws is rethrown on the translating thread, where the CLI reports it
+            catch (Exception e)
+#pragma warning restore CA1031
             {
-                readError = e;
+                readError = ExceptionDispatchInfo.Capture(e);
             }
             finally
             {
-                lines.CompleteAdding();
+                try
+                {
+                    lines.CompleteAdding();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // the translating thread has already given up (its output closed, or it failed)
+                }
             }
         }) { IsBackground = true, Name = "fastrnn translate stdin" };
         reader.Start();
@@ -86,8 +96,7 @@ internal sealed class PooledTranslator : IDisposable
             failed += Flush(queue, context);
         }
         reader.Join();
-        if (readError is not null)
-            throw new IOException($"reading stdin failed: {readError.Message}", readError);
+        readError?.Throw(); // as it was thrown, so the CLI reports it as it would from the translating thread
         return failed;
     }
 
