@@ -128,9 +128,7 @@ internal sealed class PooledTranslator : IDisposable
                 context.Error.WriteLine(answer.Warning);
             if (answer.Error is not null)
             {
-                context.Out.WriteLine();
-                context.Out.Flush();
-                CliErrors.Report(context, answer.Error, ExitCodes.BadInput);
+                Translator.AnswerFailed(context, answer.Error);
                 failed++;
                 continue;
             }

@@ -125,9 +125,7 @@ internal static class TranslateCommand
             }
             catch (InvalidDataException e)
             {
-                context.Out.WriteLine();
-                context.Out.Flush();
-                CliErrors.Report(context, e.Message, ExitCodes.BadInput);
+                Translator.AnswerFailed(context, e.Message);
                 failed++;
             }
         }

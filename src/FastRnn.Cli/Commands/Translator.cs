@@ -75,6 +75,14 @@ internal sealed class Translator(Seq2SeqModel model, string modelName, int beamS
         return source;
     }
 
+    /// <summary>Answers a stdin line that cannot be translated in its place: an empty output line, and its error on stderr.</summary>
+    public static void AnswerFailed(CliContext context, string error)
+    {
+        context.Out.WriteLine();
+        context.Out.Flush();
+        CliErrors.Report(context, error, ExitCodes.BadInput);
+    }
+
     /// <summary>The end of an output line: with scores, a tab and the summed log-probability.</summary>
     public static string LineEnd(bool scores, float score)
         => scores ? "\t" + score.ToString("0.######", CultureInfo.InvariantCulture) : "";

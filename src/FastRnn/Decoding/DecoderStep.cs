@@ -89,7 +89,7 @@ internal sealed class DecoderStep
     /// </summary>
     public void AssembleInputs(int streams, ReadOnlySpan<float> queries, Span<float> input)
     {
-        int e = _c.TargetEmbeddingSize, k = _c.MemorySize, h = _c.DecoderHiddenSize, inWidth = _c.DecoderInputSize, sMax = _c.MaxSourceLength;
+        int e = _c.TargetEmbeddingSize, k = _c.MemorySize, h = _c.DecoderHiddenSize, inWidth = _c.DecoderInputSize;
         Span<float> contexts = _arena[_context], weights = _arena[_attention], attentional = _arena[_attentional];
         Span<int> previous = Previous;
         if (!_c.InputFeeding)
@@ -111,7 +111,7 @@ internal sealed class DecoderStep
     /// </summary>
     public void Head(int streams, ReadOnlySpan<float> output)
     {
-        int e = _c.TargetEmbeddingSize, k = _c.MemorySize, h = _c.DecoderHiddenSize, sMax = _c.MaxSourceLength, v = _c.TargetVocabularySize;
+        int k = _c.MemorySize, h = _c.DecoderHiddenSize, v = _c.TargetVocabularySize;
         Span<float> contexts = _arena[_context], weights = _arena[_attention], attentional = _arena[_attentional];
         Span<float> logProbs = _arena[_logProbs];
         if (_c.InputFeeding)

@@ -21,22 +21,30 @@ internal sealed class SourceEncoder
         _embedded = arena.Reserve(checked((long)_c.MaxSourceLength * _c.SourceEmbeddingSize));
     }
 
+    /// <summary>Checks one source for a model of <paramref name="c"/>: not empty, not too long, every id in the vocabulary.</summary>
+    /// <exception cref="ArgumentException">The source is empty, too long, or has an id outside the vocabulary.</exception>
+    public static void Check(Seq2SeqConfig c, ReadOnlySpan<int> source)
+    {
+        if (source.IsEmpty)
+            throw new ArgumentException("the source is empty; a seq2seq model needs at least one source token", nameof(source));
+        if (source.Length > c.MaxSourceLength)
+            throw new ArgumentException($"the source has {source.Length} tokens; this model accepts at most {c.MaxSourceLength}", nameof(source));
+        for (int i = 0; i < source.Length; i++)
+        {
+            if ((uint)source[i] >= (uint)c.SourceVocabularySize)
+                throw new ArgumentException($"source token {i} has id {source[i]}, outside the source vocabulary 0..{c.SourceVocabularySize - 1}", nameof(source));
+        }
+    }
+
     /// <summary>Runs <paramref name="encoder"/> (batch 1, the whole source at once) over <paramref name="source"/>.</summary>
     /// <exception cref="ArgumentException">The source is empty, too long, or has an id outside the vocabulary.</exception>
     public void Encode(RnnSession encoder, ReadOnlySpan<int> source, AttentionMemory memory, DecoderBridge bridge)
     {
-        if (source.IsEmpty)
-            throw new ArgumentException("the source is empty; a seq2seq model needs at least one source token", nameof(source));
-        if (source.Length > _c.MaxSourceLength)
-            throw new ArgumentException($"the source has {source.Length} tokens; this model accepts at most {_c.MaxSourceLength}", nameof(source));
+        Check(_c, source);
         int e = _c.SourceEmbeddingSize;
         Span<float> embedded = _arena[_embedded];
         for (int i = 0; i < source.Length; i++)
-        {
-            if ((uint)source[i] >= (uint)_c.SourceVocabularySize)
-                throw new ArgumentException($"source token {i} has id {source[i]}, outside the source vocabulary 0..{_c.SourceVocabularySize - 1}", nameof(source));
             _model.SourceEmbedding[source[i]].CopyTo(embedded.Slice(i * e, e));
-        }
 
         encoder.Reset();
         encoder.Run(embedded[..(source.Length * e)], memory.Block(0, source.Length));

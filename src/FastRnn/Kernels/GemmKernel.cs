@@ -72,18 +72,10 @@ internal static class GemmKernel<TOps, TVector>
                         if (lanes == stripWidth)
                         {
                             // Whole strips store straight into Y, however few rows of X are left.
-                            switch (rows)
-                            {
-                                case 6: Tile<Rows6>(ref strip, ref xTile, xStride, kLength, ref yTile, yStride, ref biasStrip, withBias, into); break;
-                                case 5: Tile<Rows5>(ref strip, ref xTile, xStride, kLength, ref yTile, yStride, ref biasStrip, withBias, into); break;
-                                case 4: Tile<Rows4>(ref strip, ref xTile, xStride, kLength, ref yTile, yStride, ref biasStrip, withBias, into); break;
-                                case 3: Tile<Rows3>(ref strip, ref xTile, xStride, kLength, ref yTile, yStride, ref biasStrip, withBias, into); break;
-                                case 2: Tile<Rows2>(ref strip, ref xTile, xStride, kLength, ref yTile, yStride, ref biasStrip, withBias, into); break;
-                                default: Tile<Rows1>(ref strip, ref xTile, xStride, kLength, ref yTile, yStride, ref biasStrip, withBias, into); break;
-                            }
+                            TileOfRows(rows, ref strip, ref xTile, xStride, kLength, ref yTile, yStride, ref biasStrip, withBias, into);
                             continue;
                         }
-                        TileRowsOf(rows, ref strip, ref xTile, xStride, kLength, ref scratch, stripWidth);
+                        TileOfRows(rows, ref strip, ref xTile, xStride, kLength, ref scratch, stripWidth, ref scratch, hasBias: false, accumulate: false);
                         for (int r = 0; r < rows; r++)
                             WriteTail(ref Unsafe.Add(ref scratch, r * stripWidth), ref Unsafe.Add(ref yTile, (nint)r * yStride), lanes, ref biasStrip, withBias, into);
                     }
@@ -92,17 +84,19 @@ internal static class GemmKernel<TOps, TVector>
         }
     }
 
-    // A strip past the matrix's last row: the tile goes to the scratch buffer, then its real lanes to Y.
-    private static void TileRowsOf(int rows, ref float strip, ref float x, int xStride, int k, ref float scratch, int stride)
+    // The tile instantiation for the rows of X left (1..6).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TileOfRows(
+        int rows, ref float strip, ref float x, int xStride, int k, ref float d, int dStride, ref float bias, bool hasBias, bool accumulate)
     {
         switch (rows)
         {
-            case 6: Tile<Rows6>(ref strip, ref x, xStride, k, ref scratch, stride, ref scratch, hasBias: false, accumulate: false); break;
-            case 5: Tile<Rows5>(ref strip, ref x, xStride, k, ref scratch, stride, ref scratch, hasBias: false, accumulate: false); break;
-            case 4: Tile<Rows4>(ref strip, ref x, xStride, k, ref scratch, stride, ref scratch, hasBias: false, accumulate: false); break;
-            case 3: Tile<Rows3>(ref strip, ref x, xStride, k, ref scratch, stride, ref scratch, hasBias: false, accumulate: false); break;
-            case 2: Tile<Rows2>(ref strip, ref x, xStride, k, ref scratch, stride, ref scratch, hasBias: false, accumulate: false); break;
-            default: Tile<Rows1>(ref strip, ref x, xStride, k, ref scratch, stride, ref scratch, hasBias: false, accumulate: false); break;
+            case 6: Tile<SixVectors>(ref strip, ref x, xStride, k, ref d, dStride, ref bias, hasBias, accumulate); break;
+            case 5: Tile<FiveVectors>(ref strip, ref x, xStride, k, ref d, dStride, ref bias, hasBias, accumulate); break;
+            case 4: Tile<FourVectors>(ref strip, ref x, xStride, k, ref d, dStride, ref bias, hasBias, accumulate); break;
+            case 3: Tile<ThreeVectors>(ref strip, ref x, xStride, k, ref d, dStride, ref bias, hasBias, accumulate); break;
+            case 2: Tile<TwoVectors>(ref strip, ref x, xStride, k, ref d, dStride, ref bias, hasBias, accumulate); break;
+            default: Tile<OneVector>(ref strip, ref x, xStride, k, ref d, dStride, ref bias, hasBias, accumulate); break;
         }
     }
 
@@ -120,7 +114,7 @@ internal static class GemmKernel<TOps, TVector>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Tile<TRows>(
         ref float strip, ref float x, int xStride, int k, ref float d, int dStride, ref float bias, bool hasBias, bool accumulate)
-        where TRows : struct, ITileRows
+        where TRows : struct, ITileVectors
     {
         int w = TOps.Width, rows = TRows.Count;
         ref float x0 = ref x;
@@ -220,21 +214,3 @@ internal static class GemmKernel<TOps, TVector>
         }
     }
 }
-
-/// <summary>The rows of X a <see cref="GemmKernel{TOps, TVector}"/> micro-tile computes, as a type the JIT specializes on.</summary>
-internal interface ITileRows
-{
-    static abstract int Count { get; }
-}
-
-internal readonly struct Rows1 : ITileRows { public static int Count => 1; }
-
-internal readonly struct Rows2 : ITileRows { public static int Count => 2; }
-
-internal readonly struct Rows3 : ITileRows { public static int Count => 3; }
-
-internal readonly struct Rows4 : ITileRows { public static int Count => 4; }
-
-internal readonly struct Rows5 : ITileRows { public static int Count => 5; }
-
-internal readonly struct Rows6 : ITileRows { public static int Count => 6; }

@@ -256,7 +256,7 @@ public sealed partial class Seq2SeqPool : IDisposable
     private bool TryOpen(ReadOnlySpan<int> source, int rows, out StreamHandle request, DecodingOptions? greedy, BeamOptions? beam)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        CheckSource(source);
+        SourceEncoder.Check(_c, source);
         request = default;
         if (rows > FreeRows)
             return false;
@@ -291,19 +291,6 @@ public sealed partial class Seq2SeqPool : IDisposable
         RunningCount++;
         request = new StreamHandle(slot, r.Generation);
         return true;
-    }
-
-    private void CheckSource(ReadOnlySpan<int> source)
-    {
-        if (source.IsEmpty)
-            throw new ArgumentException("the source is empty; a seq2seq model needs at least one source token", nameof(source));
-        if (source.Length > _c.MaxSourceLength)
-            throw new ArgumentException($"the source has {source.Length} tokens; this model accepts at most {_c.MaxSourceLength}", nameof(source));
-        for (int i = 0; i < source.Length; i++)
-        {
-            if ((uint)source[i] >= (uint)_c.SourceVocabularySize)
-                throw new ArgumentException($"source token {i} has id {source[i]}, outside the source vocabulary 0..{_c.SourceVocabularySize - 1}", nameof(source));
-        }
     }
 
     private DecodeRequest Request(StreamHandle request)

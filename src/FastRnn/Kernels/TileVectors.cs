@@ -1,7 +1,8 @@
 namespace FastRnn.Kernels;
 
 /// <summary>
-/// How many vectors one micro-tile of the multi-vector quantized kernels multiplies, as a type: each size is its own
+/// How many vectors one micro-tile multiplies — rows of X in <see cref="GemmKernel{TOps, TVector}"/>, vectors in the
+/// quantized tile kernels — as a type: each size is its own
 /// generic instantiation, so the JIT folds <see cref="Count"/> to a constant and drops the accumulators of the vectors a
 /// smaller tile does not have. A batch of two (or the two vectors left after whole tiles) then costs two vectors'
 /// work, not a whole tile's.
