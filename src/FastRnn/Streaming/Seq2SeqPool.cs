@@ -154,10 +154,7 @@ public sealed partial class Seq2SeqPool : IDisposable
     /// <summary>As <see cref="Start"/>, but returns false (and starts nothing) when no row or request slot is free.</summary>
     public bool TryStart(ReadOnlySpan<int> source, DecodingOptions options, out StreamHandle request)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate(nameof(options));
-        if (options.Sample)
-            Sampler.Validate(options);
+        RequestChecks.Greedy(options);
         return TryOpen(source, 1, out request, options, null);
     }
 
@@ -170,12 +167,7 @@ public sealed partial class Seq2SeqPool : IDisposable
     /// <summary>As <see cref="StartBeam"/>, but returns false (and starts nothing) when not enough rows, or no request slot, is free.</summary>
     public bool TryStartBeam(ReadOnlySpan<int> source, BeamOptions options, out StreamHandle request)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate(nameof(options));
-        if (options.BeamSize < 1 || options.BeamSize > MaxBeam)
-            throw new ArgumentOutOfRangeException(nameof(options), options.BeamSize, $"beam size must be in 1..{MaxBeam} (the pool's maxBeam)");
-        if (options.NBest < 1 || options.NBest > options.BeamSize)
-            throw new ArgumentOutOfRangeException(nameof(options), options.NBest, "NBest must be in 1..BeamSize");
+        RequestChecks.Beam(options, MaxBeam, "the pool's maxBeam");
         return TryOpen(source, options.BeamSize, out request, null, options);
     }
 

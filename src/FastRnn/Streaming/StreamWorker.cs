@@ -19,6 +19,7 @@ internal sealed class StreamWorker : IDisposable
     private readonly long _maxWaitTicks;        // Stopwatch ticks
     private readonly int _maxBatch;
     private readonly Thread _thread;
+    private readonly Func<bool> _due; // Due, as one delegate for the worker's life
     private int _submittedCount;
     private int _openHint;
     private long _allocated;
@@ -35,6 +36,7 @@ internal sealed class StreamWorker : IDisposable
         _completed = new int[capacity];
         _maxWaitTicks = (long)(options.MaxWait.TotalSeconds * Stopwatch.Frequency);
         _maxBatch = options.MaxBatch == 0 ? capacity : Math.Min(options.MaxBatch, capacity);
+        _due = () => Due;
         _thread = new Thread(Run) { IsBackground = true, Name = $"FastRnn stream worker {index}" };
         _thread.Start();
     }
@@ -150,40 +152,12 @@ internal sealed class StreamWorker : IDisposable
                     Monitor.Wait(_gate);
                 if (_pool.PendingCount == 0)
                     return;
-                WaitUntilDue();
+                BatchWait.Until(_gate, _firstPendingAt + _maxWaitTicks, _due);
                 count = TickLocked();
             }
             for (int i = 0; i < count; i++)
                 _requests[_completed[i]].Complete();
             Volatile.Write(ref _allocated, GC.GetAllocatedBytesForCurrentThread());
-        }
-    }
-
-    // Called with the lock held; waits (releasing it) until the tick is due or the first frame's wait is over.
-    private void WaitUntilDue()
-    {
-        long deadline = _firstPendingAt + _maxWaitTicks;
-        while (!Due)
-        {
-            long now = Stopwatch.GetTimestamp();
-            if (now >= deadline)
-                return;
-            long milliseconds = (deadline - now) * 1000 / Stopwatch.Frequency;
-            if (milliseconds >= 1)
-            {
-                Monitor.Wait(_gate, (int)Math.Min(milliseconds, int.MaxValue));
-                continue;
-            }
-            // Under a millisecond left: a timed wait would oversleep, so let producers in and look again.
-            Monitor.Exit(_gate);
-            try
-            {
-                Thread.Yield();
-            }
-            finally
-            {
-                Monitor.Enter(_gate);
-            }
         }
     }
 

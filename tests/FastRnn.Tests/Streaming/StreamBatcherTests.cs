@@ -28,53 +28,28 @@ public class StreamBatcherTests
         using var batcher = new StreamBatcher(model, new StreamBatcherOptions { Capacity = producers, Workers = 2, MaxWait = TimeSpan.FromMilliseconds(2) });
         float[][] inputs = Enumerable.Range(0, producers).Select(p => StreamModels.Uniform(new Random(p), Steps * Config.InputSize, 1.5f)).ToArray();
         var outputs = new float[producers][];
-        // Least bytes per thread over three windows (see StreamPoolAllocationTests for why not one).
-        var allocated = Enumerable.Repeat(long.MaxValue, producers).ToArray();
-        using var phase = new Barrier(producers + 1);
-        var failures = new List<Exception>();
-
-        var threads = Enumerable.Range(0, producers).Select(p => new Thread(() =>
+        var streams = new StreamHandle[producers];
+        void StepTo(int p, int from, int to)
         {
-            try
-            {
-                float[] y = outputs[p] = new float[Steps * Config.HiddenSize];
-                StreamHandle stream = batcher.Open();
-                void StepTo(int from, int to)
-                {
-                    for (int t = from; t < to; t++)
-                        batcher.Step(stream, inputs[p].AsSpan(t * Config.InputSize, Config.InputSize), y.AsSpan(t * Config.HiddenSize, Config.HiddenSize));
-                }
-                StepTo(0, WarmUp);
-                for (int w = 0; w < windows; w++)
-                {
-                    phase.SignalAndWait();
-                    long before = GC.GetAllocatedBytesForCurrentThread();
-                    StepTo(WarmUp + w * perWindow, WarmUp + (w + 1) * perWindow);
-                    allocated[p] = Math.Min(allocated[p], GC.GetAllocatedBytesForCurrentThread() - before);
-                }
-                phase.SignalAndWait();
-                StepTo(WarmUp + windows * perWindow, Steps);
-                batcher.Close(stream);
-            }
-            catch (Exception e)
-            {
-                lock (failures)
-                    failures.Add(e);
-                phase.RemoveParticipant();
-            }
-        })).ToList();
-        threads.ForEach(t => t.Start());
-        long workers = long.MaxValue;
-        phase.SignalAndWait();
-        for (int w = 0; w < windows; w++)
-        {
-            long before = batcher.WorkerAllocatedBytes;
-            phase.SignalAndWait();
-            workers = Math.Min(workers, batcher.WorkerAllocatedBytes - before);
+            for (int t = from; t < to; t++)
+                batcher.Step(streams[p], inputs[p].AsSpan(t * Config.InputSize, Config.InputSize), outputs[p].AsSpan(t * Config.HiddenSize, Config.HiddenSize));
         }
-        threads.ForEach(t => t.Join());
 
-        Assert.Empty(failures);
+        var (allocated, workers) = ProducerWindows.Run(producers, windows,
+            warmUp: p =>
+            {
+                outputs[p] = new float[Steps * Config.HiddenSize];
+                streams[p] = batcher.Open();
+                StepTo(p, 0, WarmUp);
+            },
+            window: (p, w) => StepTo(p, WarmUp + w * perWindow, WarmUp + (w + 1) * perWindow),
+            finish: p =>
+            {
+                StepTo(p, WarmUp + windows * perWindow, Steps);
+                batcher.Close(streams[p]);
+            },
+            () => batcher.WorkerAllocatedBytes);
+
         Assert.All(allocated, bytes => Assert.Equal(0, bytes));
         Assert.Equal(0, workers);
         for (int p = 0; p < producers; p++)
