@@ -87,9 +87,7 @@ internal static class Int8PanelKernel<TOps, TAcc, TBytes>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RemoveOffset(ref int rowSums, ref int acc)
     {
-        if (TOps.ActivationOffset == 0)
-            return;
-        for (int r = 0; r < P; r++)
-            Unsafe.Add(ref acc, r) -= TOps.ActivationOffset * Unsafe.Add(ref rowSums, r);
+        if (TOps.ActivationOffset != 0)
+            QuantizedEpilogue.RemoveOffset(TOps.ActivationOffset, ref rowSums, ref acc);
     }
 }
