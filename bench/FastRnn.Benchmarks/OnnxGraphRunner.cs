@@ -22,13 +22,7 @@ internal sealed class OnnxGraphRunner : IDisposable
     /// <param name="fixedInputs">Inputs FastRnn fixed at convert time (the VAD's sample rate), fed as constants.</param>
     public OnnxGraphRunner(string path, GraphModel model, IReadOnlyDictionary<string, long> fixedInputs)
     {
-        using var options = new SessionOptions
-        {
-            IntraOpNumThreads = 1,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        };
+        using SessionOptions options = OnnxSessionOptions.Create();
         _session = new InferenceSession(path, options);
         _binding = _session.CreateIoBinding();
         var arrays = new Dictionary<string, float[]>(StringComparer.Ordinal);

@@ -40,13 +40,7 @@ internal sealed class OnnxRecurrentRunner : IDisposable
         InitialCell = new float[batch * h];
         FinalCell = new float[batch * h];
 
-        using var options = new SessionOptions
-        {
-            IntraOpNumThreads = threads,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        };
+        using SessionOptions options = OnnxSessionOptions.Create(threads);
         _session = new InferenceSession(model, options);
         _runOptions = new RunOptions();
         _binding = _session.CreateIoBinding();
