@@ -24,7 +24,8 @@ public sealed partial class GraphModel
         definition.Validate();
         Definition = definition;
         var owned = new HashSet<int>(definition.Outputs);
-        _kernels = definition.Nodes.Select(n => GraphKernels.Create(n, definition, n.Outputs.Any(owned.Contains))).ToArray();
+        bool[] channelsLast = GraphLayout.ChannelsLast(definition);
+        _kernels = definition.Nodes.Select(n => GraphKernels.Create(n, definition, n.Outputs.Any(owned.Contains), channelsLast)).ToArray();
         Plan = GraphPlan.Build(definition, _kernels);
         RunOrder = Enumerable.Range(0, _kernels.Length).Where(n => !_kernels[n].IsView).ToArray();
         _constants = new float[]?[definition.Values.Count];

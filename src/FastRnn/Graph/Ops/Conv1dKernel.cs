@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -28,9 +29,15 @@ internal sealed class Conv1dKernel : GraphKernel
     private readonly bool _perTap;
     private readonly float[] _taps;           // (O, K), depthwise only
     private readonly float[] _bias;           // (O)
+    private readonly float[] _tapRows;        // (K, O), depthwise over a channels-last input: tap k of every channel, one row
     private readonly int _batch, _channels, _length, _outChannels, _outLength, _kernel, _stride, _dilation, _padBegin, _groups;
+    private readonly bool _inputLast, _outputLast; // stored (B, L, C) rather than (B, C, L) (see GraphLayout)
 
-    public Conv1dKernel(GraphNode node, GraphDefinition graph)
+    /// <param name="node">The Conv node.</param>
+    /// <param name="graph">Its graph.</param>
+    /// <param name="inputLast">Whether the input is stored channels-last (only where <see cref="ReadsChannelsLast"/>).</param>
+    /// <param name="outputLast">Whether the output is to be stored channels-last.</param>
+    public Conv1dKernel(GraphNode node, GraphDefinition graph, bool inputLast, bool outputLast)
         : base(node)
     {
         GraphValue x = graph.Values[In(0)], w = graph.Values[In(1)], y = graph.Values[Out(0)];
@@ -83,6 +90,16 @@ internal sealed class Conv1dKernel : GraphKernel
                 _weights[g * _kernel + k] = PackedMatrix.FromRowMajor(tap, og, cg);
             }
         }
+        _inputLast = inputLast;
+        _outputLast = outputLast;
+        if (inputLast && !ReadsChannelsLast(node, graph))
+            throw new InvalidOperationException($"node '{node.Name}' cannot read a channels-last input"); // unreachable: GraphLayout asks first
+        _tapRows = new float[depthwise && inputLast ? _kernel * _outChannels : 0];
+        for (int k = 0; k < (_tapRows.Length == 0 ? 0 : _kernel); k++)
+        {
+            for (int o = 0; o < _outChannels; o++)
+                _tapRows[k * _outChannels + o] = weight[o * _kernel + k];
+        }
         _bias = new float[_outChannels];
         if (node.Input(2) is >= 0 and int b)
         {
@@ -92,11 +109,27 @@ internal sealed class Conv1dKernel : GraphKernel
         }
     }
 
+    /// <summary>
+    /// Whether the convolution can read its input stored channels-last: the per-tap products read (L, C) rows anyway
+    /// and the depthwise taps vectorise over channels instead of positions; the column buffer reads (C, L), which is the
+    /// same memory only for one channel.
+    /// </summary>
+    public static bool ReadsChannelsLast(GraphNode node, GraphDefinition graph)
+    {
+        GraphValue x = graph.Values[node.Inputs[0]], w = graph.Values[node.Inputs[1]];
+        long groups = node.Attributes.Int("groups");
+        if (x.Rank != 3 || w.Rank != 3 || groups < 1 || x.Shape[1] % groups != 0)
+            return false; // the kernel will refuse it with the reason
+        int channels = x.Shape[1], cg = (int)(channels / groups);
+        bool depthwise = channels == groups && w.Shape[0] == channels;
+        return depthwise || cg >= MinTapChannels || channels == 1;
+    }
+
     private int GroupChannels => _channels / _groups;
 
     private int GroupOutputs => _outChannels / _groups;
 
-    public override int ScratchLength => _weights.Length == 0 ? 0
+    public override int ScratchLength => _weights.Length == 0 ? (_inputLast == _outputLast ? 0 : _outLength * _channels)
         : _perTap ? _length * GroupChannels + _outLength * GroupOutputs
         : _outLength * GroupChannels * _kernel + _outLength * GroupOutputs;
 
@@ -104,37 +137,55 @@ internal sealed class Conv1dKernel : GraphKernel
     {
         ReadOnlySpan<float> x = frame.In(In(0));
         Span<float> y = frame.Out(Out(0));
+        Span<float> scratch = frame.Scratch(index);
         if (_weights.Length == 0)
         {
-            RunDepthwise(x, y);
+            RunDepthwise(x, y, scratch);
             return;
         }
-        Span<float> scratch = frame.Scratch(index);
-        int og = GroupOutputs, cg = GroupChannels;
         if (!_perTap)
         {
             RunColumns(x, y, scratch);
             return;
         }
+        int og = GroupOutputs, cg = GroupChannels;
         Span<float> transposed = scratch[..(_length * cg)];
         Span<float> product = scratch.Slice(_length * cg, _outLength * og);
         for (int b = 0; b < _batch; b++)
         {
             for (int g = 0; g < _groups; g++)
             {
-                Transpose(x.Slice((b * _channels + g * cg) * _length, cg * _length), cg, _length, transposed);
+                // The rows the products read, (L, C/g) a rowStride apart, and the rows they write, (L_out, O/g).
+                ReadOnlySpan<float> rows = transposed;
+                int rowStride = cg;
+                if (_inputLast)
+                {
+                    rows = x[((b * _length * _channels) + g * cg)..];
+                    rowStride = _channels;
+                }
+                else
+                    Transpose(x.Slice((b * _channels + g * cg) * _length, cg * _length), cg, _length, transposed);
+                Span<float> outRows = product;
+                int outStride = og;
+                if (_outputLast)
+                {
+                    outRows = y[((b * _outLength * _outChannels) + g * og)..];
+                    outStride = _outChannels;
+                }
+
                 ReadOnlySpan<float> bias = _bias.AsSpan(g * og, og);
                 for (int t = 0; t < _outLength; t++)
-                    bias.CopyTo(product.Slice(t * og, og));
+                    bias.CopyTo(outRows.Slice(t * outStride, og));
                 for (int k = 0; k < _kernel; k++)
                 {
                     var (first, end) = InsideRange(k);
                     if (first >= end)
                         continue;
                     int row = first * _stride + k * _dilation - _padBegin;
-                    _weights[g * _kernel + k].Multiply(transposed[(row * cg)..], _stride * cg, product[(first * og)..], og, end - first, default, accumulate: true);
+                    _weights[g * _kernel + k].Multiply(rows[(row * rowStride)..], _stride * rowStride, outRows[(first * outStride)..], outStride, end - first, default, accumulate: true);
                 }
-                Transpose(product, _outLength, og, y.Slice((b * _outChannels + g * og) * _outLength, og * _outLength));
+                if (!_outputLast)
+                    Transpose(product, _outLength, og, y.Slice((b * _outChannels + g * og) * _outLength, og * _outLength));
             }
         }
     }
@@ -149,7 +200,13 @@ internal sealed class Conv1dKernel : GraphKernel
         {
             for (int g = 0; g < _groups; g++)
             {
+                // A channels-last input has one channel here (see ReadsChannelsLast): the same memory as (C, L).
                 FillColumns(x.Slice((b * _channels + g * cg) * _length, cg * _length), cg, column);
+                if (_outputLast)
+                {
+                    _weights[g].Multiply(column, cols, y[((b * _outLength * _outChannels) + g * og)..], _outChannels, _outLength, _bias.AsSpan(g * og, og), accumulate: false);
+                    continue;
+                }
                 _weights[g].Multiply(column, cols, product, og, _outLength, _bias.AsSpan(g * og, og), accumulate: false);
                 Transpose(product, _outLength, og, y.Slice((b * _outChannels + g * og) * _outLength, og * _outLength));
             }
@@ -197,17 +254,48 @@ internal sealed class Conv1dKernel : GraphKernel
         }
     }
 
-    // One channel in, one out: y[t] = bias + Σ_k taps[k] · x[t·stride − padBegin + k·dilation]. For each tap, the output
-    // positions whose input lies inside x are one range, found once; with stride 1 that range is a vectorised
-    // multiply-add of a shifted slice of x.
-    private void RunDepthwise(ReadOnlySpan<float> x, Span<float> y)
+    // Each channel on its own. Per batch item: both layouts (C, L) → one channel at a time (RunDepthwisePositions);
+    // both (L, C) → one position at a time (RunDepthwiseChannels); mixed → the input's way into scratch, then a transpose.
+    private void RunDepthwise(ReadOnlySpan<float> x, Span<float> y, Span<float> scratch)
     {
-        for (int n = 0; n < _batch * _channels; n++)
+        int inLength = _length * _channels, outLength = _outLength * _channels;
+        for (int b = 0; b < _batch; b++)
+        {
+            ReadOnlySpan<float> input = x.Slice(b * inLength, inLength);
+            Span<float> output = y.Slice(b * outLength, outLength);
+            if (_inputLast == _outputLast)
+            {
+                if (_inputLast)
+                    RunDepthwiseChannels(input, output);
+                else
+                    RunDepthwisePositions(input, output);
+                continue;
+            }
+            Span<float> staged = scratch[..outLength];
+            if (_inputLast)
+            {
+                RunDepthwiseChannels(input, staged);
+                Transpose(staged, _outLength, _channels, output);
+            }
+            else
+            {
+                RunDepthwisePositions(input, staged);
+                Transpose(staged, _channels, _outLength, output);
+            }
+        }
+    }
+
+    // One batch item, (C, L) → (C, L_out): y[t] = bias + Σ_k taps[k] · x[t·stride − padBegin + k·dilation] per channel.
+    // For each tap, the output positions whose input lies inside x are one range, found once; with stride 1 that range
+    // is a vectorised multiply-add of a shifted slice of x.
+    private void RunDepthwisePositions(ReadOnlySpan<float> x, Span<float> y)
+    {
+        for (int n = 0; n < _channels; n++)
         {
             ReadOnlySpan<float> input = x.Slice(n * _length, _length);
-            ReadOnlySpan<float> taps = _taps.AsSpan(n % _channels * _kernel, _kernel);
+            ReadOnlySpan<float> taps = _taps.AsSpan(n * _kernel, _kernel);
             Span<float> output = y.Slice(n * _outLength, _outLength);
-            output.Fill(_bias[n % _channels]);
+            output.Fill(_bias[n]);
             for (int k = 0; k < _kernel; k++)
             {
                 var (first, end) = InsideRange(k);
@@ -226,6 +314,39 @@ internal sealed class Conv1dKernel : GraphKernel
         }
     }
 
+    // One batch item, (L, C) → (L_out, C): the same sums, in the same order (bias, then tap by tap, a multiply then an
+    // add), a position's C channels at a time against tap k of every channel.
+    private void RunDepthwiseChannels(ReadOnlySpan<float> x, Span<float> y)
+    {
+        int c = _channels;
+        for (int t = 0; t < _outLength; t++)
+            _bias.CopyTo(y.Slice(t * c, c));
+        for (int k = 0; k < _kernel; k++)
+        {
+            var (first, end) = InsideRange(k);
+            ReadOnlySpan<float> taps = _tapRows.AsSpan(k * c, c);
+            for (int t = first; t < end; t++)
+                AddProduct(x.Slice((t * _stride - _padBegin + k * _dilation) * c, c), taps, y.Slice(t * c, c));
+        }
+    }
+
+    // y[i] += x[i] · taps[i]: a multiply then an add, as TensorPrimitives.MultiplyAdd does, inline for rows of a few
+    // dozen channels where a call per row would cost more than the row.
+    private static void AddProduct(ReadOnlySpan<float> x, ReadOnlySpan<float> taps, Span<float> y)
+    {
+        if (x.Length != y.Length || taps.Length != y.Length)
+            throw new ArgumentException("depthwise rows differ in length"); // unreachable: sliced by the kernel
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            ref float xr = ref MemoryMarshal.GetReference(x), tr = ref MemoryMarshal.GetReference(taps), yr = ref MemoryMarshal.GetReference(y);
+            for (; i <= y.Length - Vector<float>.Count; i += Vector<float>.Count)
+                (Vector.LoadUnsafe(ref yr, (nuint)i) + Vector.LoadUnsafe(ref xr, (nuint)i) * Vector.LoadUnsafe(ref tr, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
+        }
+        for (; i < y.Length; i++)
+            y[i] += x[i] * taps[i];
+    }
+
     // The output positions [first, end) whose tap k reads inside the input: 0 ≤ t·stride − padBegin + k·dilation < L.
     private (int First, int End) InsideRange(int k)
     {
@@ -236,5 +357,6 @@ internal sealed class Conv1dKernel : GraphKernel
     }
 
     public override string Describe()
-        => $"{_channels}->{_outChannels} k{_kernel} s{_stride} d{_dilation} g{_groups}{(_weights.Length == 0 ? " depthwise" : _perTap ? " per tap" : " columns")}, L {_length}->{_outLength}";
+        => $"{_channels}->{_outChannels} k{_kernel} s{_stride} d{_dilation} g{_groups}{(_weights.Length == 0 ? " depthwise" : _perTap ? " per tap" : " columns")}, L {_length}->{_outLength}"
+            + (_inputLast || _outputLast ? $", {(_inputLast ? "(L, C)" : "(C, L)")} -> {(_outputLast ? "(L, C)" : "(C, L)")}" : "");
 }

@@ -12,14 +12,21 @@ internal sealed class StridedCopyKernel : GraphKernel
     private readonly bool _int64; // token ids reordered before an embedding
     private readonly bool _view;
 
-    public StridedCopyKernel(GraphNode node, GraphDefinition graph, bool ownsOutput)
+    /// <param name="node">The Slice or Transpose node.</param>
+    /// <param name="graph">Its graph.</param>
+    /// <param name="ownsOutput">Whether the output must have storage of its own (never a view).</param>
+    /// <param name="inputLast">Whether the input (B, C, L) is stored channels-last, (B, L, C) (a transpose only; see <see cref="GraphLayout"/>).</param>
+    public StridedCopyKernel(GraphNode node, GraphDefinition graph, bool ownsOutput, bool inputLast)
         : base(node)
     {
         GraphValue x = graph.Values[In(0)], y = graph.Values[Out(0)];
         int rank = x.Rank;
         if (rank == 0 || y.Rank != rank || x.Type != y.Type)
             throw Fail($"maps {x.ShapeText} to {y.ShapeText}; both need the same positive rank");
-        int[] own = Shapes.Strides(x.Shape);
+        if (inputLast && (rank != 3 || node.Op != GraphOp.Transpose))
+            throw new InvalidOperationException($"node '{node.Name}' cannot read a channels-last input"); // unreachable: GraphLayout asks first
+        // The input's strides per logical axis: row-major, or for (B, C, L) stored as (B, L, C): (L·C, 1, C).
+        int[] own = inputLast ? [x.Shape[1] * x.Shape[2], 1, x.Shape[1]] : Shapes.Strides(x.Shape);
         var strides = new int[rank];
         int start = 0;
         if (node.Op == GraphOp.Transpose)
