@@ -32,6 +32,7 @@ internal sealed class Conv1dKernel : GraphKernel
     private readonly float[] _tapRows;        // (K, O), depthwise over a channels-last input: tap k of every channel, one row
     private readonly int _batch, _channels, _length, _outChannels, _outLength, _kernel, _stride, _dilation, _padBegin, _groups;
     private readonly bool _inputLast, _outputLast; // stored (B, L, C) rather than (B, C, L) (see GraphLayout)
+    private readonly int _fullTap;                 // the first tap whose input is inside x at every output position, or −1
 
     /// <param name="node">The Conv node.</param>
     /// <param name="graph">Its graph.</param>
@@ -92,6 +93,7 @@ internal sealed class Conv1dKernel : GraphKernel
         }
         _inputLast = inputLast;
         _outputLast = outputLast;
+        _fullTap = Enumerable.Range(0, _kernel).Select(k => (k, Range: InsideRange(k))).FirstOrDefault(t => t.Range == (0, _outLength), (-1, default)).Item1;
         if (inputLast && !ReadsChannelsLast(node, graph))
             throw new InvalidOperationException($"node '{node.Name}' cannot read a channels-last input"); // unreachable: GraphLayout asks first
         _tapRows = new float[depthwise && inputLast ? _kernel * _outChannels : 0];
@@ -173,13 +175,20 @@ internal sealed class Conv1dKernel : GraphKernel
                     outStride = _outChannels;
                 }
 
+                // The bias comes with the first tap that reaches every output position (most often the middle one),
+                // or is copied to every row first when padding leaves each tap some positions without input.
                 ReadOnlySpan<float> bias = _bias.AsSpan(g * og, og);
-                for (int t = 0; t < _outLength; t++)
-                    bias.CopyTo(outRows.Slice(t * outStride, og));
+                if (_fullTap < 0)
+                {
+                    for (int t = 0; t < _outLength; t++)
+                        bias.CopyTo(outRows.Slice(t * outStride, og));
+                }
+                else
+                    _weights[g * _kernel + _fullTap].Multiply(rows[((_fullTap * _dilation - _padBegin) * rowStride)..], _stride * rowStride, outRows, outStride, _outLength, bias, accumulate: false);
                 for (int k = 0; k < _kernel; k++)
                 {
                     var (first, end) = InsideRange(k);
-                    if (first >= end)
+                    if (first >= end || k == _fullTap)
                         continue;
                     int row = first * _stride + k * _dilation - _padBegin;
                     _weights[g * _kernel + k].Multiply(rows[(row * rowStride)..], _stride * rowStride, outRows[(first * outStride)..], outStride, end - first, default, accumulate: true);
