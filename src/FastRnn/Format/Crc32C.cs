@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace FastRnn.Format;
 
@@ -16,12 +18,39 @@ internal static class Crc32C
 
     public static uint End(uint state) => ~state;
 
+    /// <summary>Bytes of each of the three lanes <see cref="Append"/> runs side by side.</summary>
+    internal const int LaneBytes = 8192;
+
+    // Column b: what feeding LaneBytes zero bytes makes of the state with only bit b set. Feeding zeros is linear in
+    // the state, so it is this 32 × 32 bit matrix applied to any state.
+    private static readonly uint[] s_laneShift = [.. Enumerable.Range(0, 32).Select(b => AppendZeros(1u << b, LaneBytes))];
+
     /// <summary>Feeds <paramref name="data"/> into a running CRC state.</summary>
+    /// <remarks>
+    /// The CRC32 instruction has a latency of three cycles and a throughput of one, so one chain of updates runs at a
+    /// third of its speed. Long inputs therefore go in rounds of three consecutive lanes, each its own chain (the first
+    /// from the running state, the others from 0), joined by linearity: feeding lane B after state s gives
+    /// Z(s) ⊕ crc₀(B), Z being the feeding of |B| zero bytes. The result is the same as feeding bytes one by one
+    /// (<c>Crc32CTests</c> checks it against a bitwise reference across the round boundaries).
+    /// </remarks>
     public static uint Append(uint state, ReadOnlySpan<byte> data)
     {
+        int i = 0;
+        for (; i <= data.Length - 3 * LaneBytes; i += 3 * LaneBytes)
+        {
+            ref byte lane = ref MemoryMarshal.GetReference(data.Slice(i, 3 * LaneBytes));
+            uint a = state, b = 0, c = 0;
+            for (int k = 0; k < LaneBytes; k += sizeof(ulong))
+            {
+                a = BitOperations.Crc32C(a, Word(ref Unsafe.Add(ref lane, k)));
+                b = BitOperations.Crc32C(b, Word(ref Unsafe.Add(ref lane, LaneBytes + k)));
+                c = BitOperations.Crc32C(c, Word(ref Unsafe.Add(ref lane, 2 * LaneBytes + k)));
+            }
+            state = ShiftLane(ShiftLane(a) ^ b) ^ c;
+        }
+
         // Reading 8 bytes as a little-endian u64 presents them to the instruction in file order, so the result is
         // the same as feeding bytes one at a time.
-        int i = 0;
         for (; i <= data.Length - sizeof(ulong); i += sizeof(ulong))
         {
             state = BitOperations.Crc32C(state, BinaryPrimitives.ReadUInt64LittleEndian(data.Slice(i)));
@@ -33,6 +62,21 @@ internal static class Crc32C
         }
 
         return state;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Word(ref byte at)
+    {
+        ulong word = Unsafe.ReadUnaligned<ulong>(ref at);
+        return BitConverter.IsLittleEndian ? word : BinaryPrimitives.ReverseEndianness(word);
+    }
+
+    private static uint ShiftLane(uint state)
+    {
+        uint result = 0;
+        for (int b = 0; b < 32; b++)
+            result ^= s_laneShift[b] & (0u - ((state >> b) & 1u));
+        return result;
     }
 
     /// <summary>Feeds <paramref name="count"/> zero bytes into a running CRC state (alignment padding).</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Runtime.CompilerServices;
 using FastRnn.Runtime;
 
@@ -96,18 +97,9 @@ internal sealed partial class PackedMatrix
         int cols = checked(colsA + colsB);
         int panels = (rows + PanelRows - 1) / PanelRows;
         var buffer = new AlignedBuffer(checked(panels * cols * PanelRows));
-        Span<float> dst = buffer.Span;
-        dst.Clear();
-        for (int r = 0; r < rows; r++)
-        {
-            Span<float> panel = dst.Slice(r / PanelRows * cols * PanelRows);
-            int lane = r % PanelRows;
-            ReadOnlySpan<float> rowA = a.Slice(r * colsA, colsA), rowB = b.Slice(r * colsB, colsB);
-            for (int k = 0; k < colsA; k++)
-                panel[k * PanelRows + lane] = rowA[k];
-            for (int k = 0; k < colsB; k++)
-                panel[(colsA + k) * PanelRows + lane] = rowB[k];
-        }
+        ClearPadding(buffer.Span, rows, cols);
+        PackColumns(a, rows, colsA, buffer.Span, cols, 0);
+        PackColumns(b, rows, colsB, buffer.Span, cols, colsA);
         return new PackedMatrix(rows, cols, buffer, cols * PanelRows, 0);
     }
 
@@ -122,20 +114,49 @@ internal sealed partial class PackedMatrix
 
         int panels = (rows + PanelRows - 1) / PanelRows;
         var buffer = new AlignedBuffer(checked(panels * cols * PanelRows));
-        Span<float> dst = buffer.Span;
-        dst.Clear();
-        for (int p = 0; p < panels; p++)
+        ClearPadding(buffer.Span, rows, cols);
+        PackColumns(source, rows, cols, buffer.Span, cols, 0);
+        return new PackedMatrix(rows, cols, buffer, cols * PanelRows, 0);
+    }
+
+    // The buffer is not zeroed when allocated: only a partial last panel has lanes no row writes, and they must be 0.
+    private static void ClearPadding(Span<float> packed, int rows, int cols)
+    {
+        if (rows % PanelRows != 0)
+            packed.Slice(rows / PanelRows * cols * PanelRows, cols * PanelRows).Clear();
+    }
+
+    /// <summary>Columns to pack per pass: 16 columns of a panel are 2 KiB, so every row's 64-byte run lands in L1.</summary>
+    private const int PackBlock = 16;
+
+    /// <summary>
+    /// Writes row-major <paramref name="source"/> (rows, cols) into the panels of <paramref name="packed"/> (rows,
+    /// <paramref name="packedCols"/>) from column <paramref name="colOffset"/> on. A column block at a time, so the
+    /// panel columns being filled stay in L1 while the 32 rows pass (row by row, each row would touch a new cache line
+    /// per element: packing a 32 MiB model took 8 ms that way, against 2 for reading its checksum).
+    /// </summary>
+    private static void PackColumns(ReadOnlySpan<float> source, int rows, int cols, Span<float> packed, int packedCols, int colOffset)
+    {
+        if (source.Length < (long)rows * cols || packed.Length < (long)((rows + PanelRows - 1) / PanelRows) * packedCols * PanelRows || colOffset + cols > packedCols)
+            throw new ArgumentException("packing buffers are too short"); // unreachable: sized by the callers
+        ref float from = ref MemoryMarshal.GetReference(source);
+        ref float to = ref MemoryMarshal.GetReference(packed);
+        for (int p = 0; p * PanelRows < rows; p++)
         {
             int rowsHere = Math.Min(PanelRows, rows - p * PanelRows);
-            Span<float> panel = dst.Slice(p * cols * PanelRows, cols * PanelRows);
-            for (int r = 0; r < rowsHere; r++)
+            ref float panel = ref Unsafe.Add(ref to, ((nint)p * packedCols + colOffset) * PanelRows);
+            for (int j0 = 0; j0 < cols; j0 += PackBlock)
             {
-                ReadOnlySpan<float> row = source.Slice((p * PanelRows + r) * cols, cols);
-                for (int k = 0; k < cols; k++)
-                    panel[k * PanelRows + r] = row[k];
+                int width = Math.Min(PackBlock, cols - j0);
+                for (int r = 0; r < rowsHere; r++)
+                {
+                    ref float row = ref Unsafe.Add(ref from, (nint)(p * PanelRows + r) * cols + j0);
+                    ref float lane = ref Unsafe.Add(ref panel, (nint)j0 * PanelRows + r);
+                    for (int j = 0; j < width; j++)
+                        Unsafe.Add(ref lane, j * PanelRows) = Unsafe.Add(ref row, j);
+                }
             }
         }
-        return new PackedMatrix(rows, cols, buffer, cols * PanelRows, 0);
     }
 
     /// <summary>Value of W[row, col], read back from the packed layout (for tests and diagnostics).</summary>

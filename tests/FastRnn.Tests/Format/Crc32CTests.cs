@@ -57,4 +57,20 @@ public class Crc32CTests
         uint state = Crc32C.Append(Crc32C.Begin, [1, 2, 3]);
         Assert.Equal(Crc32C.Append(state, new byte[count]), Crc32C.AppendZeros(state, count));
     }
+
+    [Fact]
+    public void Append_MatchesBitwiseReference_AcrossTheThreeLaneRounds()
+    {
+        // Lengths around one and two rounds of three lanes, and starting states other than the initial one.
+        int round = 3 * Crc32C.LaneBytes;
+        var random = new Random(11);
+        foreach (int length in new[] { round - 1, round, round + 1, round + 9, 2 * round - 8, 2 * round, 2 * round + 7 })
+        {
+            byte[] data = new byte[length];
+            random.NextBytes(data);
+            Assert.Equal(FrnnBytes.ReferenceCrc32C(data), Crc32C.Compute(data));
+            uint state = Crc32C.Append(Crc32C.Begin, data.AsSpan(0, 5));
+            Assert.Equal(FrnnBytes.ReferenceCrc32C(data), Crc32C.End(Crc32C.Append(state, data.AsSpan(5))));
+        }
+    }
 }
