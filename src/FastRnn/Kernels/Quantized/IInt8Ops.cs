@@ -46,6 +46,9 @@ internal interface IInt8Ops<TAcc, TBytes>
     /// w being the Width rows × 4 bytes of <paramref name="weights"/>.</summary>
     static abstract TAcc DotQuads(TAcc acc, TBytes magnitude, TBytes signs, TBytes weights);
 
+    /// <summary>Lane-wise int32 sum (wrapping, as every int32 sum here; the true sums fit).</summary>
+    static abstract TAcc Add(TAcc a, TAcc b);
+
     /// <summary>Width int32 sums, to continue them (a tile resumes its sums from one K block to the next).</summary>
     static abstract TAcc Load(ref int source);
 

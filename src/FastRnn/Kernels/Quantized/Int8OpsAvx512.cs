@@ -40,6 +40,9 @@ internal readonly struct Int8OpsAvx512 : IInt8Ops<Vector512<int>, Vector512<sbyt
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<int> Add(Vector512<int> a, Vector512<int> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<int> Load(ref int source) => Vector512.LoadUnsafe(ref source);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -38,6 +38,9 @@ internal readonly struct Int8OpsAvxVnni : IInt8Ops<Vector256<int>, Vector256<sby
         => AvxVnni.MultiplyWideningAndAdd(acc, magnitude.AsByte(), weights);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Add(Vector256<int> a, Vector256<int> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Load(ref int source) => Vector256.LoadUnsafe(ref source);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

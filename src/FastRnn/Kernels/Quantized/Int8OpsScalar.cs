@@ -28,6 +28,9 @@ internal readonly struct Int8OpsScalar : IInt8Ops<int, int>
         => acc + (sbyte)signs * (sbyte)weights + (sbyte)(signs >> 8) * (sbyte)(weights >> 8)
             + (sbyte)(signs >> 16) * (sbyte)(weights >> 16) + (sbyte)(signs >> 24) * (sbyte)(weights >> 24);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Add(int a, int b) => a + b;
+
     public static int Load(ref int source) => source;
 
     public static void Store(int acc, ref int destination) => destination = acc;

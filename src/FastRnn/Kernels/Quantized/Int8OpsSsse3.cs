@@ -35,6 +35,9 @@ internal readonly struct Int8OpsSsse3 : IInt8Ops<Vector128<int>, Vector128<sbyte
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> Add(Vector128<int> a, Vector128<int> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<int> Load(ref int source) => Vector128.LoadUnsafe(ref source);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

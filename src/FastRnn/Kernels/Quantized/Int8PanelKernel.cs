@@ -30,10 +30,10 @@ internal static class Int8PanelKernel<TOps, TAcc, TBytes>
             for (int r = 0; r < P; r++)
             {
                 TAcc sum = TOps.Zero;
-                for (int q = 0; q < quads; q++)
+                for (int k = 0; k < quads; k++)
                 {
-                    TBytes x = TOps.BroadcastQuad(Unsafe.Add(ref xQuads, q));
-                    sum = TOps.DotQuads(sum, TOps.Magnitude(x), TOps.Signs(x), TOps.LoadWeights(ref Unsafe.Add(ref panel, (q * P + r) * 4)));
+                    TBytes x = TOps.BroadcastQuad(Unsafe.Add(ref xQuads, k));
+                    sum = TOps.DotQuads(sum, TOps.Magnitude(x), TOps.Signs(x), TOps.LoadWeights(ref Unsafe.Add(ref panel, (k * P + r) * 4)));
                 }
                 TOps.Store(sum, ref Unsafe.Add(ref acc, r));
             }
@@ -43,8 +43,69 @@ internal static class Int8PanelKernel<TOps, TAcc, TBytes>
 
         int step = TOps.Width * 4; // bytes per load
         int v = P / TOps.Width;    // loads per quad: 2, 4 or 8
+        // Eight accumulators whatever the width: quad q + i of an iteration goes to accumulators i·v … i·v + v − 1. VNNI's
+        // vpdpbusd is itself the loop-carried add (a latency of several cycles), so the four chains of one 256-bit quad
+        // left it waiting; integer sums are exact, so splitting them changes no bit.
+        int quadsPerIteration = 8 / v;
         TAcc a0 = TOps.Zero, a1 = TOps.Zero, a2 = TOps.Zero, a3 = TOps.Zero, a4 = TOps.Zero, a5 = TOps.Zero, a6 = TOps.Zero, a7 = TOps.Zero;
-        for (int q = 0; q < quads; q++)
+        int q = 0;
+        for (; q + quadsPerIteration <= quads; q += quadsPerIteration)
+        {
+            ref sbyte wq = ref Unsafe.Add(ref panel, q * P * 4);
+            if (v == 8)
+            {
+                TBytes x = TOps.BroadcastQuad(Unsafe.Add(ref xQuads, q));
+                TBytes magnitude = TOps.Magnitude(x), signs = TOps.Signs(x);
+                a0 = TOps.DotQuads(a0, magnitude, signs, TOps.LoadWeights(ref wq));
+                a1 = TOps.DotQuads(a1, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, step)));
+                a2 = TOps.DotQuads(a2, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 2 * step)));
+                a3 = TOps.DotQuads(a3, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 3 * step)));
+                a4 = TOps.DotQuads(a4, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 4 * step)));
+                a5 = TOps.DotQuads(a5, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 5 * step)));
+                a6 = TOps.DotQuads(a6, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 6 * step)));
+                a7 = TOps.DotQuads(a7, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 7 * step)));
+            }
+            else if (v == 4)
+            {
+                TBytes x = TOps.BroadcastQuad(Unsafe.Add(ref xQuads, q));
+                TBytes magnitude = TOps.Magnitude(x), signs = TOps.Signs(x);
+                a0 = TOps.DotQuads(a0, magnitude, signs, TOps.LoadWeights(ref wq));
+                a1 = TOps.DotQuads(a1, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, step)));
+                a2 = TOps.DotQuads(a2, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 2 * step)));
+                a3 = TOps.DotQuads(a3, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 3 * step)));
+                x = TOps.BroadcastQuad(Unsafe.Add(ref xQuads, q + 1));
+                magnitude = TOps.Magnitude(x);
+                signs = TOps.Signs(x);
+                a4 = TOps.DotQuads(a4, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 4 * step)));
+                a5 = TOps.DotQuads(a5, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 5 * step)));
+                a6 = TOps.DotQuads(a6, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 6 * step)));
+                a7 = TOps.DotQuads(a7, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 7 * step)));
+            }
+            else
+            {
+                TBytes x = TOps.BroadcastQuad(Unsafe.Add(ref xQuads, q));
+                TBytes magnitude = TOps.Magnitude(x), signs = TOps.Signs(x);
+                a0 = TOps.DotQuads(a0, magnitude, signs, TOps.LoadWeights(ref wq));
+                a1 = TOps.DotQuads(a1, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, step)));
+                x = TOps.BroadcastQuad(Unsafe.Add(ref xQuads, q + 1));
+                magnitude = TOps.Magnitude(x);
+                signs = TOps.Signs(x);
+                a2 = TOps.DotQuads(a2, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 2 * step)));
+                a3 = TOps.DotQuads(a3, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 3 * step)));
+                x = TOps.BroadcastQuad(Unsafe.Add(ref xQuads, q + 2));
+                magnitude = TOps.Magnitude(x);
+                signs = TOps.Signs(x);
+                a4 = TOps.DotQuads(a4, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 4 * step)));
+                a5 = TOps.DotQuads(a5, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 5 * step)));
+                x = TOps.BroadcastQuad(Unsafe.Add(ref xQuads, q + 3));
+                magnitude = TOps.Magnitude(x);
+                signs = TOps.Signs(x);
+                a6 = TOps.DotQuads(a6, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 6 * step)));
+                a7 = TOps.DotQuads(a7, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 7 * step)));
+            }
+        }
+        // Leftover quads, one at a time, onto the first v accumulators.
+        for (; q < quads; q++)
         {
             ref sbyte wq = ref Unsafe.Add(ref panel, q * P * 4);
             TBytes x = TOps.BroadcastQuad(Unsafe.Add(ref xQuads, q));
@@ -56,13 +117,19 @@ internal static class Int8PanelKernel<TOps, TAcc, TBytes>
                 a2 = TOps.DotQuads(a2, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 2 * step)));
                 a3 = TOps.DotQuads(a3, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 3 * step)));
             }
-            if (v > 4)
-            {
-                a4 = TOps.DotQuads(a4, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 4 * step)));
-                a5 = TOps.DotQuads(a5, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 5 * step)));
-                a6 = TOps.DotQuads(a6, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 6 * step)));
-                a7 = TOps.DotQuads(a7, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 7 * step)));
-            }
+        }
+        // Fold the accumulators that share rows (accumulator i covers rows (i % v) · Width).
+        if (v == 4)
+        {
+            a0 = TOps.Add(a0, a4);
+            a1 = TOps.Add(a1, a5);
+            a2 = TOps.Add(a2, a6);
+            a3 = TOps.Add(a3, a7);
+        }
+        else if (v == 2)
+        {
+            a0 = TOps.Add(TOps.Add(a0, a2), TOps.Add(a4, a6));
+            a1 = TOps.Add(TOps.Add(a1, a3), TOps.Add(a5, a7));
         }
         int width = TOps.Width;
         TOps.Store(a0, ref acc);
