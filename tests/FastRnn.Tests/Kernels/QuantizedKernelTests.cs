@@ -54,6 +54,16 @@ public class QuantizedKernelTests
                 double[] expected = Int8Product(w, rows, cols, x);
                 for (int r = 0; r < rows; r++)
                     Assert.True(Math.Abs(expected[r] - y[r]) <= 1e-5 * (1 + Math.Abs(expected[r])), $"{isa} ({rows}x{cols}) row {r}: expected {expected[r]}, got {y[r]}");
+
+                // With bias, onto what y holds.
+                float[] bias = RandomVector(random, rows), initial = RandomVector(random, rows);
+                initial.CopyTo(y, 0);
+                KernelSelector.Get(isa).Multiply(packed, x, cols, y, rows, 1, bias, accumulate: true);
+                for (int r = 0; r < rows; r++)
+                {
+                    double e = initial[r] + (bias[r] + expected[r]);
+                    Assert.True(Math.Abs(e - y[r]) <= 1e-5 * (1 + Math.Abs(e)), $"{isa} ({rows}x{cols}) row {r} with bias, accumulating: expected {e}, got {y[r]}");
+                }
             }
         }
     }

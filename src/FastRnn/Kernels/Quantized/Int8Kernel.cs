@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace FastRnn.Kernels;
 
 /// <summary>The int8 panel dot products (one vector, several vectors) of one instruction set, chosen with its <see cref="KernelSet"/>.</summary>
@@ -8,6 +10,12 @@ internal abstract class Int8Kernel
 
     /// <inheritdoc cref="Int8PanelKernel{TOps, TAcc, TBytes}.Dot"/>
     public abstract void Dot(ref sbyte panel, ref int rowSums, ref int xQuads, int quads, ref int acc);
+
+    /// <summary>
+    /// <see cref="Dot"/> for <paramref name="panels"/> consecutive panels of one segment (<paramref name="panelStride"/>
+    /// bytes apart), their 32 row sums each in a row from <paramref name="rowSums"/>, their sums in a row into <paramref name="acc"/>.
+    /// </summary>
+    public abstract void DotPanels(ref sbyte panel, int panelStride, ref int rowSums, ref int xQuads, int quads, int panels, ref int acc);
 
     /// <inheritdoc cref="Int8TileKernel{TOps, TAcc, TBytes}.Dot"/>
     public abstract void DotTiled(ref sbyte panel, ref int rowSums, ref int xQuads, int xStride, int quads, int count, ref int acc);
@@ -23,6 +31,15 @@ internal sealed class Int8Kernel<TOps, TAcc, TBytes>(string name) : Int8Kernel
 
     public override void Dot(ref sbyte panel, ref int rowSums, ref int xQuads, int quads, ref int acc)
         => Int8PanelKernel<TOps, TAcc, TBytes>.Dot(ref panel, ref rowSums, ref xQuads, quads, ref acc);
+
+    public override void DotPanels(ref sbyte panel, int panelStride, ref int rowSums, ref int xQuads, int quads, int panels, ref int acc)
+    {
+        for (int p = 0; p < panels; p++)
+        {
+            int lane = p * PackedMatrix.PanelRows;
+            Int8PanelKernel<TOps, TAcc, TBytes>.Dot(ref Unsafe.Add(ref panel, (nint)p * panelStride), ref Unsafe.Add(ref rowSums, lane), ref xQuads, quads, ref Unsafe.Add(ref acc, lane));
+        }
+    }
 
     public override void DotTiled(ref sbyte panel, ref int rowSums, ref int xQuads, int xStride, int quads, int count, ref int acc)
         => Int8TileKernel<TOps, TAcc, TBytes>.Dot(ref panel, ref rowSums, ref xQuads, xStride, quads, count, ref acc);

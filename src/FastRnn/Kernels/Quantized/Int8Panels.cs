@@ -23,6 +23,9 @@ internal sealed class Int8Panels
 
     private Int8Panels(AlignedBuffer data, int panelStride, Int8Segment[] segments) => (_data, _panelStride, Segments) = (data, panelStride, segments);
 
+    /// <summary>Bytes from one panel to the next.</summary>
+    public int PanelStride => _panelStride;
+
     /// <summary>The segments, in column order, covering the matrix's columns exactly.</summary>
     public Int8Segment[] Segments { get; }
 

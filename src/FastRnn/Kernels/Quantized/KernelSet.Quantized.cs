@@ -60,6 +60,11 @@ internal abstract partial class KernelSet
         Span<float> scales = QuantizedScratch.Scales(count * segments.Length);
         QuantizeActivations(segments, x, xStride, count, quads, quadsPerVector, scales);
 
+        if (count == 1 && segments.Length == 1)
+        {
+            MultiplyInt8Vector(w, q, quads, scales[0], y, bias, accumulate, firstPanel, panels);
+            return;
+        }
         Span<int> acc = count == 1 ? stackalloc int[P] : QuantizedScratch.IntegerSums(count * P);
         for (int p = firstPanel; p < firstPanel + panels; p++)
         {
@@ -82,12 +87,29 @@ internal abstract partial class KernelSet
                 {
                     var lanes = new QuantizedEpilogue.Lanes(ref acc[n * P], ref rowScales, scales[n * segments.Length + i]);
                     if (i < segments.Length - 1)
-                        QuantizedEpilogue.AddScaled(lanes, ref sums[n * P], first: i == 0);
+                        QuantizedEpilogue.AddScaled(lanes, ref sums[n * P], first: i == 0, P);
                     else
                         QuantizedEpilogue.WriteScaled(lanes, ref sums[n * P], i > 0, ref panelBias, !bias.IsEmpty, ref Unsafe.Add(ref y0, (nint)n * yStride + rowStart), accumulate, rows);
                 }
             }
         }
+    }
+
+    // One vector through a matrix of one segment (a sequence's recurrence over W_hh, a Linear layer): the dot products
+    // over all the panels in one call, then one epilogue over all their rows — per panel, the calls and bookkeeping
+    // cost a tenth of an L2-resident recurrence. Several segments (a step's [W_ih | W_hh]) stay panel by panel, so that
+    // each panel's segments are read in memory order.
+    private void MultiplyInt8Vector(PackedMatrix w, Int8Panels q, ReadOnlySpan<int> quads, float activationScale, Span<float> y,
+        ReadOnlySpan<float> bias, bool accumulate, int firstPanel, int panels)
+    {
+        const int P = PackedMatrix.PanelRows;
+        Int8Segment s = q.Segments[0];
+        int rowStart = firstPanel * P, rows = Math.Min(panels * P, w.Rows - rowStart);
+        Span<int> acc = QuantizedScratch.IntegerSums(panels * P);
+        Int8.DotPanels(ref Unsafe.Add(ref q.PanelRef(firstPanel), s.ByteOffset), q.PanelStride, ref s.RowSums[rowStart], ref Unsafe.AsRef(in quads[0]), s.Quads, panels, ref acc[0]);
+        ref float rowBias = ref bias.IsEmpty ? ref MemoryMarshal.GetReference(bias) : ref Unsafe.Add(ref MemoryMarshal.GetReference(bias), rowStart);
+        QuantizedEpilogue.WriteScaled(new QuantizedEpilogue.Lanes(ref acc[0], ref s.Scales[rowStart], activationScale), ref Unsafe.NullRef<float>(), hasSums: false,
+            ref rowBias, !bias.IsEmpty, ref Unsafe.Add(ref MemoryMarshal.GetReference(y), rowStart), accumulate, rows);
     }
 
     /// <summary>

@@ -16,7 +16,7 @@ internal static class QuantizedEpilogue
 {
     private const int P = PackedMatrix.PanelRows;
 
-    /// <summary>One vector's 32 int32 sums of one panel segment, and what scales them: rowScales[r] · activationScale.</summary>
+    /// <summary>One vector's int32 sums of a panel segment (or of several panels' rows in a row), and what scales them: rowScales[r] · activationScale.</summary>
     public readonly ref struct Lanes(ref int acc, ref float rowScales, float activationScale)
     {
         public readonly ref int Acc = ref acc;
@@ -31,14 +31,14 @@ internal static class QuantizedEpilogue
         public float Scaled1(int r) => Unsafe.Add(ref Acc, r) * (Unsafe.Add(ref RowScales, r) * ActivationScale);
     }
 
-    /// <summary>sums[r] = scaled[r] for the first segment, sums[r] += scaled[r] after it, over the panel's 32 lanes.</summary>
+    /// <summary>sums[r] = scaled[r] for the first segment, sums[r] += scaled[r] after it, over <paramref name="length"/> lanes (whole panels).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void AddScaled(Lanes lanes, ref float sums, bool first)
+    public static void AddScaled(Lanes lanes, ref float sums, bool first, int length)
     {
         int r = 0;
         if (Vector.IsHardwareAccelerated)
         {
-            for (; r <= P - Vector<float>.Count; r += Vector<float>.Count)
+            for (; r <= length - Vector<float>.Count; r += Vector<float>.Count)
             {
                 Vector<float> value = lanes.Scaled(r);
                 if (!first)
@@ -46,13 +46,13 @@ internal static class QuantizedEpilogue
                 value.StoreUnsafe(ref sums, (nuint)r);
             }
         }
-        for (; r < P; r++)
+        for (; r < length; r++)
             Unsafe.Add(ref sums, r) = first ? lanes.Scaled1(r) : Unsafe.Add(ref sums, r) + lanes.Scaled1(r);
     }
 
     /// <summary>
     /// The last segment: t = scaled[r] (+ sums[r] when earlier segments left sums), then y[r] = bias[r] + t (t alone
-    /// without bias), or y[r] += that when accumulating; over the panel's first <paramref name="rows"/> rows.
+    /// without bias), or y[r] += that when accumulating; over the first <paramref name="rows"/> rows.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void WriteScaled(Lanes lanes, ref float sums, bool hasSums, ref float bias, bool hasBias, ref float y, bool accumulate, int rows)
