@@ -328,32 +328,35 @@ internal sealed class Conv1dKernel : GraphKernel
     private void RunDepthwiseChannels(ReadOnlySpan<float> x, Span<float> y)
     {
         int c = _channels;
+        if (x.Length < _length * c || y.Length < _outLength * c)
+            throw new ArgumentException("depthwise buffers are too short"); // unreachable: sliced by the kernel
         for (int t = 0; t < _outLength; t++)
             _bias.CopyTo(y.Slice(t * c, c));
+        ref float input = ref MemoryMarshal.GetReference(x);
+        ref float output = ref MemoryMarshal.GetReference(y);
         for (int k = 0; k < _kernel; k++)
         {
             var (first, end) = InsideRange(k);
-            ReadOnlySpan<float> taps = _tapRows.AsSpan(k * c, c);
+            ref float taps = ref _tapRows[k * c];
             for (int t = first; t < end; t++)
-                AddProduct(x.Slice((t * _stride - _padBegin + k * _dilation) * c, c), taps, y.Slice(t * c, c));
+                AddProduct(ref Unsafe.Add(ref input, (t * _stride - _padBegin + k * _dilation) * c), ref taps, ref Unsafe.Add(ref output, t * c), c);
         }
     }
 
-    // y[i] += x[i] · taps[i]: a multiply then an add, as TensorPrimitives.MultiplyAdd does, inline for rows of a few
-    // dozen channels where a call per row would cost more than the row.
-    private static void AddProduct(ReadOnlySpan<float> x, ReadOnlySpan<float> taps, Span<float> y)
+    // y[i] += x[i] · taps[i] over n channels (inside the buffers, as RunDepthwiseChannels checks): a multiply then an
+    // add, as TensorPrimitives.MultiplyAdd does, inline for rows of a few dozen channels where a call per row would
+    // cost more than the row.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddProduct(ref float x, ref float taps, ref float y, int n)
     {
-        if (x.Length != y.Length || taps.Length != y.Length)
-            throw new ArgumentException("depthwise rows differ in length"); // unreachable: sliced by the kernel
         int i = 0;
         if (Vector.IsHardwareAccelerated)
         {
-            ref float xr = ref MemoryMarshal.GetReference(x), tr = ref MemoryMarshal.GetReference(taps), yr = ref MemoryMarshal.GetReference(y);
-            for (; i <= y.Length - Vector<float>.Count; i += Vector<float>.Count)
-                (Vector.LoadUnsafe(ref yr, (nuint)i) + Vector.LoadUnsafe(ref xr, (nuint)i) * Vector.LoadUnsafe(ref tr, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
+            for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
+                (Vector.LoadUnsafe(ref y, (nuint)i) + Vector.LoadUnsafe(ref x, (nuint)i) * Vector.LoadUnsafe(ref taps, (nuint)i)).StoreUnsafe(ref y, (nuint)i);
         }
-        for (; i < y.Length; i++)
-            y[i] += x[i] * taps[i];
+        for (; i < n; i++)
+            Unsafe.Add(ref y, i) += Unsafe.Add(ref x, i) * Unsafe.Add(ref taps, i);
     }
 
     // The output positions [first, end) whose tap k reads inside the input: 0 ≤ t·stride − padBegin + k·dilation < L.
