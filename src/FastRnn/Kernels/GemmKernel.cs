@@ -200,10 +200,24 @@ internal static class GemmKernel<TOps, TVector>
         TOps.Store(v1, ref d, (nuint)w);
     }
 
-    /// <summary>y[0..count) = (accumulate ? y : 0) + (hasBias ? bias : 0) + t, one float at a time, in the vector paths' order.</summary>
+    /// <summary>
+    /// y[0..count) = (accumulate ? y : 0) + (hasBias ? bias : 0) + t, in the vector paths' order (bias + t, then y + that):
+    /// whole vectors of <typeparamref name="TOps"/>'s width first, then one float at a time — the copy out of a partial
+    /// strip (a convolution's 48 channels are a panel and a half) ran a scalar loop over every row of X.
+    /// </summary>
     public static void WriteTail(ref float t, ref float y, int count, ref float bias, bool hasBias, bool accumulate)
     {
-        for (int r = 0; r < count; r++)
+        int w = TOps.Width, r = 0;
+        for (; w > 1 && r + w <= count; r += w)
+        {
+            TVector v = TOps.Load(ref t, (nuint)r);
+            if (hasBias)
+                v = TOps.Add(TOps.Load(ref bias, (nuint)r), v);
+            if (accumulate)
+                v = TOps.Add(TOps.Load(ref y, (nuint)r), v);
+            TOps.Store(v, ref y, (nuint)r);
+        }
+        for (; r < count; r++)
         {
             float v = Unsafe.Add(ref t, r);
             if (hasBias)

@@ -323,40 +323,55 @@ internal sealed class Conv1dKernel : GraphKernel
         }
     }
 
-    // One batch item, (L, C) → (L_out, C): the same sums, in the same order (bias, then tap by tap, a multiply then an
-    // add), a position's C channels at a time against tap k of every channel.
+    // One batch item, (L, C) → (L_out, C): the same sums (a multiply then an add per tap), a position's C channels at a
+    // time against tap k of every channel.
     private void RunDepthwiseChannels(ReadOnlySpan<float> x, Span<float> y)
     {
         int c = _channels;
         if (x.Length < _length * c || y.Length < _outLength * c)
             throw new ArgumentException("depthwise buffers are too short"); // unreachable: sliced by the kernel
-        for (int t = 0; t < _outLength; t++)
-            _bias.CopyTo(y.Slice(t * c, c));
         ref float input = ref MemoryMarshal.GetReference(x);
         ref float output = ref MemoryMarshal.GetReference(y);
+        // As the per-tap products: the first tap that reaches every position starts each row at bias + its product.
+        if (_fullTap >= 0)
+        {
+            ref float taps = ref _tapRows[_fullTap * c];
+            for (int t = 0; t < _outLength; t++)
+                AddProduct(ref Unsafe.Add(ref input, (t * _stride - _padBegin + _fullTap * _dilation) * c), ref taps, ref _bias[0], ref Unsafe.Add(ref output, t * c), c);
+        }
+        else
+        {
+            for (int t = 0; t < _outLength; t++)
+                _bias.CopyTo(y.Slice(t * c, c));
+        }
         for (int k = 0; k < _kernel; k++)
         {
+            if (k == _fullTap)
+                continue;
             var (first, end) = InsideRange(k);
             ref float taps = ref _tapRows[k * c];
             for (int t = first; t < end; t++)
-                AddProduct(ref Unsafe.Add(ref input, (t * _stride - _padBegin + k * _dilation) * c), ref taps, ref Unsafe.Add(ref output, t * c), c);
+            {
+                ref float row = ref Unsafe.Add(ref output, t * c);
+                AddProduct(ref Unsafe.Add(ref input, (t * _stride - _padBegin + k * _dilation) * c), ref taps, ref row, ref row, c);
+            }
         }
     }
 
-    // y[i] += x[i] · taps[i] over n channels (inside the buffers, as RunDepthwiseChannels checks): a multiply then an
-    // add, as TensorPrimitives.MultiplyAdd does, inline for rows of a few dozen channels where a call per row would
-    // cost more than the row.
+    // y[i] = onto[i] + x[i] · taps[i] over n channels (inside the buffers, as RunDepthwiseChannels checks): a multiply
+    // then an add, as TensorPrimitives.MultiplyAdd does, inline for rows of a few dozen channels where a call per row
+    // would cost more than the row.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddProduct(ref float x, ref float taps, ref float y, int n)
+    private static void AddProduct(ref float x, ref float taps, ref float onto, ref float y, int n)
     {
         int i = 0;
         if (Vector.IsHardwareAccelerated)
         {
             for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
-                (Vector.LoadUnsafe(ref y, (nuint)i) + Vector.LoadUnsafe(ref x, (nuint)i) * Vector.LoadUnsafe(ref taps, (nuint)i)).StoreUnsafe(ref y, (nuint)i);
+                (Vector.LoadUnsafe(ref onto, (nuint)i) + Vector.LoadUnsafe(ref x, (nuint)i) * Vector.LoadUnsafe(ref taps, (nuint)i)).StoreUnsafe(ref y, (nuint)i);
         }
         for (; i < n; i++)
-            Unsafe.Add(ref y, i) += Unsafe.Add(ref x, i) * Unsafe.Add(ref taps, i);
+            Unsafe.Add(ref y, i) = Unsafe.Add(ref onto, i) + Unsafe.Add(ref x, i) * Unsafe.Add(ref taps, i);
     }
 
     // The output positions [first, end) whose tap k reads inside the input: 0 ≤ t·stride − padBegin + k·dilation < L.
