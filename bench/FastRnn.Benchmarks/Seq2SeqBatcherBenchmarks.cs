@@ -26,6 +26,7 @@ public class Seq2SeqBatcherBenchmarks
     private Seq2SeqPool _pool = null!;
     private Seq2SeqBatcher _batcher = null!;
     private int[][] _sources = null!;
+    private HeldOutDates _dates = null!;
     private StreamHandle[] _requests = null!;
     private DecodingOptions _options = null!;
     private Thread[] _callers = null!;
@@ -45,10 +46,9 @@ public class Seq2SeqBatcherBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        string folder = Path.Combine(AppContext.BaseDirectory, "models");
-        var model = Seq2SeqModel.Load(Path.Combine(folder, "date-normalizer.frnn"));
-        var lines = File.ReadLines(Path.Combine(folder, "date-test.tsv")).Take(Requests).Select(line => line.Split('\t')).ToArray();
-        _sources = [.. lines.Select(l => model.EncodeText(l[0]))];
+        _dates = HeldOutDates.Load(Requests);
+        Seq2SeqModel model = _dates.Model;
+        _sources = _dates.Sources;
         _options = DecodingOptions.Greedy(MaxOutputLength);
         _pool = new Seq2SeqPool(model, capacity: Requests, maxOutputLength: MaxOutputLength);
         _requests = new StreamHandle[Requests];
@@ -65,8 +65,8 @@ public class Seq2SeqBatcherBenchmarks
         BatcherTogether();
         for (int i = 0; i < Requests; i++)
         {
-            if (answers[i] != lines[i][1])
-                throw new InvalidOperationException($"date {i} \"{lines[i][0]}\": the batcher gives {answers[i]}, expected {lines[i][1]}");
+            if (answers[i] != _dates.Expected[i])
+                throw new InvalidOperationException($"date {i} \"{_dates.Inputs[i]}\": the batcher gives {answers[i]}, expected {_dates.Expected[i]}");
         }
     }
 
@@ -83,20 +83,7 @@ public class Seq2SeqBatcherBenchmarks
     }
 
     [Benchmark(Baseline = true, Description = "Seq2SeqPool, one thread")]
-    public int PoolTogether()
-    {
-        for (int r = 0; r < _sources.Length; r++)
-            _requests[r] = _pool.Start(_sources[r], _options);
-        int steps = 0;
-        while (_pool.RunningCount > 0)
-        {
-            _pool.Step();
-            steps++;
-        }
-        foreach (StreamHandle request in _requests)
-            _pool.Close(request);
-        return steps;
-    }
+    public int PoolTogether() => _dates.DecodeTogether(_pool, _options, _requests);
 
     [Benchmark(Description = "Seq2SeqBatcher, a caller thread per date")]
     public void BatcherTogether()

@@ -36,6 +36,7 @@ public class Seq2SeqPoolBenchmarks
     private int[] _tokens = null!;
     private DecodingOptions _options = null!;
     private OnnxSeq2SeqRunner _onnx = null!;
+    private HeldOutDates _dates = null!;
 
     /// <summary>R, the dates translated per iteration.</summary>
     [Params(1, 4, 16, 64, 256)]
@@ -44,10 +45,10 @@ public class Seq2SeqPoolBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        string folder = Path.Combine(AppContext.BaseDirectory, "models");
-        var model = Seq2SeqModel.Load(Path.Combine(folder, "date-normalizer.frnn"));
-        string[] dates = [.. File.ReadLines(Path.Combine(folder, "date-test.tsv")).Take(Requests).Select(line => line.Split('\t')[0])];
-        _sources = [.. dates.Select(model.EncodeText)];
+        string folder = HeldOutDates.Folder;
+        _dates = HeldOutDates.Load(Requests);
+        Seq2SeqModel model = _dates.Model;
+        _sources = _dates.Sources;
         _decoder = model.CreateDecoder(beamSize: 1, maxOutputLength: MaxOutputLength);
         _pool = new Seq2SeqPool(model, capacity: Requests, maxOutputLength: MaxOutputLength);
         _requests = new StreamHandle[Requests];
@@ -82,20 +83,7 @@ public class Seq2SeqPoolBenchmarks
     }
 
     [Benchmark(Description = "Seq2SeqPool, all together")]
-    public int Pool()
-    {
-        for (int r = 0; r < _sources.Length; r++)
-            _requests[r] = _pool.Start(_sources[r], _options);
-        int steps = 0;
-        while (_pool.RunningCount > 0)
-        {
-            _pool.Step();
-            steps++;
-        }
-        foreach (StreamHandle request in _requests)
-            _pool.Close(request);
-        return steps;
-    }
+    public int Pool() => _dates.DecodeTogether(_pool, _options, _requests);
 
     [Benchmark(Description = "ONNX Runtime, batch of R")]
     public int OnnxBatch() => _onnx.Decode(_sources);
