@@ -216,6 +216,48 @@ public class Seq2SeqBatcherTests
             Assert.Equal(lines[10 + i].Expected, model.DecodeText(outputs[i].AsSpan(0, results[i].Length)));
     }
 
+    [Fact]
+    public async Task AnAwaitedResultTakenBeforeItCompletes_IsRefused_AndTheRequestKeepsItsPlace()
+    {
+        var model = Seq2SeqModel.Load(DateModelPath);
+        var batcher = new Seq2SeqBatcher(model, new Seq2SeqBatcherOptions { Capacity = 4, MaxPending = 1, MaxOutputLength = 16, MaxWait = TimeSpan.FromMinutes(1) });
+        var options = DecodingOptions.Greedy(16);
+        var (input, expected) = DateNormalizerTests.TestSet()[5];
+        var tokens = new int[16];
+        ValueTask<TranslationResult> pending = batcher.TranslateAsync(model.EncodeText(input), options, tokens);
+        ValueTask<TranslationResult> early = pending;
+
+        // ValueTask.Result on a pooled source that has not completed: a misuse, refused; the place must stay taken.
+        Assert.Contains("exactly once", Assert.Throws<InvalidOperationException>(() => early.Result).Message);
+        Assert.Contains("MaxPending", Assert.Throws<InvalidOperationException>(() => batcher.TranslateAsync(model.EncodeText(input), options, new int[16])).Message);
+
+        batcher.Dispose(); // answers the request waiting for others
+        TranslationResult result = await pending.AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(expected, model.DecodeText(tokens.AsSpan(0, result.Length)));
+    }
+
+    [Fact]
+    public async Task AnAwaitedResultTakenTwice_IsRefused_AndLaterRequestsGetTheirOwnAnswers()
+    {
+        var model = Seq2SeqModel.Load(DateModelPath);
+        using var batcher = new Seq2SeqBatcher(model, new Seq2SeqBatcherOptions { Capacity = 4, MaxPending = 2, MaxOutputLength = 16 });
+        var options = DecodingOptions.Greedy(16);
+        var lines = DateNormalizerTests.TestSet();
+        ValueTask<TranslationResult> first = batcher.TranslateAsync(model.EncodeText(lines[6].Input), options, new int[16]);
+        ValueTask<TranslationResult> copy = first;
+        await first;
+
+        // The second take of the same task: refused, and its place is not handed out twice.
+        Assert.Contains("exactly once", Assert.Throws<InvalidOperationException>(() => copy.Result).Message);
+        var outputs = new[] { new int[16], new int[16] };
+        ValueTask<TranslationResult> a = batcher.TranslateAsync(model.EncodeText(lines[7].Input), options, outputs[0]);
+        ValueTask<TranslationResult> b = batcher.TranslateAsync(model.EncodeText(lines[8].Input), options, outputs[1]);
+        Assert.Contains("MaxPending", Assert.Throws<InvalidOperationException>(() => batcher.TranslateAsync(model.EncodeText(lines[9].Input), options, new int[16])).Message);
+        TranslationResult ra = await a, rb = await b;
+        Assert.Equal(lines[7].Expected, model.DecodeText(outputs[0].AsSpan(0, ra.Length)));
+        Assert.Equal(lines[8].Expected, model.DecodeText(outputs[1].AsSpan(0, rb.Length)));
+    }
+
     private static Exception? Record(Action action)
     {
         try
