@@ -20,6 +20,7 @@ internal abstract class PooledOperation<TResult> : IValueTaskSource<TResult>, IV
     private readonly object _signal = new();
     private bool _done; // guarded by _signal
     private TResult _blockingResult = default!;
+    private int _untaken; // Untaken(version) while an awaited call's result waits for its one GetResult; 0 otherwise
 
     /// <summary>The call blocks in <see cref="WaitBlocking"/> rather than awaiting.</summary>
     protected bool IsBlocking { get; private set; }
@@ -30,6 +31,7 @@ internal abstract class PooledOperation<TResult> : IValueTaskSource<TResult>, IV
     /// <summary>Starts a blocking call.</summary>
     protected void BeginBlocking()
     {
+        Volatile.Write(ref _untaken, 0); // a stale task of an earlier awaited call must not take this one's place
         IsBlocking = true;
         Failure = null;
     }
@@ -40,6 +42,7 @@ internal abstract class PooledOperation<TResult> : IValueTaskSource<TResult>, IV
         _core.Reset();
         IsBlocking = false;
         Failure = null;
+        Volatile.Write(ref _untaken, Untaken(_core.Version));
         return _core.Version;
     }
 
@@ -86,6 +89,17 @@ internal abstract class PooledOperation<TResult> : IValueTaskSource<TResult>, IV
 
     public TResult GetResult(short token)
     {
+        // Only the one GetResult of a completed call may hand the operation back: a second one (a task awaited twice, or
+        // a stale copy) or an early one (ValueTask.Result before completion) would free it while its worker or the
+        // next caller still holds it, and two requests would share it. Claimed atomically, so racing misuses cannot both pass.
+        int untaken = Untaken(token);
+        if (Interlocked.CompareExchange(ref _untaken, 0, untaken) != untaken)
+            throw StreamErrors.TakenTwice();
+        if (_core.GetStatus(token) == ValueTaskSourceStatus.Pending)
+        {
+            Volatile.Write(ref _untaken, untaken); // still this call's: nothing can reuse it until it is taken
+            throw StreamErrors.TakenTwice();
+        }
         try
         {
             return _core.GetResult(token);
@@ -97,6 +111,9 @@ internal abstract class PooledOperation<TResult> : IValueTaskSource<TResult>, IV
     }
 
     void IValueTaskSource.GetResult(short token) => GetResult(token);
+
+    // Tagged so that no version, 0 included, gives the "nothing to take" value 0.
+    private static int Untaken(short version) => 0x1_0000 | (ushort)version;
 
     public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
 

@@ -27,4 +27,7 @@ internal static class StreamErrors
         => new($"stream {stream.Id} has a step in flight; wait for it before {operation}");
 
     public static ObjectDisposedException Disposed(string what) => new(what);
+
+    public static InvalidOperationException TakenTwice()
+        => new("the result of this pooled ValueTask was already taken, or it has not completed yet: await each task exactly once (never twice, and never read .Result before it completes; use AsTask() to wait synchronously)");
 }

@@ -28,6 +28,10 @@ public class ChannelsLastTests
         // depthwise first: (C, L) in from the graph, (L, C) out; depthwise last: (L, C) in, (C, L) out to the graph.
         { "depthwise-at-both-ends", 3, 24, 19, [new(24, 5, Stride: 2, PadBegin: 2, PadEnd: 1, Groups: 24), new(24, 3, PadBegin: 1, PadEnd: 1), new(24, 3, Stride: 3, Dilation: 2, PadBegin: 3, PadEnd: 0, Groups: 24)], false,
             ["depthwise, L 19->9, (C, L) -> (L, C)", "per tap, L 9->9, (L, C) -> (L, C)", "depthwise, L 9->3, (L, C) -> (C, L)"] },
+        // padding wider than the taps reach, so that no tap covers every output position: each row starts as the bias,
+        // depthwise (L, C) -> (L, C) and per tap (L, C) -> (C, L).
+        { "no-full-tap", 2, 16, 5, [new(16, 3, PadBegin: 1, PadEnd: 1), new(16, 3, PadBegin: 3, PadEnd: 3, Groups: 16), new(16, 3, PadBegin: 3, PadEnd: 3)], false,
+            ["depthwise, L 5->9, (L, C) -> (L, C)", "per tap, L 9->13, (L, C) -> (C, L)"] },
     };
 
     [Theory]

@@ -173,6 +173,105 @@ public class Seq2SeqBatcherTests
     }
 
     [Fact]
+    public async Task Dispose_WakesABlockingCallerWaitingForAPlace_WithObjectDisposed()
+    {
+        var model = Seq2SeqModel.Load(DateModelPath);
+        var batcher = new Seq2SeqBatcher(model, new Seq2SeqBatcherOptions { Capacity = 4, MaxPending = 1, MaxOutputLength = 16, MaxWait = TimeSpan.FromMinutes(1) });
+        var options = DecodingOptions.Greedy(16);
+        var (input, expected) = DateNormalizerTests.TestSet()[4];
+        var tokens = new int[16];
+        // The one place is held until this task's result is taken.
+        ValueTask<TranslationResult> holding = batcher.TranslateAsync(model.EncodeText(input), options, tokens);
+        int[] source = model.EncodeText(input);
+        Task<Exception?> blocked = Task.Run(() => Record(() => batcher.Translate(source, options, new int[16])));
+        await Task.Delay(50);
+        Assert.False(blocked.IsCompleted); // waiting for the place
+
+        batcher.Dispose();
+        Assert.IsType<ObjectDisposedException>(await blocked.WaitAsync(TimeSpan.FromSeconds(10)));
+        TranslationResult result = await holding.AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(expected, model.DecodeText(tokens.AsSpan(0, result.Length)));
+    }
+
+    [Fact]
+    public async Task ABeamNeedingEveryRow_QueuedBehindGreedyRequests_StartsOnceTheyFinish()
+    {
+        var model = Seq2SeqModel.Load(DateModelPath);
+        using var batcher = new Seq2SeqBatcher(model, new Seq2SeqBatcherOptions { Capacity = 3, MaxBeam = 3, MaxOutputLength = 16, MaxBatch = 4, MaxWait = TimeSpan.FromMilliseconds(20) });
+        var lines = DateNormalizerTests.TestSet();
+        var outputs = new int[4][];
+        var tasks = new Task<TranslationResult>[4];
+        for (int i = 0; i < 4; i++)
+        {
+            outputs[i] = new int[16];
+            int[] source = model.EncodeText(lines[10 + i].Input);
+            tasks[i] = i == 1
+                ? batcher.TranslateBeamAsync(source, new BeamOptions { BeamSize = 3, MaxLength = 16 }, outputs[i]).AsTask()
+                : batcher.TranslateAsync(source, DecodingOptions.Greedy(16), outputs[i]).AsTask();
+        }
+        // MaxBatch requests start the idle worker at once; the beam waits for all three rows, the last two greedy ones
+        // behind it (once the first finishes the worker is idle again and waits out MaxWait from the first submission).
+        TranslationResult[] results = await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(30));
+        for (int i = 0; i < 4; i++)
+            Assert.Equal(lines[10 + i].Expected, model.DecodeText(outputs[i].AsSpan(0, results[i].Length)));
+    }
+
+    [Fact]
+    public async Task AnAwaitedResultTakenBeforeItCompletes_IsRefused_AndTheRequestKeepsItsPlace()
+    {
+        var model = Seq2SeqModel.Load(DateModelPath);
+        var batcher = new Seq2SeqBatcher(model, new Seq2SeqBatcherOptions { Capacity = 4, MaxPending = 1, MaxOutputLength = 16, MaxWait = TimeSpan.FromMinutes(1) });
+        var options = DecodingOptions.Greedy(16);
+        var (input, expected) = DateNormalizerTests.TestSet()[5];
+        var tokens = new int[16];
+        ValueTask<TranslationResult> pending = batcher.TranslateAsync(model.EncodeText(input), options, tokens);
+        ValueTask<TranslationResult> early = pending;
+
+        // ValueTask.Result on a pooled source that has not completed: a misuse, refused; the place must stay taken.
+        Assert.Contains("exactly once", Assert.Throws<InvalidOperationException>(() => early.Result).Message);
+        Assert.Contains("MaxPending", Assert.Throws<InvalidOperationException>(() => batcher.TranslateAsync(model.EncodeText(input), options, new int[16])).Message);
+
+        batcher.Dispose(); // answers the request waiting for others
+        TranslationResult result = await pending.AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(expected, model.DecodeText(tokens.AsSpan(0, result.Length)));
+    }
+
+    [Fact]
+    public async Task AnAwaitedResultTakenTwice_IsRefused_AndLaterRequestsGetTheirOwnAnswers()
+    {
+        var model = Seq2SeqModel.Load(DateModelPath);
+        using var batcher = new Seq2SeqBatcher(model, new Seq2SeqBatcherOptions { Capacity = 4, MaxPending = 2, MaxOutputLength = 16 });
+        var options = DecodingOptions.Greedy(16);
+        var lines = DateNormalizerTests.TestSet();
+        ValueTask<TranslationResult> first = batcher.TranslateAsync(model.EncodeText(lines[6].Input), options, new int[16]);
+        ValueTask<TranslationResult> copy = first;
+        await first;
+
+        // The second take of the same task: refused, and its place is not handed out twice.
+        Assert.Contains("exactly once", Assert.Throws<InvalidOperationException>(() => copy.Result).Message);
+        var outputs = new[] { new int[16], new int[16] };
+        ValueTask<TranslationResult> a = batcher.TranslateAsync(model.EncodeText(lines[7].Input), options, outputs[0]);
+        ValueTask<TranslationResult> b = batcher.TranslateAsync(model.EncodeText(lines[8].Input), options, outputs[1]);
+        Assert.Contains("MaxPending", Assert.Throws<InvalidOperationException>(() => batcher.TranslateAsync(model.EncodeText(lines[9].Input), options, new int[16])).Message);
+        TranslationResult ra = await a, rb = await b;
+        Assert.Equal(lines[7].Expected, model.DecodeText(outputs[0].AsSpan(0, ra.Length)));
+        Assert.Equal(lines[8].Expected, model.DecodeText(outputs[1].AsSpan(0, rb.Length)));
+    }
+
+    private static Exception? Record(Action action)
+    {
+        try
+        {
+            action();
+            return null;
+        }
+        catch (Exception e)
+        {
+            return e;
+        }
+    }
+
+    [Fact]
     public void Misuse_GetsAnExceptionNamingTheProblem()
     {
         var model = Seq2SeqModel.Load(DateModelPath);

@@ -135,6 +135,30 @@ public class StreamBatcherTests
     }
 
     [Fact]
+    public async Task AStepsResultTakenBeforeItCompletes_IsRefused_AndTheStepStaysInFlight()
+    {
+        RnnModel model = RnnModel.FromPyTorch(Config, StreamModels.Parameters(Config, false, 27));
+        var batcher = new StreamBatcher(model, new StreamBatcherOptions { Capacity = 2, MaxWait = TimeSpan.FromMinutes(1) });
+        StreamHandle a = batcher.Open();
+        batcher.Open();
+        float[] frame = StreamModels.Uniform(new Random(2), Config.InputSize, 1f);
+        var output = new float[Config.HiddenSize];
+        ValueTask pending = batcher.StepAsync(a, frame, output);
+        ValueTask early = pending;
+
+        // GetResult before completion (a misuse) is refused; the slot must still count its step as in flight.
+        Assert.Contains("exactly once", Assert.Throws<InvalidOperationException>(() => early.GetAwaiter().GetResult()).Message);
+        Assert.Contains("step in flight", Assert.Throws<InvalidOperationException>(() => batcher.StepAsync(a, frame, new float[Config.HiddenSize])).Message);
+
+        batcher.Dispose(); // ticks the waiting step
+        await pending.AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        using var session = model.CreateSession();
+        var expected = new float[Config.HiddenSize];
+        session.Step(frame, expected);
+        Compare.Close(expected, output, Bound, "the step taken once");
+    }
+
+    [Fact]
     public void Misuse_GetsAnExceptionNamingTheProblem()
     {
         RnnModel model = RnnModel.FromPyTorch(Config, StreamModels.Parameters(Config, false, 26));
