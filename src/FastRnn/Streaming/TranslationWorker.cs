@@ -150,8 +150,12 @@ internal sealed class TranslationWorker : IDisposable
                 TranslationTicket ticket = _running[--_runningCount];
                 _running[_runningCount] = null!;
                 ticket.Fail(e);
-                _pool.Close(ticket.Handle);
+                StreamHandle handle = ticket.Handle;
                 Answer(ticket, default);
+                // The failed step may have left the request closed already; the worker must live on either way, or every
+                // later caller would wait forever.
+                if (_pool.IsOpen(handle))
+                    _pool.Close(handle);
             }
             return;
         }
