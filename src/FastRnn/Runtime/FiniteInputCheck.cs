@@ -51,6 +51,21 @@ internal sealed class FiniteInputCheck(int batchSize, int inputSize)
         }
     }
 
+    /// <summary>
+    /// Checks one stream's frame before a stream pool takes it (<c>validateInputs</c> of <c>StreamPool</c>), naming the
+    /// pool's stream and the feature.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Frame(ReadOnlySpan<float> frame, int stream)
+    {
+        if (AllFinite(frame))
+            return;
+        int at = FirstNotFinite(frame, 0);
+        throw new ArgumentException(
+            $"frame[i = {at}] is {frame[at].ToString(CultureInfo.InvariantCulture)}: stream {stream}'s frame is not finite, and would make that stream's state NaN for every later tick (the pool validates inputs); the frame was not taken",
+            nameof(frame));
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool AllFinite(ReadOnlySpan<float> values)
     {
@@ -76,9 +91,7 @@ internal sealed class FiniteInputCheck(int batchSize, int inputSize)
     // Names the first value from flat index `start` on that is not finite: its step (for a Run), stream and feature.
     private ArgumentException NotFinite(ReadOnlySpan<float> input, int start, bool step)
     {
-        int at = start;
-        while (at < input.Length && MathF.Abs(input[at]) <= float.MaxValue)
-            at++;
+        int at = FirstNotFinite(input, start);
         int frame = batchSize * inputSize;
         int t = at / frame, b = at % frame / inputSize, feature = at % inputSize;
         string value = input[at].ToString(CultureInfo.InvariantCulture);
@@ -87,5 +100,13 @@ internal sealed class FiniteInputCheck(int batchSize, int inputSize)
         return new ArgumentException(
             $"{where} is {value}: stream {b} at {when} is not finite, and would make that stream's state NaN for every later step (RnnSessionOptions.ValidateInputs)",
             nameof(input));
+    }
+
+    private static int FirstNotFinite(ReadOnlySpan<float> values, int start)
+    {
+        int at = start;
+        while (at < values.Length && MathF.Abs(values[at]) <= float.MaxValue)
+            at++;
+        return at;
     }
 }

@@ -19,6 +19,7 @@ public sealed class StreamBatcher : IDisposable
 {
     private readonly StreamWorker[] _workers;
     private readonly int _perWorker;
+    private readonly bool _validateInputs;
     private int _disposed;
 
     /// <summary>Starts the workers; every buffer is allocated now.</summary>
@@ -44,6 +45,7 @@ public sealed class StreamBatcher : IDisposable
         }
         InputLength = model.Config.InputSize;
         OutputLength = model.Config.OutputHiddenSize;
+        _validateInputs = options.ValidateInputs;
     }
 
     /// <summary>The most streams open at once: ⌈Capacity / Workers⌉ per worker.</summary>
@@ -84,12 +86,12 @@ public sealed class StreamBatcher : IDisposable
     /// Submits the stream's next frame (I floats, copied now) and blocks until its tick has run, then writes the
     /// stream's output (H_out floats). Allocates nothing.
     /// </summary>
-    /// <exception cref="ArgumentException">A span has the wrong length.</exception>
+    /// <exception cref="ArgumentException">A span has the wrong length, or (with <see cref="StreamBatcherOptions.ValidateInputs"/>) the frame is not finite.</exception>
     /// <exception cref="InvalidOperationException">The stream is not open, or already has a step in flight.</exception>
     /// <exception cref="ObjectDisposedException">The batcher is disposed.</exception>
     public void Step(StreamHandle stream, ReadOnlySpan<float> frame, Span<float> output)
     {
-        CheckLengths(frame.Length, output.Length);
+        CheckFrame(stream, frame, output.Length);
         StreamWorker worker = WorkerOf(stream, out StreamHandle local);
         worker.Submit(local, frame, default, blocking: true, out _).Wait(output);
     }
@@ -99,12 +101,12 @@ public sealed class StreamBatcher : IDisposable
     /// the stream's output into <paramref name="output"/> (H_out floats, which must stay untouched until then). The task
     /// is backed by the stream's pooled source: await it exactly once, before the stream's next step. Allocates nothing.
     /// </summary>
-    /// <exception cref="ArgumentException">A buffer has the wrong length.</exception>
+    /// <exception cref="ArgumentException">A buffer has the wrong length, or (with <see cref="StreamBatcherOptions.ValidateInputs"/>) the frame is not finite.</exception>
     /// <exception cref="InvalidOperationException">The stream is not open, or already has a step in flight.</exception>
     /// <exception cref="ObjectDisposedException">The batcher is disposed.</exception>
     public ValueTask StepAsync(StreamHandle stream, ReadOnlySpan<float> frame, Memory<float> output)
     {
-        CheckLengths(frame.Length, output.Length);
+        CheckFrame(stream, frame, output.Length);
         StreamWorker worker = WorkerOf(stream, out StreamHandle local);
         StreamRequest request = worker.Submit(local, frame, output, blocking: false, out short token);
         return new ValueTask(request, token);
@@ -134,11 +136,13 @@ public sealed class StreamBatcher : IDisposable
         return _workers[stream.Id / _perWorker];
     }
 
-    private void CheckLengths(int frame, int output)
+    private void CheckFrame(StreamHandle stream, ReadOnlySpan<float> frame, int output)
     {
-        if (frame != InputLength)
-            throw Errors.Length("frame", frame, InputLength, $"(I) = ({InputLength})");
+        if (frame.Length != InputLength)
+            throw Errors.Length("frame", frame.Length, InputLength, $"(I) = ({InputLength})");
         if (output != OutputLength)
             throw Errors.Length("output", output, OutputLength, $"(H_out) = ({OutputLength})");
+        if (_validateInputs)
+            FiniteInputCheck.Frame(frame, stream.Id);
     }
 }

@@ -21,6 +21,13 @@ public sealed record StreamBatcherOptions
     /// <summary>Frames that start a tick at once, without waiting for the rest (0: a worker's whole capacity).</summary>
     public int MaxBatch { get; init; }
 
+    /// <summary>
+    /// Refuse a frame with a NaN or ±∞ when it is submitted (the call throws, naming the stream and the feature, and the
+    /// stream stays as it was) instead of computing with it, which would make that stream's state NaN for every later
+    /// tick; for frames from outside, such as network clients. See <see cref="StreamPool"/>'s <c>validateInputs</c>.
+    /// </summary>
+    public bool ValidateInputs { get; init; }
+
     /// <summary>Intra-op threads for each worker's products, counting the worker itself (see <see cref="RnnModel.CreateSession(int, int, int)"/>).</summary>
     public int IntraOpThreads { get; init; } = 1;
 

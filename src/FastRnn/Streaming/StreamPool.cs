@@ -47,10 +47,14 @@ public sealed partial class StreamPool : IDisposable
     /// <param name="model">A forward, unidirectional model.</param>
     /// <param name="capacity">S, the most streams open at once (and so the largest batch a tick steps).</param>
     /// <param name="threads">Intra-op threads for each tick's products, counting the caller, as for <see cref="RnnModel.CreateSession(int, int, int)"/>.</param>
+    /// <param name="validateInputs">Refuse a frame with a NaN or ±∞ at <see cref="Submit"/>, naming the stream and the
+    /// feature, instead of computing with it (which makes that stream's state NaN for every later tick), as
+    /// <see cref="RnnSessionOptions.ValidateInputs"/> does for a session: for frames from outside, such as network clients.</param>
     /// <exception cref="InvalidOperationException">The model is bidirectional or reverse.</exception>
     /// <exception cref="ArgumentException">The model's initial state is for several particular streams, or an argument is out of range.</exception>
-    public StreamPool(RnnModel model, int capacity, int threads = 1)
+    public StreamPool(RnnModel model, int capacity, int threads = 1, bool validateInputs = false)
     {
+        ValidatesInputs = validateInputs;
         ArgumentNullException.ThrowIfNull(model);
         RnnConfig c = model.Config;
         if (c.Bidirectional || c.Reverse)
@@ -98,6 +102,9 @@ public sealed partial class StreamPool : IDisposable
 
     /// <summary>S, the most streams open at once.</summary>
     public int Capacity { get; }
+
+    /// <summary>Whether <see cref="Submit"/> refuses frames that are not finite (the constructor's <c>validateInputs</c>).</summary>
+    public bool ValidatesInputs { get; }
 
     /// <summary>Streams open now.</summary>
     public int OpenCount { get; private set; }
@@ -213,7 +220,7 @@ public sealed partial class StreamPool : IDisposable
     public bool HasInput(StreamHandle stream) => _hasInput[RowOf(stream)];
 
     /// <summary>Gives the stream its next input frame (I floats), copied now; the next <see cref="Tick"/> steps it.</summary>
-    /// <exception cref="ArgumentException">The frame has the wrong length.</exception>
+    /// <exception cref="ArgumentException">The frame has the wrong length, or (with <c>validateInputs</c>) a NaN or ±∞.</exception>
     /// <exception cref="InvalidOperationException">The stream is not open, or already has an input waiting.</exception>
     public void Submit(StreamHandle stream, ReadOnlySpan<float> frame)
     {
@@ -222,6 +229,8 @@ public sealed partial class StreamPool : IDisposable
             throw Errors.Length(nameof(frame), frame.Length, InputLength, $"(I) = ({InputLength})");
         if (_hasInput[row])
             throw StreamErrors.InputPending(stream);
+        if (ValidatesInputs)
+            FiniteInputCheck.Frame(frame, stream.Id);
         frame.CopyTo(InputRow(row));
         _hasInput[row] = true;
         PendingCount++;

@@ -28,7 +28,7 @@ internal sealed class StreamWorker : IDisposable
 
     public StreamWorker(RnnModel model, int capacity, StreamBatcherOptions options, int index)
     {
-        _pool = new StreamPool(model, capacity, options.IntraOpThreads);
+        _pool = new StreamPool(model, capacity, options.IntraOpThreads); // frames are checked by the batcher, which knows the stream's id
         _requests = new StreamRequest[capacity];
         for (int i = 0; i < capacity; i++)
             _requests[i] = new StreamRequest(_pool.OutputLength);
