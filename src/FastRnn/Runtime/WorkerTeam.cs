@@ -175,8 +175,12 @@ internal sealed unsafe class WorkerTeam : IDisposable
             }
             if (generation == seen)
             {
-                // Announce the sleep, then look once more: a product published in between must not be missed.
-                Volatile.Write(ref _sleeping[slot], 1);
+                // Announce the sleep, then look once more: a product published in between must not be missed. The
+                // announcement is a full fence (an interlocked write), not a volatile store: x86 lets a store wait in the
+                // store buffer while a later load runs, so with a plain store this thread could read the old generation
+                // while the caller, having bumped it, still read "not sleeping" and released nobody — a lost wake-up that
+                // left the caller spinning on _pending forever (seen as an occasional hung test run).
+                Interlocked.Exchange(ref _sleeping[slot], 1);
                 generation = Volatile.Read(ref _generation);
                 if (generation == seen)
                 {
