@@ -49,11 +49,9 @@ internal static class Crc32C
             state = ShiftLane(ShiftLane(a) ^ b) ^ c;
         }
 
-        // Reading 8 bytes as a little-endian u64 presents them to the instruction in file order, so the result is
-        // the same as feeding bytes one at a time.
         for (; i <= data.Length - sizeof(ulong); i += sizeof(ulong))
         {
-            state = BitOperations.Crc32C(state, BinaryPrimitives.ReadUInt64LittleEndian(data.Slice(i)));
+            state = BitOperations.Crc32C(state, Word(ref Unsafe.AsRef(in data[i])));
         }
 
         for (; i < data.Length; i++)
@@ -64,6 +62,8 @@ internal static class Crc32C
         return state;
     }
 
+    // Eight bytes as a little-endian u64 are presented to the instruction in file order, so the result is the same as
+    // feeding the bytes one at a time.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Word(ref byte at)
     {

@@ -32,7 +32,6 @@ internal abstract partial class KernelSet
         Span<float> sums = count == 1 ? stackalloc float[P] : QuantizedScratch.Sums(count * P);
         ref float x0 = ref MemoryMarshal.GetReference(x);
         ref float y0 = ref MemoryMarshal.GetReference(y);
-        ref float bias0 = ref MemoryMarshal.GetReference(bias);
         if (w.Element == WeightElement.BFloat16)
         {
             BFloat16Panels b = w.BFloat16!;
@@ -44,7 +43,7 @@ internal abstract partial class KernelSet
                 else
                     BFloat16DotTiled(ref b.PanelRef(p), ref x0, xStride, w.Cols, count, ref partials[0], ref sums[0]);
                 int rowStart = p * P, rows = Math.Min(P, w.Rows - rowStart);
-                ref float panelBias = ref bias.IsEmpty ? ref bias0 : ref Unsafe.Add(ref bias0, rowStart);
+                ref float panelBias = ref BiasFrom(bias, rowStart);
                 for (int n = 0; n < count; n++)
                     QuantizedEpilogue.Write(ref sums[n * P], ref panelBias, !bias.IsEmpty, ref Unsafe.Add(ref y0, (nint)n * yStride + rowStart), accumulate, rows);
             }
@@ -69,7 +68,7 @@ internal abstract partial class KernelSet
         for (int p = firstPanel; p < firstPanel + panels; p++)
         {
             int rowStart = p * P, rows = Math.Min(P, w.Rows - rowStart);
-            ref float panelBias = ref bias.IsEmpty ? ref bias0 : ref Unsafe.Add(ref bias0, rowStart);
+            ref float panelBias = ref BiasFrom(bias, rowStart);
             int quadStart = 0;
             for (int i = 0; i < segments.Length; i++)
             {
@@ -107,10 +106,15 @@ internal abstract partial class KernelSet
         int rowStart = firstPanel * P, rows = Math.Min(panels * P, w.Rows - rowStart);
         Span<int> acc = QuantizedScratch.IntegerSums(panels * P);
         Int8.DotPanels(ref Unsafe.Add(ref q.PanelRef(firstPanel), s.ByteOffset), q.PanelStride, ref s.RowSums[rowStart], ref Unsafe.AsRef(in quads[0]), s.Quads, panels, ref acc[0]);
-        ref float rowBias = ref bias.IsEmpty ? ref MemoryMarshal.GetReference(bias) : ref Unsafe.Add(ref MemoryMarshal.GetReference(bias), rowStart);
+        ref float rowBias = ref BiasFrom(bias, rowStart);
         QuantizedEpilogue.WriteScaled(new QuantizedEpilogue.Lanes(ref acc[0], ref s.Scales[rowStart], activationScale), ref Unsafe.NullRef<float>(), hasSums: false,
             ref rowBias, !bias.IsEmpty, ref Unsafe.Add(ref MemoryMarshal.GetReference(y), rowStart), accumulate, rows);
     }
+
+    // bias[rowStart] (unread when the product has no bias: the epilogues test for that first).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref float BiasFrom(ReadOnlySpan<float> bias, int rowStart)
+        => ref bias.IsEmpty ? ref MemoryMarshal.GetReference(bias) : ref Unsafe.Add(ref MemoryMarshal.GetReference(bias), rowStart);
 
     /// <summary>
     /// Each vector's part under each segment becomes bytes in ±127 with one scale, max|x| / 127 (symmetric, per step
