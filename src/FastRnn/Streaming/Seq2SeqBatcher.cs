@@ -40,7 +40,7 @@ public sealed class Seq2SeqBatcher : IDisposable
         Capacity = options.RowsPerWorker * options.Workers;
         _free = new TranslationTicket[options.Pending];
         for (int i = 0; i < _free.Length; i++)
-            _free[i] = new TranslationTicket(this, _c.MaxSourceLength, options.MaxOutputLength);
+            _free[i] = new TranslationTicket(this, _c.MaxSourceLength, options.MaxBeam, options.MaxOutputLength);
         _freeCount = _free.Length;
         _workers = new TranslationWorker[options.Workers];
         try
@@ -72,44 +72,74 @@ public sealed class Seq2SeqBatcher : IDisposable
     /// <param name="source">Ids in the source vocabulary, framed as the model expects (see <see cref="Seq2SeqModel.EncodeText(string)"/>); copied now.</param>
     /// <param name="options">Decoding options.</param>
     /// <param name="output">Room for the request's length limit: min(MaxLength, <see cref="MaxOutputLength"/>, the ratio limit if set).</param>
+    /// <param name="cancellationToken">Cancels the request: a queued one is answered at once, a decoding one before its
+    /// worker's next step, its rows freed for others. While the batcher is full, it also ends the wait for a place.</param>
     /// <exception cref="ArgumentException">The source is empty, too long or has an id outside the vocabulary, an option is out of range, or the output is shorter than the limit.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled before the answer.</exception>
     /// <exception cref="InvalidOperationException">Decoding failed (the inner exception says why).</exception>
     /// <exception cref="ObjectDisposedException">The batcher is disposed.</exception>
-    public TranslationResult Translate(ReadOnlySpan<int> source, DecodingOptions options, Span<int> output)
+    public TranslationResult Translate(ReadOnlySpan<int> source, DecodingOptions options, Span<int> output, CancellationToken cancellationToken = default)
     {
-        CheckGreedy(source, options, output.Length);
-        return Submit(source, options, null, default, blocking: true, out _).Wait(output);
+        CheckGreedy(source, options, output.Length, cancellationToken);
+        return Submit(source, options, null, false, default, default, blocking: true, cancellationToken, out _).Wait(output, default);
     }
 
     /// <summary>As <see cref="Translate"/>, for a beam search: writes the best hypothesis. It holds <c>BeamSize</c> rows while it decodes.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The beam size is 0 or above <see cref="MaxBeam"/>, or NBest is not 1..BeamSize.</exception>
-    public TranslationResult TranslateBeam(ReadOnlySpan<int> source, BeamOptions options, Span<int> output)
+    public TranslationResult TranslateBeam(ReadOnlySpan<int> source, BeamOptions options, Span<int> output, CancellationToken cancellationToken = default)
     {
-        CheckBeam(source, options, output.Length);
-        return Submit(source, null, options, default, blocking: true, out _).Wait(output);
+        CheckBeam(source, options, output.Length, BestOnly, cancellationToken);
+        return Submit(source, null, options, false, default, default, blocking: true, cancellationToken, out _).Wait(output, default);
+    }
+
+    /// <summary>
+    /// As <see cref="TranslateBeam(ReadOnlySpan{int}, BeamOptions, Span{int}, CancellationToken)"/>, returning the n
+    /// best: every finished hypothesis, at most <c>NBest</c>, best first, their tokens one after another in
+    /// <paramref name="output"/> and where each starts, its length and scores in <paramref name="hypotheses"/>, as
+    /// <see cref="Seq2SeqDecoder.GetBeamResult"/> gives them. The result counts them and describes the best.
+    /// </summary>
+    /// <param name="source">As for <see cref="Translate"/>.</param>
+    /// <param name="options">The beam's options; <c>NBest</c> bounds the hypotheses returned.</param>
+    /// <param name="output">Room for NBest outputs at the request's length limit.</param>
+    /// <param name="hypotheses">Room for NBest hypotheses.</param>
+    /// <param name="cancellationToken">As for <see cref="Translate"/>.</param>
+    /// <exception cref="ArgumentException">As for <see cref="Translate"/>, or a buffer is shorter than NBest needs.</exception>
+    public TranslationResult TranslateBeam(ReadOnlySpan<int> source, BeamOptions options, Span<int> output, Span<TranslationHypothesis> hypotheses, CancellationToken cancellationToken = default)
+    {
+        CheckBeam(source, options, output.Length, hypotheses.Length, cancellationToken);
+        return Submit(source, null, options, true, default, default, blocking: true, cancellationToken, out _).Wait(output, hypotheses);
     }
 
     /// <summary>
     /// Submits <paramref name="source"/> (copied now) for greedy decoding or sampling; the task completes once its tokens
     /// are in <paramref name="output"/>, which must stay untouched until then. The task is backed by a pooled source:
-    /// await it exactly once. Allocates nothing.
+    /// await it exactly once. Allocates nothing (registering a cancellable token is the token's own cost).
     /// </summary>
     /// <exception cref="ArgumentException">As for <see cref="Translate"/>.</exception>
     /// <exception cref="InvalidOperationException"><see cref="Seq2SeqBatcherOptions.MaxPending"/> requests are already in the batcher.</exception>
+    /// <exception cref="OperationCanceledException">The token was already cancelled; the task ends with it if it is cancelled before the answer.</exception>
     /// <exception cref="ObjectDisposedException">The batcher is disposed.</exception>
-    public ValueTask<TranslationResult> TranslateAsync(ReadOnlySpan<int> source, DecodingOptions options, Memory<int> output)
+    public ValueTask<TranslationResult> TranslateAsync(ReadOnlySpan<int> source, DecodingOptions options, Memory<int> output, CancellationToken cancellationToken = default)
     {
-        CheckGreedy(source, options, output.Length);
-        TranslationTicket ticket = Submit(source, options, null, output, blocking: false, out short token);
+        CheckGreedy(source, options, output.Length, cancellationToken);
+        TranslationTicket ticket = Submit(source, options, null, false, output, default, blocking: false, cancellationToken, out short token);
         return new ValueTask<TranslationResult>(ticket, token);
     }
 
     /// <summary>As <see cref="TranslateAsync"/>, for a beam search: the best hypothesis.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">As for <see cref="TranslateBeam"/>.</exception>
-    public ValueTask<TranslationResult> TranslateBeamAsync(ReadOnlySpan<int> source, BeamOptions options, Memory<int> output)
+    /// <exception cref="ArgumentOutOfRangeException">As for <see cref="TranslateBeam(ReadOnlySpan{int}, BeamOptions, Span{int}, CancellationToken)"/>.</exception>
+    public ValueTask<TranslationResult> TranslateBeamAsync(ReadOnlySpan<int> source, BeamOptions options, Memory<int> output, CancellationToken cancellationToken = default)
     {
-        CheckBeam(source, options, output.Length);
-        TranslationTicket ticket = Submit(source, null, options, output, blocking: false, out short token);
+        CheckBeam(source, options, output.Length, BestOnly, cancellationToken);
+        TranslationTicket ticket = Submit(source, null, options, false, output, default, blocking: false, cancellationToken, out short token);
+        return new ValueTask<TranslationResult>(ticket, token);
+    }
+
+    /// <summary>As <see cref="TranslateAsync"/>, for an n-best beam search, as <see cref="TranslateBeam(ReadOnlySpan{int}, BeamOptions, Span{int}, Span{TranslationHypothesis}, CancellationToken)"/>; both buffers must stay untouched until the task completes.</summary>
+    public ValueTask<TranslationResult> TranslateBeamAsync(ReadOnlySpan<int> source, BeamOptions options, Memory<int> output, Memory<TranslationHypothesis> hypotheses, CancellationToken cancellationToken = default)
+    {
+        CheckBeam(source, options, output.Length, hypotheses.Length, cancellationToken);
+        TranslationTicket ticket = Submit(source, null, options, true, output, hypotheses, blocking: false, cancellationToken, out short token);
         return new ValueTask<TranslationResult>(ticket, token);
     }
 
@@ -130,6 +160,9 @@ public sealed class Seq2SeqBatcher : IDisposable
     /// <summary>Bytes the worker threads have allocated, as of their last steps (for tests: it must not grow).</summary>
     internal long WorkerAllocatedBytes => _workers.Sum(w => w.AllocatedBytes);
 
+    /// <summary>Requests queued or decoding over all workers (for tests).</summary>
+    internal int Load => _workers.Sum(w => w.Load);
+
     /// <summary>Takes back a ticket whose caller has its answer.</summary>
     internal void Return(TranslationTicket ticket)
     {
@@ -140,13 +173,16 @@ public sealed class Seq2SeqBatcher : IDisposable
         }
     }
 
-    private TranslationTicket Submit(ReadOnlySpan<int> source, DecodingOptions? greedy, BeamOptions? beam, Memory<int> output, bool blocking, out short token)
+    private TranslationTicket Submit(ReadOnlySpan<int> source, DecodingOptions? greedy, BeamOptions? beam, bool allHypotheses,
+        Memory<int> output, Memory<TranslationHypothesis> hypotheses, bool blocking, CancellationToken cancellation, out short token)
     {
-        TranslationTicket ticket = Take(blocking);
+        TranslationTicket ticket = Take(blocking, cancellation);
         try
         {
-            token = ticket.Begin(source, greedy, beam, output, blocking);
-            LeastLoaded().Submit(ticket);
+            token = ticket.Begin(source, greedy, beam, allHypotheses, output, hypotheses, blocking, cancellation);
+            TranslationWorker worker = LeastLoaded();
+            ticket.Watch(worker);
+            worker.Submit(ticket);
             return ticket;
         }
         catch
@@ -156,8 +192,10 @@ public sealed class Seq2SeqBatcher : IDisposable
         }
     }
 
-    private TranslationTicket Take(bool blocking)
+    private TranslationTicket Take(bool blocking, CancellationToken cancellation)
     {
+        // Monitor.Wait cannot watch a token: a cancellable caller waiting for a place looks at it every millisecond.
+        int wait = cancellation.CanBeCanceled ? 1 : Timeout.Infinite;
         lock (_ticketsGate)
         {
             while (true)
@@ -171,7 +209,8 @@ public sealed class Seq2SeqBatcher : IDisposable
                 }
                 if (!blocking)
                     throw new InvalidOperationException($"all {_free.Length} places of the batcher hold requests not yet answered (MaxPending); await answers before submitting more, or create the batcher with a larger MaxPending");
-                Monitor.Wait(_ticketsGate);
+                Monitor.Wait(_ticketsGate, wait);
+                cancellation.ThrowIfCancellationRequested();
             }
         }
     }
@@ -187,25 +226,40 @@ public sealed class Seq2SeqBatcher : IDisposable
         return best;
     }
 
-    private void CheckGreedy(ReadOnlySpan<int> source, DecodingOptions options, int outputLength)
+    private void CheckGreedy(ReadOnlySpan<int> source, DecodingOptions options, int outputLength, CancellationToken cancellation)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
+        cancellation.ThrowIfCancellationRequested();
         RequestChecks.Greedy(options);
         SourceEncoder.Check(_c, source);
         CheckOutput(outputLength, options.Limit(MaxOutputLength, source.Length));
     }
 
-    private void CheckBeam(ReadOnlySpan<int> source, BeamOptions options, int outputLength)
+    private const int BestOnly = -1;
+
+    // hypotheses: the room for n-best hypotheses, or BestOnly for a search answering with its best.
+    private void CheckBeam(ReadOnlySpan<int> source, BeamOptions options, int outputLength, int hypotheses, CancellationToken cancellation)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
+        cancellation.ThrowIfCancellationRequested();
         RequestChecks.Beam(options, MaxBeam, "the batcher's MaxBeam");
         SourceEncoder.Check(_c, source);
-        CheckOutput(outputLength, options.Limit(MaxOutputLength, source.Length));
+        if (hypotheses == BestOnly)
+        {
+            CheckOutput(outputLength, options.Limit(MaxOutputLength, source.Length));
+            return;
+        }
+        if (hypotheses < options.NBest)
+            throw new ArgumentException($"hypotheses has room for {hypotheses}; the search may finish NBest = {options.NBest}", nameof(hypotheses));
+        CheckOutput(outputLength, options.Limit(MaxOutputLength, source.Length), options.NBest);
     }
 
-    private static void CheckOutput(int length, int limit)
+    private static void CheckOutput(int length, int limit, int outputs = 1)
     {
-        if (length < limit)
-            throw new ArgumentException($"output has room for {length} tokens; the request may produce {limit} (its length limit: MaxLength, the batcher's MaxOutputLength and the ratio limit)", "output");
+        long needed = (long)limit * outputs;
+        if (length < needed)
+            throw new ArgumentException(outputs == 1
+                ? $"output has room for {length} tokens; the request may produce {limit} (its length limit: MaxLength, the batcher's MaxOutputLength and the ratio limit)"
+                : $"output has room for {length} tokens; {outputs} hypotheses (NBest) may produce {limit} each (the length limit: MaxLength, the batcher's MaxOutputLength and the ratio limit), {needed} in all", "output");
     }
 }

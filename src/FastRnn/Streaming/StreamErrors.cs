@@ -28,6 +28,9 @@ internal static class StreamErrors
 
     public static ObjectDisposedException Disposed(string what) => new(what);
 
+    /// <summary>What a caller sees when the worker failed its request: one exception per caller, the cause inside.</summary>
+    public static InvalidOperationException Failed(string what, Exception cause) => new($"{what} failed: {cause.Message}", cause);
+
     public static InvalidOperationException TakenTwice()
         => new("the result of this pooled ValueTask was already taken, or it has not completed yet: await each task exactly once (never twice, and never read .Result before it completes; use AsTask() to wait synchronously)");
 }

@@ -49,7 +49,7 @@ internal sealed class StreamRequest(int outputLength) : PooledOperation<bool>
             _result.CopyTo(output);
         Consumed();
         if (failure is not null)
-            throw new InvalidOperationException($"the step failed: {failure.Message}", failure);
+            throw failure;
     }
 
     protected override void Consumed() => _inFlight = false;

@@ -183,7 +183,7 @@ internal sealed class StreamWorker : IDisposable
             _pool.DiscardInputs();
             for (int i = 0; i < count; i++)
             {
-                _requests[_submitted[i]].Fail(e);
+                _requests[_submitted[i]].Fail(StreamErrors.Failed("the step", e));
                 _completed[i] = _submitted[i];
             }
             return count;

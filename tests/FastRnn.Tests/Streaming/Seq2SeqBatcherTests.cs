@@ -183,7 +183,7 @@ public class Seq2SeqBatcherTests
         // The one place is held until this task's result is taken.
         ValueTask<TranslationResult> holding = batcher.TranslateAsync(model.EncodeText(input), options, tokens);
         int[] source = model.EncodeText(input);
-        Task<Exception?> blocked = Task.Run(() => Record(() => batcher.Translate(source, options, new int[16])));
+        Task<Exception?> blocked = Task.Run<Exception?>(() => Record.Exception(() => batcher.Translate(source, options, new int[16])));
         await Task.Delay(50);
         Assert.False(blocked.IsCompleted); // waiting for the place
 
@@ -256,19 +256,6 @@ public class Seq2SeqBatcherTests
         TranslationResult ra = await a, rb = await b;
         Assert.Equal(lines[7].Expected, model.DecodeText(outputs[0].AsSpan(0, ra.Length)));
         Assert.Equal(lines[8].Expected, model.DecodeText(outputs[1].AsSpan(0, rb.Length)));
-    }
-
-    private static Exception? Record(Action action)
-    {
-        try
-        {
-            action();
-            return null;
-        }
-        catch (Exception e)
-        {
-            return e;
-        }
     }
 
     [Fact]
