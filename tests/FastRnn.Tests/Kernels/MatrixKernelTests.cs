@@ -146,6 +146,40 @@ public class MatrixKernelTests
     }
 
     [Fact]
+    public void Packing_KeepsEveryElement_ForFullAndPartialPanelsAndEveryColumnTail()
+    {
+        // Full 32-row panels take the 8 × 8 register transposes where AVX is on (columns in blocks of 8, the tail
+        // element by element), partial panels the element loop; a pair packs its second matrix at a column offset.
+        var random = new Random(71);
+        foreach (int rows in new[] { 1, 31, 32, 64, 65, 100 })
+        {
+            foreach ((int colsA, int colsB) in new[] { (1, 8), (7, 9), (8, 16), (17, 31), (64, 3), (100, 257) })
+            {
+                float[] a = RandomVector(random, rows * colsA), b = RandomVector(random, rows * colsB);
+                var single = PackedMatrix.FromRowMajor(b, rows, colsB);
+                var pair = PackedMatrix.FromRowMajorPair(a, colsA, b, colsB, rows);
+                for (int r = 0; r < rows; r++)
+                {
+                    for (int k = 0; k < colsA; k++)
+                        Assert.True(a[r * colsA + k] == pair[r, k], $"({rows}; {colsA}|{colsB}) A[{r}, {k}]");
+                    for (int k = 0; k < colsB; k++)
+                    {
+                        Assert.True(b[r * colsB + k] == single[r, k], $"({rows}, {colsB}) [{r}, {k}]");
+                        Assert.True(b[r * colsB + k] == pair[r, colsA + k], $"({rows}; {colsA}|{colsB}) B[{r}, {k}]");
+                    }
+                }
+                // The padding rows of a partial last panel are zero.
+                ReadOnlySpan<float> last = pair.Panel(pair.PanelCount - 1);
+                for (int k = 0; k < colsA + colsB; k++)
+                {
+                    for (int r = rows % PackedMatrix.PanelRows; r % PackedMatrix.PanelRows != 0 && r < PackedMatrix.PanelRows; r++)
+                        Assert.True(last[k * PackedMatrix.PanelRows + r] == 0f, $"({rows}; {colsA}|{colsB}) padding row {r} of column {k}");
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Multiply_WithTooShortDestination_Throws()
     {
         var packed = PackedMatrix.FromRowMajor(new float[10 * 4], 10, 4);
