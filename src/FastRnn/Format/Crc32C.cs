@@ -27,6 +27,9 @@ internal static class Crc32C
 
     /// <summary>Feeds <paramref name="data"/> into a running CRC state.</summary>
     /// <remarks>
+    /// Inputs of <see cref="Crc32CFold.MinimumBytes"/> or more are folded by carry-less multiplication where the CPU
+    /// has 256- or 512-bit VPCLMULQDQ (<see cref="Crc32CFold"/>), up to the last group of four vectors; the rest
+    /// goes through the CRC32 instruction as follows.
     /// The CRC32 instruction has a latency of three cycles and a throughput of one, so one chain of updates runs at a
     /// third of its speed. Long inputs therefore go in rounds of three consecutive lanes, each its own chain (the first
     /// from the running state, the others from 0), joined by linearity: feeding lane B after state s gives
@@ -36,6 +39,8 @@ internal static class Crc32C
     public static uint Append(uint state, ReadOnlySpan<byte> data)
     {
         int i = 0;
+        if (data.Length >= Crc32CFold.MinimumBytes && Crc32CFold.IsSupported)
+            state = Crc32CFold.Append(state, data, out i);
         for (; i <= data.Length - 3 * LaneBytes; i += 3 * LaneBytes)
         {
             ref byte lane = ref MemoryMarshal.GetReference(data.Slice(i, 3 * LaneBytes));

@@ -73,4 +73,32 @@ public class Crc32CTests
             Assert.Equal(FrnnBytes.ReferenceCrc32C(data), Crc32C.End(Crc32C.Append(state, data.AsSpan(5))));
         }
     }
+
+    [Fact]
+    public void Append_MatchesBitwiseReference_AcrossTheFoldingGroups()
+    {
+        // Carry-less folding takes inputs from Crc32CFold.MinimumBytes on, in groups of four vectors (128 or 256
+        // bytes), the rest through the CRC32 lanes: lengths around both, odd starting offsets, and other states.
+        var random = new Random(13);
+        int min = Crc32CFold.MinimumBytes;
+        foreach (int length in new[] { min - 1, min, min + 1, min + 127, min + 128, min + 255, min + 256, 4099, 3 * Crc32C.LaneBytes + 300, 100_003 })
+        {
+            byte[] data = new byte[length + 3];
+            random.NextBytes(data);
+            ReadOnlySpan<byte> input = data.AsSpan(3, length); // not aligned
+            Assert.Equal(FrnnBytes.ReferenceCrc32C(input.ToArray()), Crc32C.Compute(input));
+            uint state = Crc32C.Append(Crc32C.Begin, data.AsSpan(0, 3));
+            Assert.Equal(FrnnBytes.ReferenceCrc32C(data), Crc32C.End(Crc32C.Append(state, input)));
+        }
+    }
+
+    [Fact]
+    public void Append_OfLongZeroAndOnesRuns_MatchesBitwiseReference()
+    {
+        foreach (byte fill in new byte[] { 0x00, 0xFF })
+        {
+            byte[] data = Enumerable.Repeat(fill, 5000).ToArray();
+            Assert.Equal(FrnnBytes.ReferenceCrc32C(data), Crc32C.Compute(data));
+        }
+    }
 }
