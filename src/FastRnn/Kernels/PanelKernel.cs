@@ -21,8 +21,18 @@ internal static class PanelKernel<TOps, TVector>
     /// y[0..rows) = (accumulate ? y : 0) + (hasBias ? bias : 0) + panel · x, where the panel has <paramref name="cols"/>
     /// columns of 32 floats.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Multiply(ref float panel, ref float x, int cols, ref float y, int rows, ref float bias, bool hasBias, bool accumulate)
+        => Multiply(ref panel, ref x, cols, ref panel, ref x, 0, ref y, rows, ref bias, hasBias, accumulate);
+
+    /// <summary>
+    /// The same over two panels side by side, one row block of a pair [A | B] times [a ; b]: <paramref name="colsA"/>
+    /// columns of <paramref name="panelA"/> times <paramref name="xA"/>, then <paramref name="colsB"/> of
+    /// <paramref name="panelB"/> times <paramref name="xB"/>, into the same accumulators (one sum per row, one write).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Multiply(
+        ref float panelA, ref float xA, int colsA, ref float panelB, ref float xB, int colsB, ref float y, int rows, ref float bias, bool hasBias, bool accumulate)
     {
         int w = TOps.Width;
         int vectorsPerColumn = PackedMatrix.PanelRows / w;
@@ -31,44 +41,50 @@ internal static class PanelKernel<TOps, TVector>
         TVector a0 = TOps.Zero, a1 = TOps.Zero, a2 = TOps.Zero, a3 = TOps.Zero;
         TVector a4 = TOps.Zero, a5 = TOps.Zero, a6 = TOps.Zero, a7 = TOps.Zero;
 
-        int j = 0;
-        for (; j + columnsPerIteration <= cols; j += columnsPerIteration)
+        for (int half = 0; half < 2; half++)
         {
-            ref float wj = ref Unsafe.Add(ref panel, j * PackedMatrix.PanelRows);
-            // Accumulator i multiplies column j + i / vectorsPerColumn, i.e. broadcast q[i / 2] with
-            // q[m] = x[j + m * columnsPerIteration / 4]; duplicates fold to one broadcast after specialisation.
-            TVector q0 = TOps.Broadcast(Unsafe.Add(ref x, j));
-            TVector q1 = TOps.Broadcast(Unsafe.Add(ref x, j + columnsPerIteration / 4));
-            TVector q2 = TOps.Broadcast(Unsafe.Add(ref x, j + 2 * columnsPerIteration / 4));
-            TVector q3 = TOps.Broadcast(Unsafe.Add(ref x, j + 3 * columnsPerIteration / 4));
-            a0 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(0 * w)), q0, a0);
-            a1 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(1 * w)), q0, a1);
-            a2 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(2 * w)), q1, a2);
-            a3 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(3 * w)), q1, a3);
-            a4 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(4 * w)), q2, a4);
-            a5 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(5 * w)), q2, a5);
-            a6 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(6 * w)), q3, a6);
-            a7 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(7 * w)), q3, a7);
-        }
-
-        // Leftover columns, one at a time: vector i of a single column covers rows i * w, as in the main loop.
-        for (; j < cols; j++)
-        {
-            ref float wj = ref Unsafe.Add(ref panel, j * PackedMatrix.PanelRows);
-            TVector b = TOps.Broadcast(Unsafe.Add(ref x, j));
-            a0 = TOps.MultiplyAdd(TOps.Load(ref wj, 0), b, a0);
-            a1 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)w), b, a1);
-            if (vectorsPerColumn > 2)
+            ref float panel = ref half == 0 ? ref panelA : ref panelB;
+            ref float x = ref half == 0 ? ref xA : ref xB;
+            int cols = half == 0 ? colsA : colsB;
+            int j = 0;
+            for (; j + columnsPerIteration <= cols; j += columnsPerIteration)
             {
-                a2 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(2 * w)), b, a2);
-                a3 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(3 * w)), b, a3);
+                ref float wj = ref Unsafe.Add(ref panel, j * PackedMatrix.PanelRows);
+                // Accumulator i multiplies column j + i / vectorsPerColumn, i.e. broadcast q[i / 2] with
+                // q[m] = x[j + m * columnsPerIteration / 4]; duplicates fold to one broadcast after specialisation.
+                TVector q0 = TOps.Broadcast(Unsafe.Add(ref x, j));
+                TVector q1 = TOps.Broadcast(Unsafe.Add(ref x, j + columnsPerIteration / 4));
+                TVector q2 = TOps.Broadcast(Unsafe.Add(ref x, j + 2 * columnsPerIteration / 4));
+                TVector q3 = TOps.Broadcast(Unsafe.Add(ref x, j + 3 * columnsPerIteration / 4));
+                a0 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(0 * w)), q0, a0);
+                a1 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(1 * w)), q0, a1);
+                a2 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(2 * w)), q1, a2);
+                a3 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(3 * w)), q1, a3);
+                a4 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(4 * w)), q2, a4);
+                a5 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(5 * w)), q2, a5);
+                a6 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(6 * w)), q3, a6);
+                a7 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(7 * w)), q3, a7);
             }
-            if (vectorsPerColumn > 4)
+
+            // Leftover columns, one at a time: vector i of a single column covers rows i * w, as in the main loop.
+            for (; j < cols; j++)
             {
-                a4 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(4 * w)), b, a4);
-                a5 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(5 * w)), b, a5);
-                a6 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(6 * w)), b, a6);
-                a7 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(7 * w)), b, a7);
+                ref float wj = ref Unsafe.Add(ref panel, j * PackedMatrix.PanelRows);
+                TVector b = TOps.Broadcast(Unsafe.Add(ref x, j));
+                a0 = TOps.MultiplyAdd(TOps.Load(ref wj, 0), b, a0);
+                a1 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)w), b, a1);
+                if (vectorsPerColumn > 2)
+                {
+                    a2 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(2 * w)), b, a2);
+                    a3 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(3 * w)), b, a3);
+                }
+                if (vectorsPerColumn > 4)
+                {
+                    a4 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(4 * w)), b, a4);
+                    a5 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(5 * w)), b, a5);
+                    a6 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(6 * w)), b, a6);
+                    a7 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(7 * w)), b, a7);
+                }
             }
         }
 

@@ -36,6 +36,11 @@ internal sealed class SimdKernelSet<TOps, TVector> : KernelSet
         PackedMatrix w, ref float x, int xStride, ref float y, int yStride, int count, ref float bias, bool hasBias, bool accumulate,
         int firstPanel, int panels)
     {
+        if (w.First is { } first)
+        {
+            MultiplyPair(first, w.Second!, ref x, xStride, ref y, yStride, count, ref bias, hasBias, accumulate, firstPanel, panels);
+            return;
+        }
         if (TOps.Width == 1)
         {
             MultiplyScalar(w, ref x, xStride, ref y, yStride, count, ref bias, hasBias, accumulate, firstPanel, panels);
@@ -56,6 +61,43 @@ internal sealed class SimdKernelSet<TOps, TVector> : KernelSet
             return;
         }
         GemmKernel<TOps, TVector>.Multiply(w, ref x, xStride, ref y, yStride, count, ref bias, hasBias, accumulate, firstPanel, panels);
+    }
+
+    // [A | B] times [a ; b]: one vector (and the scalar reference, any count) runs each panel of both halves into one
+    // sum per row; several vectors take the tiled product of each half, B's added to A's (bound by FMAs, not by the
+    // extra pass over y).
+    private void MultiplyPair(
+        PackedMatrix first, PackedMatrix second, ref float x, int xStride, ref float y, int yStride, int count, ref float bias, bool hasBias, bool accumulate,
+        int firstPanel, int panels)
+    {
+        ref float secondX = ref Unsafe.Add(ref x, first.Cols);
+        if (count > 1 && TOps.Width > 1)
+        {
+            MultiplyCore(first, ref x, xStride, ref y, yStride, count, ref bias, hasBias, accumulate, firstPanel, panels);
+            MultiplyCore(second, ref secondX, xStride, ref y, yStride, count, ref bias, hasBias: false, accumulate: true, firstPanel, panels);
+            return;
+        }
+        for (int p = firstPanel; p < firstPanel + panels; p++)
+        {
+            int rowStart = p * PackedMatrix.PanelRows;
+            int rows = Math.Min(PackedMatrix.PanelRows, first.Rows - rowStart);
+            ref float panelBias = ref Unsafe.Add(ref bias, hasBias ? rowStart : 0);
+            for (int n = 0; n < count; n++)
+            {
+                nint at = (nint)n * xStride;
+                ref float yRows = ref Unsafe.Add(ref y, (nint)n * yStride + rowStart);
+                if (TOps.Width == 1)
+                {
+                    PanelKernelScalar.Multiply(ref first.PanelRef(p), ref Unsafe.Add(ref x, at), first.Cols, ref second.PanelRef(p), ref Unsafe.Add(ref secondX, at), second.Cols,
+                        ref yRows, rows, ref panelBias, hasBias, accumulate);
+                }
+                else
+                {
+                    PanelKernel<TOps, TVector>.Multiply(ref first.PanelRef(p), ref x, first.Cols, ref second.PanelRef(p), ref secondX, second.Cols,
+                        ref yRows, rows, ref panelBias, hasBias, accumulate);
+                }
+            }
+        }
     }
 
     private static void MultiplyScalar(

@@ -105,6 +105,62 @@ public class MatrixKernelTests
 
     [Theory]
     [MemberData(nameof(Variants))]
+    public void APairTimesJoinedVectors_MatchesDoubleReference_WithBiasStridesAndAccumulation(KernelIsa isa)
+    {
+        // [A | B] is stored as its two halves: one vector runs each panel of both into one sum per row, several
+        // vectors the tiled product of each half. Both against a row-major double reference of [A | B] · [a ; b].
+        var random = new Random(37);
+        foreach (int rows in new[] { 1, 31, 32, 33, 100 })
+        {
+            foreach ((int colsA, int colsB) in new[] { (1, 1), (7, 9), (37, 64), (64, 64), (100, 3) })
+            {
+                int cols = colsA + colsB;
+                foreach (int count in new[] { 1, 2, 7 })
+                {
+                    int xStride = cols + 3, yStride = rows + 2;
+                    float[] a = RandomVector(random, rows * colsA), b = RandomVector(random, rows * colsB), bias = RandomVector(random, rows);
+                    float[] x = RandomVector(random, count * xStride), initial = RandomVector(random, count * yStride);
+                    var pair = PackedMatrix.FromRowMajorPair(a, colsA, b, colsB, rows);
+                    foreach (bool withBias in new[] { false, true })
+                    {
+                        foreach (bool accumulate in new[] { false, true })
+                        {
+                            float[] y = (float[])initial.Clone();
+                            KernelSelector.Get(isa).Multiply(pair, x, xStride, y, yStride, count, withBias ? bias : default, accumulate);
+                            double tolerance = 1e-6 * Math.Sqrt(cols) + 1e-6;
+                            for (int n = 0; n < count; n++)
+                            {
+                                for (int r = 0; r < rows; r++)
+                                {
+                                    double expected = (accumulate ? initial[n * yStride + r] : 0) + (withBias ? bias[r] : 0);
+                                    for (int k = 0; k < colsA; k++)
+                                        expected += (double)a[r * colsA + k] * x[n * xStride + k];
+                                    for (int k = 0; k < colsB; k++)
+                                        expected += (double)b[r * colsB + k] * x[n * xStride + colsA + k];
+                                    Assert.True(Math.Abs(expected - y[n * yStride + r]) <= tolerance,
+                                        $"{isa} ({rows}; {colsA}|{colsB}) x {count} bias={withBias} accumulate={accumulate} n={n} row {r}: expected {expected}, got {y[n * yStride + r]}");
+                                }
+                                for (int r = rows; r < yStride; r++)
+                                    Assert.Equal(initial[n * yStride + r], y[n * yStride + r]); // gaps in y untouched
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void ColumnsAcrossBothHalvesOfAPair_AreRefused()
+    {
+        var pair = PackedMatrix.FromRowMajorPair(new float[4 * 3], 3, new float[4 * 5], 5, 4);
+        Assert.Equal(2, pair.Columns(1, 2).Cols);
+        Assert.Equal(4, pair.Columns(4, 4).Cols);
+        Assert.Contains("span both halves", Assert.Throws<ArgumentOutOfRangeException>(() => pair.Columns(2, 3)).Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(Variants))]
     public void ColumnViewsOfAJoinedMatrix_MultiplyLikeTheSeparateMatrices(KernelIsa isa)
     {
         var random = new Random(17);
@@ -168,12 +224,15 @@ public class MatrixKernelTests
                         Assert.True(b[r * colsB + k] == pair[r, colsA + k], $"({rows}; {colsA}|{colsB}) B[{r}, {k}]");
                     }
                 }
-                // The padding rows of a partial last panel are zero.
-                ReadOnlySpan<float> last = pair.Panel(pair.PanelCount - 1);
-                for (int k = 0; k < colsA + colsB; k++)
+                // The padding rows of a partial last panel are zero, in both halves of the pair.
+                foreach ((PackedMatrix half, int cols) in new[] { (pair.First!, colsA), (pair.Second!, colsB), (single, colsB) })
                 {
-                    for (int r = rows % PackedMatrix.PanelRows; r % PackedMatrix.PanelRows != 0 && r < PackedMatrix.PanelRows; r++)
-                        Assert.True(last[k * PackedMatrix.PanelRows + r] == 0f, $"({rows}; {colsA}|{colsB}) padding row {r} of column {k}");
+                    ReadOnlySpan<float> last = half.Panel(half.PanelCount - 1);
+                    for (int k = 0; k < cols; k++)
+                    {
+                        for (int r = rows % PackedMatrix.PanelRows; r % PackedMatrix.PanelRows != 0 && r < PackedMatrix.PanelRows; r++)
+                            Assert.True(last[k * PackedMatrix.PanelRows + r] == 0f, $"({rows}; {colsA}|{colsB}) padding row {r} of column {k}");
+                    }
                 }
             }
         }
