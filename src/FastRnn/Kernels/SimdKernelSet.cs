@@ -60,21 +60,24 @@ internal sealed class SimdKernelSet<TOps, TVector> : KernelSet
             }
             return;
         }
-        GemmKernel<TOps, TVector>.Multiply(w, ref x, xStride, ref y, yStride, count, ref bias, hasBias, accumulate, firstPanel, panels);
+        GemmKernel<TOps, TVector>.Multiply(w, ref x, xStride, ref y, yStride, count, ref bias, hasBias, accumulate, firstPanel, panels,
+            prefetch: GemmKernel<TOps, TVector>.Streams(w.WeightBytes));
     }
 
     // [A | B] times [a ; b]: one vector (and the scalar reference, any count) runs each panel of both halves into one
     // sum per row; several vectors take the tiled product of each half, B's added to A's (bound by FMAs, not by the
     // extra pass over y).
-    private void MultiplyPair(
+    private static void MultiplyPair(
         PackedMatrix first, PackedMatrix second, ref float x, int xStride, ref float y, int yStride, int count, ref float bias, bool hasBias, bool accumulate,
         int firstPanel, int panels)
     {
         ref float secondX = ref Unsafe.Add(ref x, first.Cols);
         if (count > 1 && TOps.Width > 1)
         {
-            MultiplyCore(first, ref x, xStride, ref y, yStride, count, ref bias, hasBias, accumulate, firstPanel, panels);
-            MultiplyCore(second, ref secondX, xStride, ref y, yStride, count, ref bias, hasBias: false, accumulate: true, firstPanel, panels);
+            // Both halves stream from DRAM when the pair does (a step reads all of it), though neither alone might.
+            bool prefetch = GemmKernel<TOps, TVector>.Streams((long)(first.Cols + second.Cols) * first.PanelCount * PackedMatrix.PanelRows * sizeof(float));
+            GemmKernel<TOps, TVector>.Multiply(first, ref x, xStride, ref y, yStride, count, ref bias, hasBias, accumulate, firstPanel, panels, prefetch);
+            GemmKernel<TOps, TVector>.Multiply(second, ref secondX, xStride, ref y, yStride, count, ref bias, hasBias: false, accumulate: true, firstPanel, panels, prefetch);
             return;
         }
         for (int p = firstPanel; p < firstPanel + panels; p++)

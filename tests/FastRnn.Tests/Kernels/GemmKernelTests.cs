@@ -16,6 +16,9 @@ public class GemmKernelTests
 
     public static IEnumerable<object[]> Variants() => KernelSelector.Supported.Select(isa => new object[] { isa });
 
+    // The tiled product's own instantiations (the scalar reference has none).
+    public static IEnumerable<object[]> VectorVariants() => KernelSelector.Supported.Where(isa => isa != KernelIsa.Scalar).Select(isa => new object[] { isa });
+
     [Theory]
     [MemberData(nameof(Variants))]
     public void ARowsResult_IsTheSameBits_WhateverTheTileItFallsIn(KernelIsa isa)
@@ -33,6 +36,57 @@ public class GemmKernelTests
             kernels.Multiply(packed, x.AsSpan(0, m * k), k, y, n, m, bias, accumulate: false);
             first ??= y[..(2 * n)];
             Assert.True(first.AsSpan().SequenceEqual(y.AsSpan(0, 2 * n)), $"{isa}: rows 0 and 1 with M = {m} differ from M = 2");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(VectorVariants))]
+    public void PrefetchingTheNextKBlock_ChangesNoBit_AcrossBlocksPanelsAndTiles(KernelIsa isa)
+    {
+        // Weights over the streaming size fetch each strip's next K block (or the next panel's first) from the second
+        // tile on; a hint only. Three K blocks, a partial last panel, one to three tiles, and a panel range.
+        var random = new Random(5);
+        const int n = 100, k = 300;
+        float[] w = Random(random, n * k), bias = Random(random, n);
+        var packed = PackedMatrix.FromRowMajor(w, n, k);
+        foreach (int m in new[] { 2, 7, 16 })
+        {
+            float[] x = Random(random, m * k);
+            foreach ((int firstPanel, int panels) in new[] { (0, packed.PanelCount), (1, 2) })
+            {
+                var with = new float[m * n];
+                var without = new float[m * n];
+                Gemm(isa, packed, x, k, with, n, m, bias, firstPanel, panels, prefetch: true);
+                Gemm(isa, packed, x, k, without, n, m, bias, firstPanel, panels, prefetch: false);
+                Assert.True(with.AsSpan().SequenceEqual(without), $"{isa} M={m} panels [{firstPanel}, {firstPanel + panels}): prefetching changed the result");
+                for (int row = 0; row < m; row++)
+                {
+                    for (int col = firstPanel * PackedMatrix.PanelRows; col < Math.Min(n, (firstPanel + panels) * PackedMatrix.PanelRows); col++)
+                    {
+                        double expected = bias[col];
+                        for (int j = 0; j < k; j++)
+                            expected += (double)x[row * k + j] * w[col * k + j];
+                        Assert.True(Math.Abs(expected - with[row * n + col]) <= 2e-6 * Math.Sqrt(k) + 1e-6, $"{isa} M={m} y[{row},{col}] = {with[row * n + col]}, expected {expected}");
+                    }
+                }
+            }
+        }
+    }
+
+    private static void Gemm(KernelIsa isa, PackedMatrix w, float[] x, int xStride, float[] y, int yStride, int m, float[] bias, int firstPanel, int panels, bool prefetch)
+    {
+        ref float x0 = ref x[0], y0 = ref y[0], b0 = ref bias[0];
+        switch (isa)
+        {
+            case KernelIsa.Avx512:
+                GemmKernel<SimdOpsAvx512, System.Runtime.Intrinsics.Vector512<float>>.Multiply(w, ref x0, xStride, ref y0, yStride, m, ref b0, true, false, firstPanel, panels, prefetch);
+                break;
+            case KernelIsa.Avx2:
+                GemmKernel<SimdOpsAvx2, System.Runtime.Intrinsics.Vector256<float>>.Multiply(w, ref x0, xStride, ref y0, yStride, m, ref b0, true, false, firstPanel, panels, prefetch);
+                break;
+            default:
+                GemmKernel<SimdOpsVector128, System.Runtime.Intrinsics.Vector128<float>>.Multiply(w, ref x0, xStride, ref y0, yStride, m, ref b0, true, false, firstPanel, panels, prefetch);
+                break;
         }
     }
 
