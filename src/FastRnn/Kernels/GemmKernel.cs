@@ -37,8 +37,8 @@ internal static class GemmKernel<TOps, TVector>
     private static int StripWidth => 2 * TOps.Width;
 
     // prefetch: fetch each strip's next K block while the tiles after the first multiply this one, for weights that come
-    // from DRAM at every product (Streams). For weights in cache it only costs (10-16 % of a batch-16 LSTM 256 or 512
-    // step, measured).
+    // from DRAM at every product (KernelSelector.StreamsFromMemory, or the caller's word). For weights in cache it only
+    // costs (10-16 % of a batch-16 LSTM 256 or 512 step, measured).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(
         PackedMatrix w, ref float x, int xStride, ref float y, int yStride, int m, ref float bias, bool hasBias, bool accumulate,
@@ -98,10 +98,6 @@ internal static class GemmKernel<TOps, TVector>
             }
         }
     }
-
-    /// <summary>Whether a product over <paramref name="weightBytes"/> of weights reads them from DRAM every time: more
-    /// than <see cref="KernelSelector.StreamingBytes"/> (half the last-level cache).</summary>
-    public static bool Streams(long weightBytes) => weightBytes > KernelSelector.StreamingBytes;
 
     // Columns [from, to) of a strip into L2: each column's stripWidth floats, one or two cache lines.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -54,6 +54,10 @@ public static class KernelSelector
     /// </remarks>
     public static KernelIsa ForWeights(long weightBytes) => KernelsForWeights(weightBytes).Isa;
 
+    /// <summary>Whether a product that reads <paramref name="weightBytes"/> of weights each time reads them from DRAM:
+    /// more than <see cref="StreamingBytes"/> (half the last-level cache).</summary>
+    internal static bool StreamsFromMemory(long weightBytes) => weightBytes > StreamingBytes;
+
     /// <summary>The kernels of <see cref="ForWeights"/>.</summary>
     internal static KernelSet KernelsForWeights(long weightBytes)
     {

@@ -23,10 +23,12 @@ internal abstract partial class KernelSet
     /// at <c>x[n * xStride]</c> (W.Cols floats), y_n at <c>y[n * yStride]</c> (W.Rows floats), and an empty
     /// <paramref name="bias"/> adds nothing. One vector is a matrix–vector product bound by streaming W; several
     /// are a register-tiled matrix product (Y = X·Wᵀ) in which each weight load feeds several rows of X.
+    /// <paramref name="streams"/>: the caller's products around this one read so many weights that these come from DRAM
+    /// (a GRU step's W_ih and W_hh), so the tiled product prefetches them even where W alone would fit the cache.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Multiply(PackedMatrix w, ReadOnlySpan<float> x, int xStride, Span<float> y, int yStride, int count, ReadOnlySpan<float> bias, bool accumulate)
-        => MultiplyPanels(w, x, xStride, y, yStride, count, bias, accumulate, 0, w.PanelCount);
+    public void Multiply(PackedMatrix w, ReadOnlySpan<float> x, int xStride, Span<float> y, int yStride, int count, ReadOnlySpan<float> bias, bool accumulate, bool streams = false)
+        => MultiplyPanels(w, x, xStride, y, yStride, count, bias, accumulate, 0, w.PanelCount, streams);
 
     /// <summary>
     /// <see cref="Multiply"/> restricted to the output rows of panels [firstPanel, firstPanel + panels): the unit a
@@ -34,7 +36,7 @@ internal abstract partial class KernelSet
     /// </summary>
     public void MultiplyPanels(
         PackedMatrix w, ReadOnlySpan<float> x, int xStride, Span<float> y, int yStride, int count, ReadOnlySpan<float> bias, bool accumulate,
-        int firstPanel, int panels)
+        int firstPanel, int panels, bool streams = false)
     {
         if (count <= 0 || panels <= 0)
             return;
@@ -57,7 +59,7 @@ internal abstract partial class KernelSet
             return;
         }
         MultiplyCore(w, ref MemoryMarshal.GetReference(x), xStride, ref MemoryMarshal.GetReference(y), yStride, count,
-            ref MemoryMarshal.GetReference(bias), !bias.IsEmpty, accumulate, firstPanel, panels);
+            ref MemoryMarshal.GetReference(bias), !bias.IsEmpty, accumulate, firstPanel, panels, streams);
     }
 
     /// <summary>LSTM update: gates (4H) pre-activations, c (H) updated in place, m (H) ← o⊙tanh(c).</summary>
@@ -117,7 +119,7 @@ internal abstract partial class KernelSet
     /// <inheritdoc cref="MultiplyPanels"/>
     protected abstract void MultiplyCore(
         PackedMatrix w, ref float x, int xStride, ref float y, int yStride, int count, ref float bias, bool hasBias, bool accumulate,
-        int firstPanel, int panels);
+        int firstPanel, int panels, bool streams);
 
     protected abstract void LstmCore(ref float gates, ref float c, ref float m, int hidden);
 

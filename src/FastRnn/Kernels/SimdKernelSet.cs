@@ -34,11 +34,11 @@ internal sealed class SimdKernelSet<TOps, TVector> : KernelSet
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void MultiplyCore(
         PackedMatrix w, ref float x, int xStride, ref float y, int yStride, int count, ref float bias, bool hasBias, bool accumulate,
-        int firstPanel, int panels)
+        int firstPanel, int panels, bool streams)
     {
         if (w.First is { } first)
         {
-            MultiplyPair(first, w.Second!, ref x, xStride, ref y, yStride, count, ref bias, hasBias, accumulate, firstPanel, panels);
+            MultiplyPair(first, w.Second!, ref x, xStride, ref y, yStride, count, ref bias, hasBias, accumulate, firstPanel, panels, streams);
             return;
         }
         if (TOps.Width == 1)
@@ -61,7 +61,7 @@ internal sealed class SimdKernelSet<TOps, TVector> : KernelSet
             return;
         }
         GemmKernel<TOps, TVector>.Multiply(w, ref x, xStride, ref y, yStride, count, ref bias, hasBias, accumulate, firstPanel, panels,
-            prefetch: GemmKernel<TOps, TVector>.Streams(w.WeightBytes));
+            prefetch: streams || KernelSelector.StreamsFromMemory(w.WeightBytes));
     }
 
     // [A | B] times [a ; b]: one vector (and the scalar reference, any count) runs each panel of both halves into one
@@ -69,13 +69,13 @@ internal sealed class SimdKernelSet<TOps, TVector> : KernelSet
     // extra pass over y).
     private static void MultiplyPair(
         PackedMatrix first, PackedMatrix second, ref float x, int xStride, ref float y, int yStride, int count, ref float bias, bool hasBias, bool accumulate,
-        int firstPanel, int panels)
+        int firstPanel, int panels, bool streams)
     {
         ref float secondX = ref Unsafe.Add(ref x, first.Cols);
         if (count > 1 && TOps.Width > 1)
         {
             // Both halves stream from DRAM when the pair does (a step reads all of it), though neither alone might.
-            bool prefetch = GemmKernel<TOps, TVector>.Streams((long)(first.Cols + second.Cols) * first.PanelCount * PackedMatrix.PanelRows * sizeof(float));
+            bool prefetch = streams || KernelSelector.StreamsFromMemory((long)(first.Cols + second.Cols) * first.PanelCount * PackedMatrix.PanelRows * sizeof(float));
             GemmKernel<TOps, TVector>.Multiply(first, ref x, xStride, ref y, yStride, count, ref bias, hasBias, accumulate, firstPanel, panels, prefetch);
             GemmKernel<TOps, TVector>.Multiply(second, ref secondX, xStride, ref y, yStride, count, ref bias, hasBias: false, accumulate: true, firstPanel, panels, prefetch);
             return;

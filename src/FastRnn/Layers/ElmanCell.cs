@@ -30,7 +30,7 @@ internal sealed class ElmanCell : RecurrentCell
     public override int ScratchLength(int batch) => batch * _combined.Cols;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void StepFromGates(WorkerTeam team, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
+    public override void StepFromGates(WorkerTeam team, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch, bool streams = false)
     {
         team.Multiply(_recurrent, h, HiddenSize, gates, HiddenSize, batch, default, accumulate: true);
         Update(gates, h, batch);

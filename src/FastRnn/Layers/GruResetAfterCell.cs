@@ -19,6 +19,7 @@ internal sealed class GruResetAfterCell : RecurrentCell
         : base(p.PackInput(), p.InputBias(), p.HiddenSize, p.OutputSize)
     {
         _recurrent = p.PackRecurrent();
+        MarkStepWeights(_recurrent);
         _recurrentBias = p.RecurrentBias();
         _general = p.General;
     }
@@ -26,11 +27,11 @@ internal sealed class GruResetAfterCell : RecurrentCell
     public override int ScratchLength(int batch) => batch * GateRows;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void StepFromGates(WorkerTeam team, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
+    public override void StepFromGates(WorkerTeam team, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch, bool streams = false)
     {
         int hs = HiddenSize, g = GateRows;
         Span<float> hidden = scratch[..(batch * g)];
-        team.Multiply(_recurrent, h, hs, hidden, g, batch, _recurrentBias, accumulate: false);
+        team.Multiply(_recurrent, h, hs, hidden, g, batch, _recurrentBias, accumulate: false, streams);
 
         for (int b = 0; b < batch; b++)
         {

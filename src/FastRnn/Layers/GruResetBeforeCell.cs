@@ -25,6 +25,7 @@ internal sealed class GruResetBeforeCell : RecurrentCell
         int hs = p.HiddenSize;
         _resetUpdate = p.PackRecurrentRows(0, 2 * hs);
         _candidate = p.PackRecurrentRows(2 * hs, hs);
+        MarkStepWeights(_resetUpdate, _candidate);
         _recurrentBias = p.RecurrentBias();
         _general = p.General;
     }
@@ -33,12 +34,12 @@ internal sealed class GruResetBeforeCell : RecurrentCell
     public override int ScratchLength(int batch) => batch * (GateRows + HiddenSize);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void StepFromGates(WorkerTeam team, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
+    public override void StepFromGates(WorkerTeam team, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch, bool streams = false)
     {
         int hs = HiddenSize, g = GateRows;
         Span<float> hidden = scratch[..(batch * g)];
         Span<float> resetHidden = scratch.Slice(batch * g, batch * hs);
-        team.Multiply(_resetUpdate, h, hs, hidden, g, batch, _recurrentBias, accumulate: false);
+        team.Multiply(_resetUpdate, h, hs, hidden, g, batch, _recurrentBias, accumulate: false, streams);
 
         for (int b = 0; b < batch; b++)
         {
@@ -49,7 +50,7 @@ internal sealed class GruResetBeforeCell : RecurrentCell
         }
 
         // The n part of each hidden row (offset 2H) = b_hn + W_hn (r ⊙ h).
-        team.Multiply(_candidate, resetHidden, hs, hidden[(2 * hs)..], g, batch, _recurrentBias.AsSpan(2 * hs), accumulate: false);
+        team.Multiply(_candidate, resetHidden, hs, hidden[(2 * hs)..], g, batch, _recurrentBias.AsSpan(2 * hs), accumulate: false, streams);
 
         for (int b = 0; b < batch; b++)
         {

@@ -39,7 +39,7 @@ internal sealed class LstmCell : RecurrentCell
     public override int ScratchLength(int batch) => (_projection is null ? 0 : batch * HiddenSize) + batch * _combined.Cols;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void StepFromGates(WorkerTeam team, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
+    public override void StepFromGates(WorkerTeam team, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch, bool streams = false)
     {
         team.Multiply(_recurrent, h, OutputSize, gates, GateRows, batch, default, accumulate: true);
         Update(team, gates, h, c, scratch, batch);

@@ -47,11 +47,23 @@ internal abstract class RecurrentCell
     /// <summary>Floats of scratch <see cref="StepFromGates"/> needs for <paramref name="batch"/> streams.</summary>
     public abstract int ScratchLength(int batch);
 
+    /// <summary>
+    /// Whether one step from its input reads so many weights (W_ih and the recurrent matrices together) that they come
+    /// from DRAM at every step, so that its tiled products prefetch them even where one matrix alone would fit the cache.
+    /// Set by cells whose step runs separate products (<see cref="MarkStepWeights"/>); a sequence's recurrence reads its
+    /// recurrent matrices alone and keeps them in cache.
+    /// </summary>
+    protected bool StepStreams { get; private set; }
+
+    /// <summary>Records the recurrent matrices a step reads besides W_ih (see <see cref="StepStreams"/>).</summary>
+    protected void MarkStepWeights(params PackedMatrix[] recurrent)
+        => StepStreams = KernelSelector.StreamsFromMemory(InputWeights.WeightBytes + recurrent.Sum(m => m.WeightBytes));
+
     /// <summary>gx[n] = W_ih x[n] + bias for n in 0..count; x rows start every <paramref name="xStride"/> floats, gx rows every G·H.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void ProjectInputs(WorkerTeam team, ReadOnlySpan<float> x, int xStride, int count, Span<float> gx)
+    public void ProjectInputs(WorkerTeam team, ReadOnlySpan<float> x, int xStride, int count, Span<float> gx, bool streams = false)
     {
-        team.Multiply(InputWeights, x, xStride, gx, GateRows, count, InputBias, accumulate: false);
+        team.Multiply(InputWeights, x, xStride, gx, GateRows, count, InputBias, accumulate: false, streams);
     }
 
     /// <summary>
@@ -60,15 +72,16 @@ internal abstract class RecurrentCell
     /// </summary>
     public virtual void StepFromInput(WorkerTeam team, ReadOnlySpan<float> x, int xStride, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
     {
-        ProjectInputs(team, x, xStride, batch, gates);
-        StepFromGates(team, gates, h, c, scratch, batch);
+        ProjectInputs(team, x, xStride, batch, gates, StepStreams);
+        StepFromGates(team, gates, h, c, scratch, batch, StepStreams);
     }
 
     /// <summary>
     /// Advances <paramref name="batch"/> streams by one step. <paramref name="gates"/> holds their gx rows (B, G·H) and is
-    /// used as scratch; h (B, H_out) and c (B, H; empty unless LSTM) are read and updated in place.
+    /// used as scratch; h (B, H_out) and c (B, H; empty unless LSTM) are read and updated in place. <c>streams</c>: the
+    /// step reads all of its weights (see <see cref="StepStreams"/>); false for a sequence's recurrence.
     /// </summary>
-    public abstract void StepFromGates(WorkerTeam team, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch);
+    public abstract void StepFromGates(WorkerTeam team, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch, bool streams = false);
 
     /// <summary>Row b of <paramref name="joined"/> = [x_b ; h_b], the input of a combined [W_ih | W_hh] product.</summary>
     protected void Join(ReadOnlySpan<float> x, int xStride, ReadOnlySpan<float> h, int hWidth, Span<float> joined, int batch)

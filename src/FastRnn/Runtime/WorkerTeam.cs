@@ -45,6 +45,7 @@ internal sealed unsafe class WorkerTeam : IDisposable
     private float* _x, _y, _bias;
     private int _xLength, _yLength, _biasLength, _xStride, _yStride, _count;
     private bool _accumulate;
+    private bool _streams;
 
     /// <param name="threads">Threads in all, counting the caller: 1 to <see cref="Environment.ProcessorCount"/> × 4.</param>
     public WorkerTeam(int threads)
@@ -71,11 +72,11 @@ internal sealed unsafe class WorkerTeam : IDisposable
     /// equal the single-threaded product bit for bit.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Multiply(PackedMatrix w, ReadOnlySpan<float> x, int xStride, Span<float> y, int yStride, int count, ReadOnlySpan<float> bias, bool accumulate)
+    public void Multiply(PackedMatrix w, ReadOnlySpan<float> x, int xStride, Span<float> y, int yStride, int count, ReadOnlySpan<float> bias, bool accumulate, bool streams = false)
     {
         if (Threads == 1 || w.PanelCount < Threads || (long)w.Rows * w.Cols * count < MinParallelMultiplyAdds)
         {
-            w.KernelsFor(count).Multiply(w, x, xStride, y, yStride, count, bias, accumulate);
+            w.KernelsFor(count).Multiply(w, x, xStride, y, yStride, count, bias, accumulate, streams);
             return;
         }
 
@@ -92,6 +93,7 @@ internal sealed unsafe class WorkerTeam : IDisposable
             _yStride = yStride;
             _count = count;
             _accumulate = accumulate;
+            _streams = streams;
             Volatile.Write(ref _pending, Threads - 1);
             Interlocked.Increment(ref _generation);
             for (int i = 0; i < _wake.Length; i++)
@@ -158,7 +160,7 @@ internal sealed unsafe class WorkerTeam : IDisposable
         int mine = share + (index < extra ? 1 : 0);
         w.KernelsFor(_count).MultiplyPanels(
             w, new ReadOnlySpan<float>(_x, _xLength), _xStride, new Span<float>(_y, _yLength), _yStride, _count,
-            new ReadOnlySpan<float>(_bias, _biasLength), _accumulate, first, mine);
+            new ReadOnlySpan<float>(_bias, _biasLength), _accumulate, first, mine, _streams);
     }
 
     private void Work(int index)
