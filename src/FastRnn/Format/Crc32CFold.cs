@@ -59,7 +59,7 @@ internal static class Crc32CFold
         ref byte at = ref MemoryMarshal.GetReference(data);
         TVector a0 = TLanes.WithState(TLanes.Load(ref at), state), a1 = TLanes.Load(ref Unsafe.Add(ref at, TLanes.Bytes)),
             a2 = TLanes.Load(ref Unsafe.Add(ref at, 2 * TLanes.Bytes)), a3 = TLanes.Load(ref Unsafe.Add(ref at, 3 * TLanes.Bytes));
-        TVector ahead = TLanes.Broadcast(TLanes.Bytes == 64 ? s_ahead2048 : s_ahead1024); // a group, in bits
+        TVector ahead = TLanes.Broadcast(TLanes.GroupAhead);
         int i = group;
         for (; i <= data.Length - group; i += group)
         {
@@ -70,7 +70,7 @@ internal static class Crc32CFold
             a3 = TLanes.Fold(a3, ahead, TLanes.Load(ref Unsafe.Add(ref next, 3 * TLanes.Bytes)));
         }
         consumed = i;
-        TVector vector = TLanes.Broadcast(TLanes.Bytes == 64 ? s_ahead512 : s_ahead256); // a vector, in bits
+        TVector vector = TLanes.Broadcast(TLanes.VectorAhead);
         TVector folded = TLanes.Fold(TLanes.Fold(TLanes.Fold(a0, vector, a1), vector, a2), vector, a3);
         Vector128<ulong> last = TLanes.FoldBlocks(folded);
         return BitOperations.Crc32C(BitOperations.Crc32C(0u, last.GetElement(0)), last.GetElement(1));
@@ -112,6 +112,12 @@ internal static class Crc32CFold
     {
         static abstract int Bytes { get; }
 
+        /// <summary>The constants of a fold four vectors ahead (the loop's step).</summary>
+        static abstract Vector128<ulong> GroupAhead { get; }
+
+        /// <summary>The constants of a fold one vector ahead (joining the accumulators).</summary>
+        static abstract Vector128<ulong> VectorAhead { get; }
+
         static abstract TVector Load(ref byte at);
 
         static abstract TVector WithState(TVector first, uint state);
@@ -128,6 +134,10 @@ internal static class Crc32CFold
     private readonly struct Lanes512 : ILanes<Vector512<ulong>>
     {
         public static int Bytes => 64;
+
+        public static Vector128<ulong> GroupAhead => s_ahead2048;
+
+        public static Vector128<ulong> VectorAhead => s_ahead512;
 
         public static Vector512<ulong> Load(ref byte at) => Vector512.LoadUnsafe(ref at).AsUInt64();
 
@@ -151,6 +161,10 @@ internal static class Crc32CFold
     private readonly struct Lanes256 : ILanes<Vector256<ulong>>
     {
         public static int Bytes => 32;
+
+        public static Vector128<ulong> GroupAhead => s_ahead1024;
+
+        public static Vector128<ulong> VectorAhead => s_ahead256;
 
         public static Vector256<ulong> Load(ref byte at) => Vector256.LoadUnsafe(ref at).AsUInt64();
 

@@ -36,9 +36,9 @@ internal sealed class SimdKernelSet<TOps, TVector> : KernelSet
         PackedMatrix w, ref float x, int xStride, ref float y, int yStride, int count, ref float bias, bool hasBias, bool accumulate,
         int firstPanel, int panels, bool streams)
     {
-        if (w.First is { } first)
+        if (w.First is not null)
         {
-            MultiplyPair(first, w.Second!, ref x, xStride, ref y, yStride, count, ref bias, hasBias, accumulate, firstPanel, panels, streams);
+            MultiplyPair(w, ref x, xStride, ref y, yStride, count, ref bias, hasBias, accumulate, firstPanel, panels, streams);
             return;
         }
         if (TOps.Width == 1)
@@ -68,14 +68,15 @@ internal sealed class SimdKernelSet<TOps, TVector> : KernelSet
     // sum per row; several vectors take the tiled product of each half, B's added to A's (bound by FMAs, not by the
     // extra pass over y).
     private static void MultiplyPair(
-        PackedMatrix first, PackedMatrix second, ref float x, int xStride, ref float y, int yStride, int count, ref float bias, bool hasBias, bool accumulate,
+        PackedMatrix pair, ref float x, int xStride, ref float y, int yStride, int count, ref float bias, bool hasBias, bool accumulate,
         int firstPanel, int panels, bool streams)
     {
+        PackedMatrix first = pair.First!, second = pair.Second!;
         ref float secondX = ref Unsafe.Add(ref x, first.Cols);
         if (count > 1 && TOps.Width > 1)
         {
             // Both halves stream from DRAM when the pair does (a step reads all of it), though neither alone might.
-            bool prefetch = streams || KernelSelector.StreamsFromMemory((long)(first.Cols + second.Cols) * first.PanelCount * PackedMatrix.PanelRows * sizeof(float));
+            bool prefetch = streams || KernelSelector.StreamsFromMemory(pair.WeightBytes);
             GemmKernel<TOps, TVector>.Multiply(first, ref x, xStride, ref y, yStride, count, ref bias, hasBias, accumulate, firstPanel, panels, prefetch);
             GemmKernel<TOps, TVector>.Multiply(second, ref secondX, xStride, ref y, yStride, count, ref bias, hasBias: false, accumulate: true, firstPanel, panels, prefetch);
             return;

@@ -32,7 +32,7 @@ internal sealed class ElmanCell : RecurrentCell
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void StepFromGates(WorkerTeam team, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch, bool streams = false)
     {
-        team.Multiply(_recurrent, h, HiddenSize, gates, HiddenSize, batch, default, accumulate: true);
+        team.Multiply(_recurrent, h, HiddenSize, gates, HiddenSize, batch, default, accumulate: true, streams);
         Update(gates, h, batch);
     }
 

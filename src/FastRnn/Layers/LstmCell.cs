@@ -41,7 +41,7 @@ internal sealed class LstmCell : RecurrentCell
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void StepFromGates(WorkerTeam team, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch, bool streams = false)
     {
-        team.Multiply(_recurrent, h, OutputSize, gates, GateRows, batch, default, accumulate: true);
+        team.Multiply(_recurrent, h, OutputSize, gates, GateRows, batch, default, accumulate: true, streams);
         Update(team, gates, h, c, scratch, batch);
     }
 
