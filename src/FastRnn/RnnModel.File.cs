@@ -6,23 +6,16 @@ namespace FastRnn;
 public sealed partial class RnnModel
 {
     /// <summary>
-    /// Loads a model from an .frnn file. The file is memory-mapped and fully validated (structure, checksum, the
-    /// architecture metadata, and every tensor's presence and shape against it) before its weights are repacked; the
-    /// mapping is released before this returns.
+    /// Loads a model from an .frnn file. The file is memory-mapped, its structure, the architecture metadata and every
+    /// tensor's presence and shape are validated before its weights are repacked, and its checksum as they are (each
+    /// weight's bytes are checksummed by their packer, so the file is read once): nothing is returned from a file that
+    /// fails any check. The mapping is released before this returns.
     /// </summary>
     /// <exception cref="FrnnFormatException">The file is malformed or does not describe a valid recurrent model; the message names the field or tensor.</exception>
-    public static RnnModel Load(string path)
-    {
-        using var file = FrnnFile.Open(path);
-        return Load(file);
-    }
+    public static RnnModel Load(string path) => FrnnFile.Load(path, Load);
 
     /// <summary>Loads a model from the bytes of an .frnn file; see <see cref="Load(string)"/>.</summary>
-    public static RnnModel Load(ReadOnlyMemory<byte> bytes)
-    {
-        using var file = FrnnFile.Parse(bytes);
-        return Load(file);
-    }
+    public static RnnModel Load(ReadOnlyMemory<byte> bytes) => FrnnFile.Load(bytes, Load);
 
     /// <summary>Builds a model from an open .frnn file whose architecture is <c>rnn</c>.</summary>
     public static RnnModel Load(FrnnFile file)

@@ -54,9 +54,10 @@ public sealed class LanguageModel
 
     /// <summary>Loads and validates a language-model .frnn file.</summary>
     /// <exception cref="FrnnFormatException">The file is malformed or inconsistent; the message names the key or tensor.</exception>
-    public static LanguageModel Load(string path)
+    public static LanguageModel Load(string path) => FrnnFile.Load(path, Load);
+
+    private static LanguageModel Load(FrnnFile file)
     {
-        using var file = FrnnFile.Open(path);
         RnnConfig config = RnnMetadata.Read(file, ArchitectureValue);
         var vocabulary = new Vocabulary(file.GetStringArray("lm.vocab"));
         long unknown = file.GetInt64("lm.unk_id");

@@ -71,11 +71,7 @@ public sealed class Seq2SeqModel
 
     /// <summary>Loads and validates a seq2seq .frnn file (memory-mapped while loading).</summary>
     /// <exception cref="FrnnFormatException">The file is malformed or inconsistent; the message names the key or tensor.</exception>
-    public static Seq2SeqModel Load(string path)
-    {
-        using var file = FrnnFile.Open(path);
-        return Load(file);
-    }
+    public static Seq2SeqModel Load(string path) => FrnnFile.Load(path, Load);
 
     /// <summary>Loads a seq2seq model from an open .frnn file.</summary>
     public static Seq2SeqModel Load(FrnnFile file)

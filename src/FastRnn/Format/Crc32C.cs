@@ -101,6 +101,51 @@ internal static class Crc32C
         return state;
     }
 
+    /// <summary>
+    /// What feeding <paramref name="count"/> zero bytes makes of <paramref name="state"/>, in time logarithmic in the
+    /// count. With it a CRC of consecutive ranges can be computed range by range in any order and joined:
+    /// <c>Append(s, A ‖ B) = Shift(Append(s, A), |B|) ⊕ Append(0, B)</c>, the update being linear in state and data.
+    /// </summary>
+    public static uint Shift(uint state, long count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        for (int k = 0; count != 0; k++, count >>= 1)
+        {
+            if ((count & 1) != 0)
+                state = Apply(ZeroPowers.Matrices[k], state);
+        }
+
+        return state;
+    }
+
+    // The 32 × 32 bit matrix m (column b = image of bit b) applied to a state.
+    private static uint Apply(uint[] m, uint state)
+    {
+        uint result = 0;
+        for (int b = 0; b < 32; b++)
+            result ^= m[b] & (0u - ((state >> b) & 1u));
+        return result;
+    }
+
+    /// <summary>Matrices[k] feeds 2^k zero bytes: the one-byte step squared k times, built on first use.</summary>
+    private static class ZeroPowers
+    {
+        public static readonly uint[][] Matrices = Build();
+
+        private static uint[][] Build()
+        {
+            var matrices = new uint[63][];
+            matrices[0] = [.. Enumerable.Range(0, 32).Select(b => BitOperations.Crc32C(1u << b, (byte)0))];
+            for (int k = 1; k < matrices.Length; k++)
+            {
+                uint[] half = matrices[k - 1];
+                matrices[k] = [.. half.Select(column => Apply(half, column))];
+            }
+
+            return matrices;
+        }
+    }
+
     /// <summary>CRC-32C of a whole buffer.</summary>
     public static uint Compute(ReadOnlySpan<byte> data) => End(Append(Begin, data));
 }

@@ -25,6 +25,7 @@ public sealed partial class FrnnFile
         {
             FrnnDType.BFloat16 => new WeightData(MemoryMarshal.Cast<byte, ushort>(Bytes(info))),
             FrnnDType.Int8 => new WeightData(MemoryMarshal.Cast<byte, sbyte>(Bytes(info)), Scales(info)),
+            FrnnDType.Float32 => new WeightData(Float32View(info), TrackChecksum(info)),
             _ => new WeightData(Float32View(info)),
         };
     }

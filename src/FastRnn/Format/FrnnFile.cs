@@ -17,11 +17,15 @@ public sealed partial class FrnnFile : IDisposable
     private readonly Dictionary<string, FrnnTensorInfo> _tensorsByName;
     private readonly MetadataDictionary _metadata;
     private readonly int _formatVersion;
+    private readonly uint _storedChecksum;
+    private List<SourceChecksum>? _deferredChecksum; // while the checksum is deferred: the ranges packers checksum
     private bool _disposed;
 
-    private FrnnFile(FrnnStorage storage, FrnnContents contents)
+    private FrnnFile(FrnnStorage storage, FrnnContents contents, bool checksumDeferred)
     {
         _storage = storage;
+        _storedChecksum = contents.Checksum;
+        _deferredChecksum = checksumDeferred ? [] : null;
         _formatVersion = contents.Version;
         _tensors = Array.AsReadOnly(contents.Tensors);
         _tensorsByName = contents.Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
@@ -53,7 +57,66 @@ public sealed partial class FrnnFile : IDisposable
     /// <exception cref="FrnnFormatException">The file is not a valid version-1 .frnn file, or the path is a directory;
     /// the message names the field or tensor at fault, the expected and the actual value.</exception>
     /// <exception cref="IOException">The file cannot be opened or mapped.</exception>
-    public static FrnnFile Open(string path)
+    public static FrnnFile Open(string path) => OpenMapped(path, verifyChecksum: true);
+
+    /// <summary>Validates the file at <paramref name="path"/> as <see cref="Open(string)"/> does, builds a <typeparamref name="T"/> from them, and returns it once the whole file's checksum
+    /// has been verified as well: last, joined from the ranges the packers checksummed as they read them (see
+    /// <see cref="SourceChecksum"/>) and the bytes between. A mismatch is reported in place of any error the build
+    /// raised, being its likely cause. The file is closed before returning.</summary>
+    internal static T Load<T>(string path, Func<FrnnFile, T> build)
+    {
+        using FrnnFile file = OpenMapped(path, verifyChecksum: false);
+        return file.BuildVerified(build);
+    }
+
+    /// <summary>As <see cref="Load{T}(string, Func{FrnnFile, T})"/>, for a file held in memory (see <see cref="Parse"/>).</summary>
+    internal static T Load<T>(ReadOnlyMemory<byte> bytes, Func<FrnnFile, T> build)
+    {
+        using FrnnFile file = FromStorage(new MemoryFrnnStorage(bytes), verifyChecksum: false);
+        return file.BuildVerified(build);
+    }
+
+    private T BuildVerified<T>(Func<FrnnFile, T> build)
+    {
+        T result;
+        try
+        {
+            result = build(this);
+        }
+        catch
+        {
+            VerifyDeferredChecksum();
+            throw;
+        }
+
+        VerifyDeferredChecksum();
+        return result;
+    }
+
+    private void VerifyDeferredChecksum()
+    {
+        List<SourceChecksum> ranges = _deferredChecksum ?? throw new InvalidOperationException("the checksum was verified when the file was opened");
+        lock (ranges)
+        {
+            FrnnParser.VerifyChecksum(_storage, _storedChecksum, ranges.FindAll(r => r.IsComplete));
+            _deferredChecksum = null;
+        }
+    }
+
+    /// <summary>While the checksum is deferred, a range for the reader of tensor <paramref name="info"/>'s bytes to
+    /// checksum; otherwise null.</summary>
+    private SourceChecksum? TrackChecksum(FrnnTensorInfo info)
+    {
+        List<SourceChecksum>? ranges = _deferredChecksum;
+        if (ranges is null)
+            return null;
+        var range = new SourceChecksum(info.FileOffset, info.ByteLength);
+        lock (ranges)
+            ranges.Add(range);
+        return range;
+    }
+
+    private static FrnnFile OpenMapped(string path, bool verifyChecksum)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (Directory.Exists(path))
@@ -86,13 +149,13 @@ public sealed partial class FrnnFile : IDisposable
             throw;
         }
 
-        return FromStorage(storage);
+        return FromStorage(storage, verifyChecksum);
     }
 
     /// <summary>Validates an .frnn file held in memory. The buffer is referenced, not copied: tensor spans point into
     /// it (64-byte aligned relative to its start), and it must not be modified while this instance is in use.</summary>
     /// <exception cref="FrnnFormatException">The bytes are not a valid version-1 .frnn file.</exception>
-    public static FrnnFile Parse(ReadOnlyMemory<byte> bytes) => FromStorage(new MemoryFrnnStorage(bytes));
+    public static FrnnFile Parse(ReadOnlyMemory<byte> bytes) => FromStorage(new MemoryFrnnStorage(bytes), verifyChecksum: true);
 
     /// <summary>Whether the file holds a tensor named <paramref name="name"/> (ordinal comparison).</summary>
     public bool ContainsTensor(string name)
@@ -153,11 +216,11 @@ public sealed partial class FrnnFile : IDisposable
     /// <summary>Storage backing this file, for tests that check spans are views rather than copies.</summary>
     internal FrnnStorage Storage => _storage;
 
-    private static FrnnFile FromStorage(FrnnStorage storage)
+    private static FrnnFile FromStorage(FrnnStorage storage, bool verifyChecksum)
     {
         try
         {
-            return new FrnnFile(storage, FrnnParser.Parse(storage));
+            return new FrnnFile(storage, FrnnParser.Parse(storage, verifyChecksum), checksumDeferred: !verifyChecksum);
         }
         catch
         {

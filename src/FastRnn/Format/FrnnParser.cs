@@ -13,7 +13,10 @@ internal static partial class FrnnParser
     /// <summary>Chunk size for checksumming a mapping larger than a span can address.</summary>
     private const int ChecksumChunk = 1 << 30;
 
-    public static FrnnContents Parse(FrnnStorage storage)
+    /// <summary>Validates <paramref name="storage"/>; with <paramref name="verifyChecksum"/> false the caller must
+    /// call <see cref="VerifyChecksum"/> itself before anything built from the file is used (see
+    /// <see cref="SourceChecksum"/>).</summary>
+    public static FrnnContents Parse(FrnnStorage storage, bool verifyChecksum = true)
     {
         FrnnLayout.EnsureLittleEndianHost();
         FrnnHeader header = ReadHeader(storage);
@@ -25,8 +28,9 @@ internal static partial class FrnnParser
             storage.GetBytes((long)header.TableOffset, (int)header.TableLength), header.TensorCount, header.DataOffset, header.DataLength);
         CheckDataLayout(tensors, header.DataLength);
         CheckScales(tensors);
-        VerifyChecksum(storage, header.Checksum);
-        return new FrnnContents((int)header.Version, tensors, metadata);
+        if (verifyChecksum)
+            VerifyChecksum(storage, header.Checksum, []);
+        return new FrnnContents((int)header.Version, tensors, metadata, header.Checksum);
     }
 
     private static FrnnHeader ReadHeader(FrnnStorage storage)
@@ -65,7 +69,13 @@ internal static partial class FrnnParser
         return header;
     }
 
-    private static void VerifyChecksum(FrnnStorage storage, uint stored)
+    /// <summary>
+    /// Checks the whole file's CRC-32C against <paramref name="stored"/>. The ranges in <paramref name="covered"/>
+    /// (complete, inside the data section, not overlapping the header) were checksummed already by whoever read them;
+    /// they are joined in by <see cref="Crc32C.Shift"/> and only the bytes between them are read here. A range listed
+    /// twice (a tensor packed twice) counts once.
+    /// </summary>
+    public static void VerifyChecksum(FrnnStorage storage, uint stored, IReadOnlyList<SourceChecksum> covered)
     {
         // The checksum covers the whole file with its own field read as zero, so writers can fill it in last.
         Span<byte> header = stackalloc byte[FrnnLayout.HeaderSize];
@@ -73,16 +83,31 @@ internal static partial class FrnnParser
         header.Slice(FrnnLayout.ChecksumOffset, sizeof(uint)).Clear();
         uint state = Crc32C.Append(Crc32C.Begin, header);
 
-        for (long offset = FrnnLayout.HeaderSize; offset < storage.Length; offset += ChecksumChunk)
+        long at = FrnnLayout.HeaderSize;
+        foreach (SourceChecksum range in covered.OrderBy(r => r.Offset))
         {
-            state = Crc32C.Append(state, storage.GetBytes(offset, (int)Math.Min(ChecksumChunk, storage.Length - offset)));
+            if (range.Offset < at)
+                continue;
+            state = AppendStored(storage, state, at, range.Offset);
+            state = Crc32C.Shift(state, range.Length) ^ range.State;
+            at = range.Offset + range.Length;
         }
 
-        uint computed = Crc32C.End(state);
+        uint computed = Crc32C.End(AppendStored(storage, state, at, storage.Length));
         if (computed != stored)
         {
             FormatErrors.ThrowChecksumMismatch(stored, computed);
         }
+    }
+
+    private static uint AppendStored(FrnnStorage storage, uint state, long from, long to)
+    {
+        for (long offset = from; offset < to; offset += ChecksumChunk)
+        {
+            state = Crc32C.Append(state, storage.GetBytes(offset, (int)Math.Min(ChecksumChunk, to - offset)));
+        }
+
+        return state;
     }
 
     private static void CheckSections(FrnnHeader header, long fileLength)

@@ -9,18 +9,10 @@ public sealed partial class GraphModel
     /// and tensor checked, and the graph compiled before this returns.
     /// </summary>
     /// <exception cref="FrnnFormatException">The file is malformed or its graph is inconsistent; the message names the key, node or tensor.</exception>
-    public static GraphModel Load(string path)
-    {
-        using var file = FrnnFile.Open(path);
-        return Load(file);
-    }
+    public static GraphModel Load(string path) => FrnnFile.Load(path, Load);
 
     /// <summary>Loads a graph model from the bytes of an .frnn file; see <see cref="Load(string)"/>.</summary>
-    public static GraphModel Load(ReadOnlyMemory<byte> bytes)
-    {
-        using var file = FrnnFile.Parse(bytes);
-        return Load(file);
-    }
+    public static GraphModel Load(ReadOnlyMemory<byte> bytes) => FrnnFile.Load(bytes, Load);
 
     /// <summary>Builds a graph model from an open .frnn file whose architecture is <c>graph</c>.</summary>
     public static GraphModel Load(FrnnFile file)

@@ -101,4 +101,41 @@ public class Crc32CTests
             Assert.Equal(FrnnBytes.ReferenceCrc32C(data), Crc32C.Compute(data));
         }
     }
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(8)]
+    [InlineData(255)]
+    [InlineData(4096)]
+    [InlineData(100_003)]
+    public void Shift_EqualsFeedingThatManyZeroBytes_BitByBit(int count)
+    {
+        foreach (uint state in new[] { 0u, 1u, 0x8000_0000u, 0xFFFF_FFFFu, 0x1234_5678u })
+            Assert.Equal(FrnnBytes.ReferenceCrc32CUpdate(state, new byte[count]), Crc32C.Shift(state, count));
+    }
+
+    [Fact]
+    public void Shift_ComposesOverCountsBeyondASpan()
+    {
+        // Counts past 2^32 use the high powers; the one-byte step applied 2^k times is checked above for small k.
+        const long a = (1L << 33) + 12_345, b = (1L << 31) - 7;
+        Assert.Equal(Crc32C.Shift(Crc32C.Shift(0xDEAD_BEEFu, a), b), Crc32C.Shift(0xDEAD_BEEFu, a + b));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Crc32C.Shift(1u, -1));
+    }
+
+    [Fact]
+    public void RangesChecksummedFromZero_JoinIntoTheWholeChecksum()
+    {
+        var random = new Random(11);
+        byte[] data = new byte[70_000];
+        random.NextBytes(data);
+        for (int trial = 0; trial < 20; trial++)
+        {
+            int split = random.Next(data.Length + 1);
+            uint head = Crc32C.Append(Crc32C.Begin, data.AsSpan(0, split));
+            uint tail = Crc32C.Append(0, data.AsSpan(split));
+            Assert.Equal(FrnnBytes.ReferenceCrc32C(data), Crc32C.End(Crc32C.Shift(head, data.Length - split) ^ tail));
+        }
+    }
 }

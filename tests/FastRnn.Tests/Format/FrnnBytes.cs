@@ -50,19 +50,22 @@ internal static class FrnnBytes
     }
 
     /// <summary>Bit-at-a-time CRC-32C (reflected polynomial 0x82F63B78), the textbook definition.</summary>
-    public static uint ReferenceCrc32C(ReadOnlySpan<byte> data)
+    public static uint ReferenceCrc32C(ReadOnlySpan<byte> data) => ~ReferenceCrc32CUpdate(0xFFFF_FFFF, data);
+
+    /// <summary>The raw CRC-32C update of <paramref name="state"/> by <paramref name="data"/>, one bit at a time: no
+    /// initial value, no final inversion.</summary>
+    public static uint ReferenceCrc32CUpdate(uint state, ReadOnlySpan<byte> data)
     {
-        uint crc = 0xFFFF_FFFF;
         foreach (byte b in data)
         {
-            crc ^= b;
+            state ^= b;
             for (int bit = 0; bit < 8; bit++)
             {
-                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0x82F6_3B78 : crc >> 1;
+                state = (state & 1) != 0 ? (state >> 1) ^ 0x82F6_3B78 : state >> 1;
             }
         }
 
-        return ~crc;
+        return state;
     }
 
     /// <summary>Locates the fields of the tensor table entry named <paramref name="name"/>.</summary>

@@ -1,3 +1,5 @@
+using FastRnn.Format;
+using FastRnn.Tests.Format;
 using FastRnn.Kernels;
 using FastRnn.Tests.Support;
 
@@ -214,16 +216,7 @@ public class MatrixKernelTests
                 float[] a = RandomVector(random, rows * colsA), b = RandomVector(random, rows * colsB);
                 var single = PackedMatrix.FromRowMajor(b, rows, colsB);
                 var pair = PackedMatrix.FromRowMajorPair(a, colsA, b, colsB, rows);
-                for (int r = 0; r < rows; r++)
-                {
-                    for (int k = 0; k < colsA; k++)
-                        Assert.True(a[r * colsA + k] == pair[r, k], $"({rows}; {colsA}|{colsB}) A[{r}, {k}]");
-                    for (int k = 0; k < colsB; k++)
-                    {
-                        Assert.True(b[r * colsB + k] == single[r, k], $"({rows}, {colsB}) [{r}, {k}]");
-                        Assert.True(b[r * colsB + k] == pair[r, colsA + k], $"({rows}; {colsA}|{colsB}) B[{r}, {k}]");
-                    }
-                }
+                AssertHoldsEveryElement(a, b, single, pair, rows, colsA, colsB, "");
                 // The padding rows of a partial last panel are zero, in both halves of the pair.
                 foreach ((PackedMatrix half, int cols) in new[] { (pair.First!, colsA), (pair.Second!, colsB), (single, colsB) })
                 {
@@ -237,6 +230,50 @@ public class MatrixKernelTests
             }
         }
     }
+
+    [Fact]
+    public void Packing_WithStreamingStoresAndChecksums_KeepsEveryElement_AndChecksumsTheSourceBytes()
+    {
+        // Streaming stores are chosen by size (a matrix that streams from memory); here both kinds are forced. A
+        // packer given a SourceChecksum feeds the source's bytes panel by panel, in order, from 0.
+        var random = new Random(72);
+        foreach (int rows in new[] { 1, 32, 68, 100 })
+        {
+            foreach ((int colsA, int colsB) in new[] { (1, 8), (13, 17), (64, 3) })
+            {
+                float[] a = RandomVector(random, rows * colsA), b = RandomVector(random, rows * colsB);
+                foreach (bool stream in new[] { false, true })
+                {
+                    var checkA = new SourceChecksum(0, a.Length * 4L);
+                    var checkB = new SourceChecksum(0, b.Length * 4L);
+                    var single = PackedMatrix.FromRowMajor(b, rows, colsB, stream, checkB);
+                    Assert.True(checkB.IsComplete && checkB.State == RawCrc(b), $"({rows}, {colsB}) checksum");
+                    checkB = new SourceChecksum(0, b.Length * 4L);
+                    var pair = PackedMatrix.FromRowMajorPair(a, colsA, b, colsB, rows, stream, checkA, checkB);
+                    Assert.True(checkA.IsComplete && checkA.State == RawCrc(a), $"({rows}; {colsA}|{colsB}) checksum of A");
+                    Assert.True(checkB.IsComplete && checkB.State == RawCrc(b), $"({rows}; {colsA}|{colsB}) checksum of B");
+                    AssertHoldsEveryElement(a, b, single, pair, rows, colsA, colsB, $", streaming stores {stream}");
+                }
+            }
+        }
+    }
+
+    // single packs B alone, pair [A | B].
+    private static void AssertHoldsEveryElement(float[] a, float[] b, PackedMatrix single, PackedMatrix pair, int rows, int colsA, int colsB, string how)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            for (int k = 0; k < colsA; k++)
+                Assert.True(a[r * colsA + k] == pair[r, k], $"({rows}; {colsA}|{colsB}{how}) A[{r}, {k}]");
+            for (int k = 0; k < colsB; k++)
+            {
+                Assert.True(b[r * colsB + k] == single[r, k], $"({rows}, {colsB}{how}) [{r}, {k}]");
+                Assert.True(b[r * colsB + k] == pair[r, colsA + k], $"({rows}; {colsA}|{colsB}{how}) B[{r}, {k}]");
+            }
+        }
+    }
+
+    private static uint RawCrc(float[] values) => FrnnBytes.ReferenceCrc32CUpdate(0, System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
 
     [Fact]
     public void Multiply_WithTooShortDestination_Throws()

@@ -45,7 +45,7 @@ internal sealed partial class PackedMatrix
         {
             WeightElement.BFloat16 => new PackedMatrix(rows, cols, BFloat16Panels.Pack(rows, [cols], data.BFloat16.ToArray()), null),
             WeightElement.Int8 => new PackedMatrix(rows, cols, null, Int8Panels.Pack(rows, [cols], [data.Int8.ToArray()], [data.Scales.ToArray()])),
-            _ => FromRowMajor(data.Float32, rows, cols),
+            _ => FromRowMajor(data.Float32, rows, cols, checksum: data.Checksum),
         };
     }
 
@@ -65,7 +65,7 @@ internal sealed partial class PackedMatrix
             WeightElement.BFloat16 => new PackedMatrix(rows, cols, BFloat16Panels.Pack(rows, [colsA, colsB], a.BFloat16.ToArray(), b.BFloat16.ToArray()), null),
             WeightElement.Int8 => new PackedMatrix(rows, cols, null,
                 Int8Panels.Pack(rows, [colsA, colsB], [a.Int8.ToArray(), b.Int8.ToArray()], [a.Scales.ToArray(), b.Scales.ToArray()])),
-            _ => FromRowMajorPair(a.Float32, colsA, b.Float32, colsB, rows),
+            _ => FromRowMajorPair(a.Float32, colsA, b.Float32, colsB, rows, checksumA: a.Checksum, checksumB: b.Checksum),
         };
     }
 

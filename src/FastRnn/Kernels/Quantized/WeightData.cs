@@ -1,3 +1,5 @@
+using FastRnn.Format;
+
 namespace FastRnn.Kernels;
 
 /// <summary>
@@ -6,10 +8,11 @@ namespace FastRnn.Kernels;
 /// </summary>
 internal readonly ref struct WeightData
 {
-    public WeightData(ReadOnlySpan<float> float32)
+    public WeightData(ReadOnlySpan<float> float32, SourceChecksum? checksum = null)
     {
         Element = WeightElement.Float32;
         Float32 = float32;
+        Checksum = checksum;
     }
 
     public WeightData(ReadOnlySpan<ushort> bfloat16)
@@ -28,6 +31,10 @@ internal readonly ref struct WeightData
     public WeightElement Element { get; }
 
     public ReadOnlySpan<float> Float32 { get; }
+
+    /// <summary>Where the packer of <see cref="Float32"/> records the CRC-32C of its bytes, when a loader deferred the
+    /// file's checksum to it; null otherwise.</summary>
+    public SourceChecksum? Checksum { get; }
 
     public ReadOnlySpan<ushort> BFloat16 { get; }
 

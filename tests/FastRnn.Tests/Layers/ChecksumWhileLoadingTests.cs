@@ -1,0 +1,106 @@
+using FastRnn.Decoding;
+using FastRnn.Format;
+using FastRnn.Tests.Format;
+using FastRnn.Tests.Support;
+
+namespace FastRnn.Tests.Layers;
+
+/// <summary>
+/// The model loaders verify a file's checksum last, joined from the CRCs the weight packers compute as they read each
+/// tensor and the bytes between (<see cref="SourceChecksum"/>). Every corrupt byte must still be refused, with the
+/// stored and the true checksum (from the bitwise reference) named, and nothing returned.
+/// </summary>
+public class ChecksumWhileLoadingTests
+{
+    // Two layers, both directions, H = 17: every W is (68, ·), so its packer takes two full panels by register
+    // transposes and a partial one element by element; I = 13 and 34 leave column tails.
+    private static readonly RnnFixture Lstm = RnnFixture.Load("lstm_l2_bi_i13_h17_p5_b3_t100_given");
+
+    [Fact]
+    public void Load_ReportsTheChecksumMismatch_ForAFlippedByteInEveryTensorAndBetweenThem()
+    {
+        byte[] valid = RnnModel.ToFrnn(Lstm.Config, Lstm.Parameters);
+        Assert.NotNull(RnnModel.Load(valid));
+        var positions = new List<long>();
+        long dataStart;
+        using (var file = FrnnFile.Parse(valid))
+        {
+            dataStart = file.Tensors.Min(t => t.FileOffset);
+            foreach (FrnnTensorInfo t in file.Tensors)
+            {
+                // First, last and a stride through the middle of each tensor, and the padding byte before it.
+                for (long at = t.FileOffset; at < t.FileOffset + t.ByteLength; at += 97)
+                    positions.Add(at);
+                positions.Add(t.FileOffset + t.ByteLength - 1);
+                if (t.FileOffset > dataStart)
+                    positions.Add(t.FileOffset - 1);
+            }
+
+            positions.Add(valid.Length - 1);
+        }
+
+        foreach (long position in positions.Distinct())
+        {
+            byte[] corrupt = (byte[])valid.Clone();
+            corrupt[position] ^= 0x10;
+            ExpectMismatch(corrupt, () => RnnModel.Load(corrupt), $"byte {position}");
+        }
+    }
+
+    [Fact]
+    public void Load_ReportsTheChecksumMismatch_InPlaceOfTheErrorTheCorruptionCausesWhileBuilding()
+    {
+        // A metadata value edited without fixing the checksum: the structure is still valid, so the build starts and
+        // fails on the first tensor whose shape disagrees; the cause is the corruption, and that is what is reported.
+        byte[] valid = RnnModel.ToFrnn(Lstm.Config, Lstm.Parameters);
+        MetadataEntry inputSize = FrnnBytes.FindMetadata(valid, "rnn.input_size");
+        byte[] corrupt = (byte[])valid.Clone();
+        FrnnBytes.SetU64(corrupt, inputSize.ValueAt, 12);
+        FrnnBytes.FixChecksum(corrupt);
+        Assert.Contains("weight_ih_l0", Assert.Throws<FrnnFormatException>(() => RnnModel.Load(corrupt)).Message);
+
+        FrnnBytes.SetU32(corrupt, FrnnBytes.ChecksumOffset, FrnnBytes.U32(valid, FrnnBytes.ChecksumOffset));
+        ExpectMismatch(corrupt, () => RnnModel.Load(corrupt), "input size edited");
+    }
+
+    [Fact]
+    public void LoadFromAPath_ReportsTheChecksumMismatch_AndReleasesTheFile()
+    {
+        byte[] corrupt = RnnModel.ToFrnn(Lstm.Config, Lstm.Parameters);
+        using (var file = FrnnFile.Parse(corrupt))
+            corrupt[file.GetTensorInfo("weight_hh_l1_reverse").FileOffset + 1000] ^= 0x01;
+        using var temp = TempFile.With(corrupt);
+        ExpectMismatch(corrupt, () => RnnModel.Load(temp.Path), "weight_hh_l1_reverse");
+        File.Delete(temp.Path);
+        Assert.False(File.Exists(temp.Path));
+    }
+
+    [Fact]
+    public void TheSeq2SeqAndLanguageModelLoaders_ReportTheChecksumMismatch_ForAFlippedWeightByte()
+    {
+        foreach ((string name, Func<string, object> load) in new (string, Func<string, object>)[]
+                 {
+                     ("date-normalizer.frnn", path => Seq2SeqModel.Load(path)),
+                     ("char-lm.frnn", path => LanguageModel.Load(path)),
+                 })
+        {
+            byte[] corrupt = File.ReadAllBytes(Path.Combine(Fixtures.RepositoryRoot(), "weights", name));
+            using (var file = FrnnFile.Parse(corrupt))
+            {
+                FrnnTensorInfo largest = file.Tensors.MaxBy(t => t.ByteLength)!;
+                corrupt[largest.FileOffset + largest.ByteLength / 2] ^= 0x40;
+            }
+
+            using var temp = TempFile.With(corrupt);
+            ExpectMismatch(corrupt, () => load(temp.Path), name);
+        }
+    }
+
+    private static void ExpectMismatch(byte[] corrupt, Func<object> load, string what)
+    {
+        uint stored = FrnnBytes.U32(corrupt, FrnnBytes.ChecksumOffset), computed = FrnnBytes.Checksum(corrupt);
+        Assert.True(stored != computed, $"test setup: {what} did not change the checksum");
+        var e = Assert.Throws<FrnnFormatException>(load);
+        Assert.True($"checksum mismatch: file says 0x{stored:X8}, contents hash to 0x{computed:X8}" == e.Message, $"{what}: {e.Message}");
+    }
+}
