@@ -28,6 +28,7 @@ public sealed partial class RnnSession
         ReadOnlySpan<float> x = input;
         int xWidth = _config.InputSize;
         Span<float> scratch = _arena[_scratch];
+        _team.NextStep();
         for (int layer = 0; layer < _config.NumLayers; layer++)
         {
             RecurrentCell cell = _model.Cell(layer, 0);
@@ -135,6 +136,7 @@ public sealed partial class RnnSession
         for (int s = 0; s < steps; s++)
         {
             int t = backward ? steps - 1 - s : s;
+            _team.NextStep();
             cell.StepFromGates(_team, gates.Slice(t * batch * g, batch * g), h, c, scratch, batch);
             for (int b = 0; b < batch; b++)
                 h.Slice(b * hOut, hOut).CopyTo(y.Slice((t * batch + b) * width + d * hOut, hOut));
@@ -191,6 +193,7 @@ public sealed partial class RnnSession
                 }
             }
 
+            _team.NextStep();
             cell.StepFromGates(_team, stepGates[..(rows * g)], h[..(rows * hOut)], c[..(rows * cellWidth)], scratch, rows);
 
             for (int b = 0; b < rows; b++)

@@ -79,7 +79,7 @@ public sealed partial class RnnSession : IDisposable
             throw new ArgumentOutOfRangeException($"{nameof(maxSequenceLength)} = {maxSequenceLength} with batch {batchSize}: {e.Message}", e);
         }
         _arena = layout.Build();
-        _team = threads == 1 ? WorkerTeam.Inline : new WorkerTeam(threads);
+        _team = new WorkerTeam(threads);
         Reset();
     }
 
@@ -175,8 +175,7 @@ public sealed partial class RnnSession : IDisposable
         if (_disposed)
             return;
         _disposed = true;
-        if (_team != WorkerTeam.Inline)
-            _team.Dispose();
+        _team.Dispose();
         _arena.Release();
     }
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using FastRnn.Runtime;
 
 namespace FastRnn.Kernels;
 
@@ -25,10 +26,13 @@ internal abstract partial class KernelSet
     /// are a register-tiled matrix product (Y = X·Wᵀ) in which each weight load feeds several rows of X.
     /// <paramref name="streams"/>: the caller's products around this one read so many weights that these come from DRAM
     /// (a GRU step's W_ih and W_hh), so the tiled product prefetches them even where W alone would fit the cache.
+    /// <paramref name="reverse"/>: a product with one vector visits its panels last to first (see
+    /// <see cref="WorkerTeam.NextStep"/>); the results are the same to the bit, each row being summed within its panel.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Multiply(PackedMatrix w, ReadOnlySpan<float> x, int xStride, Span<float> y, int yStride, int count, ReadOnlySpan<float> bias, bool accumulate, bool streams = false)
-        => MultiplyPanels(w, x, xStride, y, yStride, count, bias, accumulate, 0, w.PanelCount, streams);
+    public void Multiply(PackedMatrix w, ReadOnlySpan<float> x, int xStride, Span<float> y, int yStride, int count, ReadOnlySpan<float> bias, bool accumulate,
+        bool streams = false, bool reverse = false)
+        => MultiplyPanels(w, x, xStride, y, yStride, count, bias, accumulate, 0, w.PanelCount, streams, reverse);
 
     /// <summary>
     /// <see cref="Multiply"/> restricted to the output rows of panels [firstPanel, firstPanel + panels): the unit a
@@ -36,7 +40,7 @@ internal abstract partial class KernelSet
     /// </summary>
     public void MultiplyPanels(
         PackedMatrix w, ReadOnlySpan<float> x, int xStride, Span<float> y, int yStride, int count, ReadOnlySpan<float> bias, bool accumulate,
-        int firstPanel, int panels, bool streams = false)
+        int firstPanel, int panels, bool streams = false, bool reverse = false)
     {
         if (count <= 0 || panels <= 0)
             return;
@@ -59,7 +63,7 @@ internal abstract partial class KernelSet
             return;
         }
         MultiplyCore(w, ref MemoryMarshal.GetReference(x), xStride, ref MemoryMarshal.GetReference(y), yStride, count,
-            ref MemoryMarshal.GetReference(bias), !bias.IsEmpty, accumulate, firstPanel, panels, streams);
+            ref MemoryMarshal.GetReference(bias), !bias.IsEmpty, accumulate, firstPanel, panels, streams, reverse);
     }
 
     /// <summary>LSTM update: gates (4H) pre-activations, c (H) updated in place, m (H) ← o⊙tanh(c).</summary>
@@ -119,7 +123,7 @@ internal abstract partial class KernelSet
     /// <inheritdoc cref="MultiplyPanels"/>
     protected abstract void MultiplyCore(
         PackedMatrix w, ref float x, int xStride, ref float y, int yStride, int count, ref float bias, bool hasBias, bool accumulate,
-        int firstPanel, int panels, bool streams);
+        int firstPanel, int panels, bool streams, bool reverse);
 
     protected abstract void LstmCore(ref float gates, ref float c, ref float m, int hidden);
 

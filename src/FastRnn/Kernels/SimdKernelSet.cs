@@ -34,16 +34,17 @@ internal sealed class SimdKernelSet<TOps, TVector> : KernelSet
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void MultiplyCore(
         PackedMatrix w, ref float x, int xStride, ref float y, int yStride, int count, ref float bias, bool hasBias, bool accumulate,
-        int firstPanel, int panels, bool streams)
+        int firstPanel, int panels, bool streams, bool reverse)
     {
+        var sweep = new PanelSweep(firstPanel, panels, reverse && count == 1);
         if (w.First is not null)
         {
-            MultiplyPair(w, ref x, xStride, ref y, yStride, count, ref bias, hasBias, accumulate, firstPanel, panels, streams);
+            MultiplyPair(w, ref x, xStride, ref y, yStride, count, ref bias, hasBias, accumulate, sweep, streams);
             return;
         }
         if (TOps.Width == 1)
         {
-            MultiplyScalar(w, ref x, xStride, ref y, yStride, count, ref bias, hasBias, accumulate, firstPanel, panels);
+            MultiplyScalar(w, ref x, xStride, ref y, yStride, count, ref bias, hasBias, accumulate, sweep);
             return;
         }
 
@@ -51,8 +52,9 @@ internal sealed class SimdKernelSet<TOps, TVector> : KernelSet
         // accumulators on one column stream. Several vectors: the register-tiled GEMM reuses each weight load.
         if (count == 1)
         {
-            for (int p = firstPanel; p < firstPanel + panels; p++)
+            for (int i = 0; i < panels; i++)
             {
+                int p = sweep[i];
                 int rowStart = p * PackedMatrix.PanelRows;
                 PanelKernel<TOps, TVector>.Multiply(
                     ref w.PanelRef(p), ref x, w.Cols, ref Unsafe.Add(ref y, rowStart), Math.Min(PackedMatrix.PanelRows, w.Rows - rowStart),
@@ -69,8 +71,9 @@ internal sealed class SimdKernelSet<TOps, TVector> : KernelSet
     // extra pass over y).
     private static void MultiplyPair(
         PackedMatrix pair, ref float x, int xStride, ref float y, int yStride, int count, ref float bias, bool hasBias, bool accumulate,
-        int firstPanel, int panels, bool streams)
+        PanelSweep sweep, bool streams)
     {
+        int firstPanel = sweep.First, panels = sweep.Count;
         PackedMatrix first = pair.First!, second = pair.Second!;
         ref float secondX = ref Unsafe.Add(ref x, first.Cols);
         if (count > 1 && TOps.Width > 1)
@@ -81,8 +84,9 @@ internal sealed class SimdKernelSet<TOps, TVector> : KernelSet
             GemmKernel<TOps, TVector>.Multiply(second, ref secondX, xStride, ref y, yStride, count, ref bias, hasBias: false, accumulate: true, firstPanel, panels, prefetch);
             return;
         }
-        for (int p = firstPanel; p < firstPanel + panels; p++)
+        for (int i = 0; i < panels; i++)
         {
+            int p = sweep[i];
             int rowStart = p * PackedMatrix.PanelRows;
             int rows = Math.Min(PackedMatrix.PanelRows, first.Rows - rowStart);
             ref float panelBias = ref Unsafe.Add(ref bias, hasBias ? rowStart : 0);
@@ -106,10 +110,11 @@ internal sealed class SimdKernelSet<TOps, TVector> : KernelSet
 
     private static void MultiplyScalar(
         PackedMatrix w, ref float x, int xStride, ref float y, int yStride, int count, ref float bias, bool hasBias, bool accumulate,
-        int firstPanel, int panels)
+        PanelSweep sweep)
     {
-        for (int p = firstPanel; p < firstPanel + panels; p++)
+        for (int i = 0; i < sweep.Count; i++)
         {
+            int p = sweep[i];
             int rowStart = p * PackedMatrix.PanelRows;
             int rows = Math.Min(PackedMatrix.PanelRows, w.Rows - rowStart);
             for (int n = 0; n < count; n++)

@@ -29,10 +29,32 @@ internal sealed class GruResetAfterCell : RecurrentCell
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void StepFromGates(WorkerTeam team, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch, bool streams = false)
     {
-        int hs = HiddenSize, g = GateRows;
-        Span<float> hidden = scratch[..(batch * g)];
-        team.Multiply(_recurrent, h, hs, hidden, g, batch, _recurrentBias, accumulate: false, streams);
+        Span<float> hidden = scratch[..(batch * GateRows)];
+        team.Multiply(_recurrent, h, HiddenSize, hidden, GateRows, batch, _recurrentBias, accumulate: false, streams);
+        Update(gates, hidden, h, batch);
+    }
 
+    /// <summary>
+    /// A step's two products, W_ih x then W_hh h; on a step whose products sweep backwards (<see cref="WorkerTeam.NextStep"/>)
+    /// W_hh h first, so that the step reads its weights as one stream reversed, beginning with what the last step read
+    /// last. The products are independent, so the order changes no bit.
+    /// </summary>
+    public override void StepFromInput(WorkerTeam team, ReadOnlySpan<float> x, int xStride, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
+    {
+        if (!team.SweepsBackward)
+        {
+            base.StepFromInput(team, x, xStride, gates, h, c, scratch, batch);
+            return;
+        }
+        Span<float> hidden = scratch[..(batch * GateRows)];
+        team.Multiply(_recurrent, h, HiddenSize, hidden, GateRows, batch, _recurrentBias, accumulate: false, StepStreams);
+        ProjectInputs(team, x, xStride, batch, gates, StepStreams);
+        Update(gates, hidden, h, batch);
+    }
+
+    private void Update(Span<float> gates, Span<float> hidden, Span<float> h, int batch)
+    {
+        int hs = HiddenSize, g = GateRows;
         for (int b = 0; b < batch; b++)
         {
             if (_general is null)

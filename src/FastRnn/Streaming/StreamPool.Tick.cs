@@ -55,6 +55,7 @@ public sealed partial class StreamPool
         ReadOnlySpan<float> x = _arena[_input][..(n * _config.InputSize)];
         int xStride = _config.InputSize;
         Span<float> scratch = _arena[_scratch];
+        _team.NextStep();
         for (int layer = 0; layer < _config.NumLayers; layer++)
         {
             RecurrentCell cell = _model.Cell(layer, 0);

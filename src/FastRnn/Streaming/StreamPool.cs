@@ -84,7 +84,7 @@ public sealed partial class StreamPool : IDisposable
         {
             throw new ArgumentOutOfRangeException($"{nameof(capacity)} = {capacity}: {e.Message}", e);
         }
-        _team = threads == 1 ? WorkerTeam.Inline : new WorkerTeam(threads);
+        _team = new WorkerTeam(threads);
 
         _rowOf = new int[capacity];
         _idAt = new int[capacity];
@@ -242,8 +242,7 @@ public sealed partial class StreamPool : IDisposable
         if (_disposed)
             return;
         _disposed = true;
-        if (_team != WorkerTeam.Inline)
-            _team.Dispose();
+        _team.Dispose();
         _arena.Release();
     }
 

@@ -152,6 +152,41 @@ public class MatrixKernelTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void ABackwardSweep_GivesTheForwardSweepsBits_ForMatricesPairsAndPanelRanges(KernelIsa isa)
+    {
+        // A step may visit its panels last to first (PanelSweep): every row is still summed within its panel in the
+        // same order, so the products must agree to the bit, over whole matrices and a worker's panel range alike.
+        var random = new Random(53);
+        KernelSet kernels = KernelSelector.Get(isa);
+        foreach (int rows in new[] { 1, 31, 33, 100, 257 })
+        {
+            foreach ((int colsA, int colsB) in new[] { (7, 0), (64, 0), (9, 17), (64, 64) })
+            {
+                int cols = colsA + colsB;
+                float[] a = RandomVector(random, rows * colsA), b = RandomVector(random, rows * colsB), bias = RandomVector(random, rows);
+                PackedMatrix w = colsB == 0 ? PackedMatrix.FromRowMajor(a, rows, colsA) : PackedMatrix.FromRowMajorPair(a, colsA, b, colsB, rows);
+                foreach (int count in new[] { 1, 3 })
+                {
+                    float[] x = RandomVector(random, count * cols), initial = RandomVector(random, count * rows);
+                    foreach ((int first, int panels) in new[] { (0, w.PanelCount), (w.PanelCount / 2, w.PanelCount - w.PanelCount / 2), (0, w.PanelCount / 2) })
+                    {
+                        foreach (bool accumulate in new[] { false, true })
+                        {
+                            float[] forward = (float[])initial.Clone(), backward = (float[])initial.Clone();
+                            kernels.MultiplyPanels(w, x, cols, forward, rows, count, bias, accumulate, first, panels);
+                            kernels.MultiplyPanels(w, x, cols, backward, rows, count, bias, accumulate, first, panels, reverse: true);
+                            for (int i = 0; i < forward.Length; i++)
+                                Assert.True(BitConverter.SingleToInt32Bits(forward[i]) == BitConverter.SingleToInt32Bits(backward[i]),
+                                    $"{isa} ({rows}; {colsA}|{colsB}) x {count}, panels [{first}, {first + panels}), accumulate={accumulate}: element {i} {forward[i]} against {backward[i]}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     [Fact]
     public void ColumnsAcrossBothHalvesOfAPair_AreRefused()
     {

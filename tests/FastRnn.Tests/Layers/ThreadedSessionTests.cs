@@ -109,7 +109,7 @@ public class ThreadedSessionTests
         Assert.Throws<ObjectDisposedException>(() => session.Step(new float[128], new float[128]));
     }
 
-    private static float[] Uniform(Random random, int length)
+    internal static float[] Uniform(Random random, int length)
     {
         var v = new float[length];
         for (int i = 0; i < length; i++)

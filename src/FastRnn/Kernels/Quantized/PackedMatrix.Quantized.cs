@@ -29,13 +29,21 @@ internal sealed partial class PackedMatrix
     /// <summary>The int8 panels and per-row scales, when <see cref="Element"/> is <see cref="WeightElement.Int8"/>.</summary>
     public Int8Panels? Int8 { get; }
 
-    /// <summary>Bytes of weights a product streams (scales included).</summary>
-    public long WeightBytes => Element switch
+    /// <summary>Bytes of weights a product streams (scales included). Allocates nothing: products ask for it.</summary>
+    public long WeightBytes
     {
-        WeightElement.BFloat16 => 2L * PanelCount * PanelRows * Cols,
-        WeightElement.Int8 => Int8!.Segments.Sum(s => (long)PanelCount * PanelRows * (4L * s.Quads + sizeof(float))),
-        _ => 4L * PanelCount * PanelRows * Cols,
-    };
+        get
+        {
+            if (Element == WeightElement.Int8)
+            {
+                long bytes = 0;
+                foreach (Int8Segment s in Int8!.Segments)
+                    bytes += (long)PanelCount * PanelRows * (4L * s.Quads + sizeof(float));
+                return bytes;
+            }
+            return (Element == WeightElement.BFloat16 ? 2L : 4L) * PanelCount * PanelRows * Cols;
+        }
+    }
 
     /// <summary>Packs a row-major (rows, cols) matrix stored as <paramref name="data"/> says, keeping its element type.</summary>
     public static PackedMatrix FromWeights(WeightData data, int rows, int cols)
