@@ -59,7 +59,7 @@ internal abstract partial class KernelSet
             throw new ArgumentOutOfRangeException(nameof(firstPanel), $"panels [{firstPanel}, {firstPanel + panels}) are outside 0..{w.PanelCount}");
         if (w.Element != WeightElement.Float32)
         {
-            MultiplyQuantized(w, x, xStride, y, yStride, count, bias, accumulate, firstPanel, panels);
+            MultiplyQuantized(w, x, xStride, y, yStride, count, bias, accumulate, firstPanel, panels, reverse);
             return;
         }
         MultiplyCore(w, ref MemoryMarshal.GetReference(x), xStride, ref MemoryMarshal.GetReference(y), yStride, count,

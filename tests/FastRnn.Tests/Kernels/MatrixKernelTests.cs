@@ -157,33 +157,59 @@ public class MatrixKernelTests
     public void ABackwardSweep_GivesTheForwardSweepsBits_ForMatricesPairsAndPanelRanges(KernelIsa isa)
     {
         // A step may visit its panels last to first (PanelSweep): every row is still summed within its panel in the
-        // same order, so the products must agree to the bit, over whole matrices and a worker's panel range alike.
+        // same order, so the products must agree to the bit, for float32, bfloat16 and int8 weights, single matrices
+        // and pairs, over whole matrices and a worker's panel range alike.
         var random = new Random(53);
         KernelSet kernels = KernelSelector.Get(isa);
-        foreach (int rows in new[] { 1, 31, 33, 100, 257 })
+        var cases =
+            from rows in new[] { 1, 31, 33, 100, 257 }
+            from cols in new[] { (A: 7, B: 0), (A: 64, B: 0), (A: 9, B: 17), (A: 64, B: 64) }
+            from element in new[] { WeightElement.Float32, WeightElement.BFloat16, WeightElement.Int8 }
+            select (rows, cols.A, cols.B, element);
+        foreach ((int rows, int colsA, int colsB, WeightElement element) in cases)
         {
-            foreach ((int colsA, int colsB) in new[] { (7, 0), (64, 0), (9, 17), (64, 64) })
+            int cols = colsA + colsB;
+            float[] a = RandomVector(random, rows * colsA), b = RandomVector(random, rows * colsB), bias = RandomVector(random, rows);
+            PackedMatrix w = Packed(element, a, colsA, b, colsB, rows);
+            foreach (int count in new[] { 1, 3 })
             {
-                int cols = colsA + colsB;
-                float[] a = RandomVector(random, rows * colsA), b = RandomVector(random, rows * colsB), bias = RandomVector(random, rows);
-                PackedMatrix w = colsB == 0 ? PackedMatrix.FromRowMajor(a, rows, colsA) : PackedMatrix.FromRowMajorPair(a, colsA, b, colsB, rows);
-                foreach (int count in new[] { 1, 3 })
+                float[] x = RandomVector(random, count * cols), initial = RandomVector(random, count * rows);
+                foreach ((int first, int panels) in new[] { (0, w.PanelCount), (w.PanelCount / 2, w.PanelCount - w.PanelCount / 2), (0, w.PanelCount / 2) })
                 {
-                    float[] x = RandomVector(random, count * cols), initial = RandomVector(random, count * rows);
-                    foreach ((int first, int panels) in new[] { (0, w.PanelCount), (w.PanelCount / 2, w.PanelCount - w.PanelCount / 2), (0, w.PanelCount / 2) })
+                    foreach (bool accumulate in new[] { false, true })
                     {
-                        foreach (bool accumulate in new[] { false, true })
-                        {
-                            float[] forward = (float[])initial.Clone(), backward = (float[])initial.Clone();
-                            kernels.MultiplyPanels(w, x, cols, forward, rows, count, bias, accumulate, first, panels);
-                            kernels.MultiplyPanels(w, x, cols, backward, rows, count, bias, accumulate, first, panels, reverse: true);
-                            for (int i = 0; i < forward.Length; i++)
-                                Assert.True(BitConverter.SingleToInt32Bits(forward[i]) == BitConverter.SingleToInt32Bits(backward[i]),
-                                    $"{isa} ({rows}; {colsA}|{colsB}) x {count}, panels [{first}, {first + panels}), accumulate={accumulate}: element {i} {forward[i]} against {backward[i]}");
-                        }
+                        float[] forward = (float[])initial.Clone(), backward = (float[])initial.Clone();
+                        kernels.MultiplyPanels(w, x, cols, forward, rows, count, bias, accumulate, first, panels);
+                        kernels.MultiplyPanels(w, x, cols, backward, rows, count, bias, accumulate, first, panels, reverse: true);
+                        for (int i = 0; i < forward.Length; i++)
+                            Assert.True(BitConverter.SingleToInt32Bits(forward[i]) == BitConverter.SingleToInt32Bits(backward[i]),
+                                $"{isa} {element} ({rows}; {colsA}|{colsB}) x {count}, panels [{first}, {first + panels}), accumulate={accumulate}: element {i} {forward[i]} against {backward[i]}");
                     }
                 }
             }
+        }
+    }
+
+    // A (rows, colsA) matrix, or with colsB > 0 the pair [A | B], stored as `element`.
+    private static PackedMatrix Packed(WeightElement element, float[] a, int colsA, float[] b, int colsB, int rows)
+    {
+        if (colsB == 0)
+            return PackedMatrix.Quantize(a, rows, colsA, element);
+        switch (element)
+        {
+            case WeightElement.BFloat16:
+                ushort[] ha = new ushort[a.Length], hb = new ushort[b.Length];
+                WeightQuantizer.ToBFloat16(a, ha);
+                WeightQuantizer.ToBFloat16(b, hb);
+                return PackedMatrix.FromWeightPair(new WeightData(ha), colsA, new WeightData(hb), colsB, rows);
+            case WeightElement.Int8:
+                sbyte[] qa = new sbyte[a.Length], qb = new sbyte[b.Length];
+                float[] sa = new float[rows], sb = new float[rows];
+                WeightQuantizer.ToInt8(a, rows, colsA, qa, sa);
+                WeightQuantizer.ToInt8(b, rows, colsB, qb, sb);
+                return PackedMatrix.FromWeightPair(new WeightData(qa, sa), colsA, new WeightData(qb, sb), colsB, rows);
+            default:
+                return PackedMatrix.FromRowMajorPair(a, colsA, b, colsB, rows);
         }
     }
 

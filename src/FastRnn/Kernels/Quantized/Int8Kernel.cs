@@ -13,9 +13,10 @@ internal abstract class Int8Kernel
 
     /// <summary>
     /// <see cref="Dot"/> for <paramref name="panels"/> consecutive panels of one segment (<paramref name="panelStride"/>
-    /// bytes apart), their 32 row sums each in a row from <paramref name="rowSums"/>, their sums in a row into <paramref name="acc"/>.
+    /// bytes apart), their 32 row sums each in a row from <paramref name="rowSums"/>, their sums in a row into <paramref name="acc"/>;
+    /// last panel first when <paramref name="reverse"/> (<see cref="PanelSweep"/>).
     /// </summary>
-    public abstract void DotPanels(ref sbyte panel, int panelStride, ref int rowSums, ref int xQuads, int quads, int panels, ref int acc);
+    public abstract void DotPanels(ref sbyte panel, int panelStride, ref int rowSums, ref int xQuads, int quads, int panels, ref int acc, bool reverse = false);
 
     /// <inheritdoc cref="Int8TileKernel{TOps, TAcc, TBytes}.Dot"/>
     public abstract void DotTiled(ref sbyte panel, ref int rowSums, ref int xQuads, int xStride, int quads, int count, ref int acc);
@@ -32,10 +33,12 @@ internal sealed class Int8Kernel<TOps, TAcc, TBytes>(string name) : Int8Kernel
     public override void Dot(ref sbyte panel, ref int rowSums, ref int xQuads, int quads, ref int acc)
         => Int8PanelKernel<TOps, TAcc, TBytes>.Dot(ref panel, ref rowSums, ref xQuads, quads, ref acc);
 
-    public override void DotPanels(ref sbyte panel, int panelStride, ref int rowSums, ref int xQuads, int quads, int panels, ref int acc)
+    public override void DotPanels(ref sbyte panel, int panelStride, ref int rowSums, ref int xQuads, int quads, int panels, ref int acc, bool reverse = false)
     {
-        for (int p = 0; p < panels; p++)
+        var sweep = new PanelSweep(0, panels, reverse);
+        for (int i = 0; i < panels; i++)
         {
+            int p = sweep[i];
             int lane = p * PackedMatrix.PanelRows;
             Int8PanelKernel<TOps, TAcc, TBytes>.Dot(ref Unsafe.Add(ref panel, (nint)p * panelStride), ref Unsafe.Add(ref rowSums, lane), ref xQuads, quads, ref Unsafe.Add(ref acc, lane));
         }

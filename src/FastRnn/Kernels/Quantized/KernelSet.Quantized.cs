@@ -25,9 +25,10 @@ internal abstract partial class KernelSet
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void MultiplyQuantized(
         PackedMatrix w, ReadOnlySpan<float> x, int xStride, Span<float> y, int yStride, int count, ReadOnlySpan<float> bias, bool accumulate,
-        int firstPanel, int panels)
+        int firstPanel, int panels, bool reverse)
     {
         const int P = PackedMatrix.PanelRows;
+        var sweep = new PanelSweep(firstPanel, panels, reverse && count == 1);
         // One vector (the batch-1 step) keeps its 32 sums on the stack; several use this thread's scratch.
         Span<float> sums = count == 1 ? stackalloc float[P] : QuantizedScratch.Sums(count * P);
         ref float x0 = ref MemoryMarshal.GetReference(x);
@@ -36,8 +37,9 @@ internal abstract partial class KernelSet
         {
             BFloat16Panels b = w.BFloat16!;
             Span<float> partials = count == 1 ? default : QuantizedScratch.Partials(count * BFloat16TileKernel<SimdOpsScalar, float>.PartialsPerVector);
-            for (int p = firstPanel; p < firstPanel + panels; p++)
+            for (int i = 0; i < panels; i++)
             {
+                int p = sweep[i];
                 if (count == 1)
                     BFloat16Dot(ref b.PanelRef(p), ref x0, w.Cols, ref sums[0]);
                 else
@@ -61,12 +63,13 @@ internal abstract partial class KernelSet
 
         if (count == 1 && segments.Length == 1)
         {
-            MultiplyInt8Vector(w, q, quads, scales[0], y, bias, accumulate, firstPanel, panels);
+            MultiplyInt8Vector(w, q, quads, scales[0], y, bias, accumulate, firstPanel, panels, reverse);
             return;
         }
         Span<int> acc = count == 1 ? stackalloc int[P] : QuantizedScratch.IntegerSums(count * P);
-        for (int p = firstPanel; p < firstPanel + panels; p++)
+        for (int visit = 0; visit < panels; visit++)
         {
+            int p = sweep[visit];
             int rowStart = p * P, rows = Math.Min(P, w.Rows - rowStart);
             ref float panelBias = ref BiasFrom(bias, rowStart);
             int quadStart = 0;
@@ -99,13 +102,13 @@ internal abstract partial class KernelSet
     // cost a tenth of an L2-resident recurrence. Several segments (a step's [W_ih | W_hh]) stay panel by panel, so that
     // each panel's segments are read in memory order.
     private void MultiplyInt8Vector(PackedMatrix w, Int8Panels q, ReadOnlySpan<int> quads, float activationScale, Span<float> y,
-        ReadOnlySpan<float> bias, bool accumulate, int firstPanel, int panels)
+        ReadOnlySpan<float> bias, bool accumulate, int firstPanel, int panels, bool reverse)
     {
         const int P = PackedMatrix.PanelRows;
         Int8Segment s = q.Segments[0];
         int rowStart = firstPanel * P, rows = Math.Min(panels * P, w.Rows - rowStart);
         Span<int> acc = QuantizedScratch.IntegerSums(panels * P);
-        Int8.DotPanels(ref Unsafe.Add(ref q.PanelRef(firstPanel), s.ByteOffset), q.PanelStride, ref s.RowSums[rowStart], ref Unsafe.AsRef(in quads[0]), s.Quads, panels, ref acc[0]);
+        Int8.DotPanels(ref Unsafe.Add(ref q.PanelRef(firstPanel), s.ByteOffset), q.PanelStride, ref s.RowSums[rowStart], ref Unsafe.AsRef(in quads[0]), s.Quads, panels, ref acc[0], reverse);
         ref float rowBias = ref BiasFrom(bias, rowStart);
         QuantizedEpilogue.WriteScaled(new QuantizedEpilogue.Lanes(ref acc[0], ref s.Scales[rowStart], activationScale), ref Unsafe.NullRef<float>(), hasSums: false,
             ref rowBias, !bias.IsEmpty, ref Unsafe.Add(ref MemoryMarshal.GetReference(y), rowStart), accumulate, rows);
