@@ -23,8 +23,8 @@ public sealed partial class FrnnFile
         // ElementCount and ByteLength were checked against the data section when the file was opened.
         return info.DType switch
         {
-            FrnnDType.BFloat16 => new WeightData(MemoryMarshal.Cast<byte, ushort>(Bytes(info))),
-            FrnnDType.Int8 => new WeightData(MemoryMarshal.Cast<byte, sbyte>(Bytes(info)), Scales(info)),
+            FrnnDType.BFloat16 => new WeightData(MemoryMarshal.Cast<byte, ushort>(Bytes(info)), TrackChecksum(info)),
+            FrnnDType.Int8 => new WeightData(MemoryMarshal.Cast<byte, sbyte>(Bytes(info)), Scales(info), TrackChecksum(info)),
             FrnnDType.Float32 => new WeightData(Float32View(info), TrackChecksum(info)),
             _ => new WeightData(Float32View(info)),
         };

@@ -201,24 +201,32 @@ internal sealed partial class PackedMatrix
     /// transposed, which leaves them in L2 for the transposes, so the file is read from memory once. Without it the
     /// next panel's rows are fetched ahead during the transposes instead (with it, that fetch made a 32 MiB load
     /// slower, 4.1 ms against 3.5 in a harness). Measured on Zen 5 by <c>LoadBenchmarks</c>, a 32 MiB LSTM loads in
-    /// 2.65 ms, against 4.12 with a separate checksum pass and normal stores.
+    /// 2.65 ms, against 4.12 with a separate checksum pass and normal stores. The bfloat16 and int8 packers use it too
+    /// (int8 quads as 32-bit elements); element by element they took a bfloat16 / int8 LSTM 1024 15 / 18 ms to load.
     /// </summary>
-    private static void PackColumns(ReadOnlySpan<float> source, int rows, int cols, Span<float> packed, int packedCols, int colOffset,
+    /// <remarks>Elements are 32-bit (<typeparamref name="T"/> float: float32 weights, or int8 quads) or 16-bit (ushort:
+    /// bfloat16), each width with its own register transposes; the JIT drops the other width's branch.</remarks>
+    internal static void PackColumns<T>(ReadOnlySpan<T> source, int rows, int cols, Span<T> packed, int packedCols, int colOffset,
         bool nonTemporal, SourceChecksum? checksum)
+        where T : unmanaged
     {
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(ushort))
+            throw new NotSupportedException($"panels of {typeof(T).Name}"); // unreachable: float and ushort only
         if (source.Length < (long)rows * cols || packed.Length < (long)((rows + PanelRows - 1) / PanelRows) * packedCols * PanelRows || colOffset + cols > packedCols)
             throw new ArgumentException("packing buffers are too short"); // unreachable: sized by the callers
-        ref float from = ref MemoryMarshal.GetReference(source);
-        ref float to = ref MemoryMarshal.GetReference(packed);
+        ref T from = ref MemoryMarshal.GetReference(source);
+        ref T to = ref MemoryMarshal.GetReference(packed);
         // Full panels go through 8 × 8 transposes in registers, eight columns at a time; the rest element by element.
-        int transposed = Avx.IsSupported ? cols & ~7 : 0;
+        bool wide = typeof(T) == typeof(float);
+        int transposed = (wide ? Avx.IsSupported : Sse2.IsSupported) ? cols & ~7 : 0;
+        nonTemporal &= wide;
         int panels = (rows + PanelRows - 1) / PanelRows;
         uint crc = 0;
         for (int p = 0; p < panels; p++)
         {
             int rowsHere = Math.Min(PanelRows, rows - p * PanelRows);
-            ref float panel = ref Unsafe.Add(ref to, ((nint)p * packedCols + colOffset) * PanelRows);
-            ref float first = ref Unsafe.Add(ref from, (nint)p * PanelRows * cols);
+            ref T panel = ref Unsafe.Add(ref to, ((nint)p * packedCols + colOffset) * PanelRows);
+            ref T first = ref Unsafe.Add(ref from, (nint)p * PanelRows * cols);
             // The panel's rows are one contiguous run of the source: checksummed in file order, they are then in the
             // cache for the transposes.
             if (checksum is not null)
@@ -226,8 +234,19 @@ internal sealed partial class PackedMatrix
             int start = 0;
             if (rowsHere == PanelRows && transposed > 0)
             {
-                int nextFloats = p + 1 < panels && checksum is null ? Math.Min(PanelRows, rows - (p + 1) * PanelRows) * cols : 0;
-                TransposePanel(ref first, cols, ref panel, transposed, nonTemporal, nextFloats);
+                if (wide)
+                {
+                    int nextFloats = p + 1 < panels && checksum is null ? Math.Min(PanelRows, rows - (p + 1) * PanelRows) * cols : 0;
+                    TransposePanel(ref Unsafe.As<T, float>(ref first), cols, ref Unsafe.As<T, float>(ref panel), transposed, nonTemporal, nextFloats);
+                }
+                else
+                {
+                    for (int j = 0; j < transposed; j += 8)
+                    {
+                        for (int g = 0; g < PanelRows; g += 8)
+                            Transpose8x8Bits16(ref Unsafe.As<T, ushort>(ref Unsafe.Add(ref first, (nint)g * cols + j)), cols, ref Unsafe.As<T, ushort>(ref Unsafe.Add(ref panel, (nint)j * PanelRows + g)));
+                    }
+                }
                 start = transposed;
             }
             for (int j0 = start; j0 < cols; j0 += PackBlock)
@@ -235,8 +254,8 @@ internal sealed partial class PackedMatrix
                 int width = Math.Min(PackBlock, cols - j0);
                 for (int r = 0; r < rowsHere; r++)
                 {
-                    ref float row = ref Unsafe.Add(ref first, (nint)r * cols + j0);
-                    ref float lane = ref Unsafe.Add(ref panel, (nint)j0 * PanelRows + r);
+                    ref T row = ref Unsafe.Add(ref first, (nint)r * cols + j0);
+                    ref T lane = ref Unsafe.Add(ref panel, (nint)j0 * PanelRows + r);
                     for (int j = 0; j < width; j++)
                         Unsafe.Add(ref lane, j * PanelRows) = Unsafe.Add(ref row, j);
                 }
@@ -326,6 +345,41 @@ internal sealed partial class PackedMatrix
             low.StoreUnsafe(ref line);
             high.StoreUnsafe(ref line, 8);
         }
+    }
+
+    // Eight rows of eight 16-bit elements (row stride `stride`) to eight columns of a panel (32 elements apart):
+    // interleaved by pairs of rows, then fours, then eights.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8Bits16(ref ushort block, int stride, ref ushort column)
+    {
+        nuint s = (nuint)stride;
+        var r0 = Vector128.LoadUnsafe(ref block).AsInt16();
+        var r1 = Vector128.LoadUnsafe(ref block, s).AsInt16();
+        var r2 = Vector128.LoadUnsafe(ref block, 2 * s).AsInt16();
+        var r3 = Vector128.LoadUnsafe(ref block, 3 * s).AsInt16();
+        var r4 = Vector128.LoadUnsafe(ref block, 4 * s).AsInt16();
+        var r5 = Vector128.LoadUnsafe(ref block, 5 * s).AsInt16();
+        var r6 = Vector128.LoadUnsafe(ref block, 6 * s).AsInt16();
+        var r7 = Vector128.LoadUnsafe(ref block, 7 * s).AsInt16();
+        // a: columns 0-3 (Low) or 4-7 (High) of two rows, interleaved.
+        Vector128<int> a0 = Sse2.UnpackLow(r0, r1).AsInt32(), a1 = Sse2.UnpackHigh(r0, r1).AsInt32();
+        Vector128<int> a2 = Sse2.UnpackLow(r2, r3).AsInt32(), a3 = Sse2.UnpackHigh(r2, r3).AsInt32();
+        Vector128<int> a4 = Sse2.UnpackLow(r4, r5).AsInt32(), a5 = Sse2.UnpackHigh(r4, r5).AsInt32();
+        Vector128<int> a6 = Sse2.UnpackLow(r6, r7).AsInt32(), a7 = Sse2.UnpackHigh(r6, r7).AsInt32();
+        // b: two columns of four rows each (rows 0-3 in b0-b3, rows 4-7 in b4-b7).
+        Vector128<long> b0 = Sse2.UnpackLow(a0, a2).AsInt64(), b1 = Sse2.UnpackHigh(a0, a2).AsInt64();
+        Vector128<long> b2 = Sse2.UnpackLow(a1, a3).AsInt64(), b3 = Sse2.UnpackHigh(a1, a3).AsInt64();
+        Vector128<long> b4 = Sse2.UnpackLow(a4, a6).AsInt64(), b5 = Sse2.UnpackHigh(a4, a6).AsInt64();
+        Vector128<long> b6 = Sse2.UnpackLow(a5, a7).AsInt64(), b7 = Sse2.UnpackHigh(a5, a7).AsInt64();
+        const nuint P = PackedMatrix.PanelRows;
+        Sse2.UnpackLow(b0, b4).AsUInt16().StoreUnsafe(ref column);
+        Sse2.UnpackHigh(b0, b4).AsUInt16().StoreUnsafe(ref column, P);
+        Sse2.UnpackLow(b1, b5).AsUInt16().StoreUnsafe(ref column, 2 * P);
+        Sse2.UnpackHigh(b1, b5).AsUInt16().StoreUnsafe(ref column, 3 * P);
+        Sse2.UnpackLow(b2, b6).AsUInt16().StoreUnsafe(ref column, 4 * P);
+        Sse2.UnpackHigh(b2, b6).AsUInt16().StoreUnsafe(ref column, 5 * P);
+        Sse2.UnpackLow(b3, b7).AsUInt16().StoreUnsafe(ref column, 6 * P);
+        Sse2.UnpackHigh(b3, b7).AsUInt16().StoreUnsafe(ref column, 7 * P);
     }
 
     /// <summary>Value of W[row, col], read back from the packed layout (for tests and diagnostics).</summary>

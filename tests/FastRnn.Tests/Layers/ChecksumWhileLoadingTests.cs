@@ -16,10 +16,28 @@ public class ChecksumWhileLoadingTests
     // transposes and a partial one element by element; I = 13 and 34 leave column tails.
     private static readonly RnnFixture Lstm = RnnFixture.Load("lstm_l2_bi_i13_h17_p5_b3_t100_given");
 
-    [Fact]
-    public void Load_ReportsTheChecksumMismatch_ForAFlippedByteInEveryTensorAndBetweenThem()
+    // A GRU whose every weight has whole quads of columns (the int8 packer's transposed path), beside the fixture,
+    // whose column counts (13, 17, 34) take the padded one.
+    private static readonly RnnConfig WholeQuads = new() { Kind = RecurrentKind.Gru, InputSize = 24, HiddenSize = 40, NumLayers = 2 };
+
+    public static IEnumerable<object?[]> Files() =>
+        from wholeQuads in new[] { false, true }
+        from precision in new WeightPrecision?[] { null, WeightPrecision.BFloat16, WeightPrecision.Int8 }
+        select new object?[] { wholeQuads, precision };
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void Load_ReportsTheChecksumMismatch_ForAFlippedByteInEveryTensorAndBetweenThem(bool wholeQuads, WeightPrecision? precision)
     {
-        byte[] valid = RnnModel.ToFrnn(Lstm.Config, Lstm.Parameters);
+        // float32, bfloat16 and int8 weights each have their own packer, and each checksums what it packs.
+        byte[] valid = wholeQuads
+            ? RnnModel.ToFrnn(WholeQuads, OnnxFeatureTests.RandomParameters(WholeQuads, new Random(17)))
+            : RnnModel.ToFrnn(Lstm.Config, Lstm.Parameters);
+        if (precision is { } weights)
+        {
+            using var fp32 = FrnnFile.Parse(valid);
+            valid = FrnnQuantizer.Convert(fp32, weights, minElements: 1).ToArray();
+        }
         Assert.NotNull(RnnModel.Load(valid));
         var positions = new List<long>();
         long dataStart;
@@ -43,7 +61,7 @@ public class ChecksumWhileLoadingTests
         {
             byte[] corrupt = (byte[])valid.Clone();
             corrupt[position] ^= 0x10;
-            ExpectMismatch(corrupt, () => RnnModel.Load(corrupt), $"byte {position}");
+            ExpectMismatch(corrupt, () => RnnModel.Load(corrupt), $"{precision?.ToString() ?? "float32"} byte {position}");
         }
     }
 

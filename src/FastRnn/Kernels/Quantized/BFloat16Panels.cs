@@ -21,31 +21,29 @@ internal sealed class BFloat16Panels
 
     public BFloat16Panels Columns(int start) => new(_data, _panelStride, _offset + start * PackedMatrix.PanelRows);
 
-    /// <summary>Packs row-major blocks side by side (column counts <paramref name="cols"/>), each already bfloat16.</summary>
-    public static BFloat16Panels Pack(int rows, ReadOnlySpan<int> cols, params ReadOnlySpan<ushort[]> blocks)
+    /// <summary>Packs row-major blocks side by side: <paramref name="a"/> of <paramref name="cols"/>[0] columns and,
+    /// when <paramref name="cols"/> has two, <paramref name="b"/> of cols[1], each already bfloat16.</summary>
+    /// <remarks>Checksums given (see <see cref="Format.SourceChecksum"/>) are fed each block's bytes as they are packed.</remarks>
+    public static BFloat16Panels Pack(int rows, ReadOnlySpan<int> cols, ReadOnlySpan<ushort> a, ReadOnlySpan<ushort> b = default,
+        Format.SourceChecksum? checksumA = null, Format.SourceChecksum? checksumB = null)
     {
+        const int P = PackedMatrix.PanelRows;
         int total = 0;
         foreach (int c in cols)
             total = checked(total + c);
-        int panels = (rows + PackedMatrix.PanelRows - 1) / PackedMatrix.PanelRows;
-        int elements = checked(panels * total * PackedMatrix.PanelRows);
+        int panels = (rows + P - 1) / P;
+        int elements = checked(panels * total * P);
         var buffer = new AlignedBuffer((elements + 1) / 2);
         Span<ushort> dst = System.Runtime.InteropServices.MemoryMarshal.Cast<float, ushort>(buffer.Span)[..elements];
-        dst.Clear();
-        int first = 0;
-        for (int b = 0; b < blocks.Length; b++)
-        {
-            ushort[] block = blocks[b];
-            for (int r = 0; r < rows; r++)
-            {
-                Span<ushort> panel = dst.Slice(r / PackedMatrix.PanelRows * total * PackedMatrix.PanelRows);
-                int lane = r % PackedMatrix.PanelRows;
-                for (int k = 0; k < cols[b]; k++)
-                    panel[(first + k) * PackedMatrix.PanelRows + lane] = block[r * cols[b] + k];
-            }
-            first += cols[b];
-        }
-        return new BFloat16Panels(buffer, total * PackedMatrix.PanelRows, 0);
+        // Only a partial last panel has lanes no row writes.
+        if (rows % P != 0)
+            dst.Slice((panels - 1) * total * P, total * P).Clear();
+        // As PackedMatrix packs floats, with 16-bit transposes for full panels. Element by element, each a new cache line
+        // of a 64 KiB panel, a bfloat16 LSTM 1024 took 15 ms to load (2.4 since).
+        PackedMatrix.PackColumns(a, rows, cols[0], dst, total, 0, nonTemporal: false, checksumA);
+        if (cols.Length > 1)
+            PackedMatrix.PackColumns(b, rows, cols[1], dst, total, cols[0], nonTemporal: false, checksumB);
+        return new BFloat16Panels(buffer, total * P, 0);
     }
 
     public ushort this[int panel, int col, int lane] => Unsafe.Add(ref PanelRef(panel), col * PackedMatrix.PanelRows + lane);

@@ -51,8 +51,8 @@ internal sealed partial class PackedMatrix
         CheckShape(data, rows, cols);
         return data.Element switch
         {
-            WeightElement.BFloat16 => new PackedMatrix(rows, cols, BFloat16Panels.Pack(rows, [cols], data.BFloat16.ToArray()), null),
-            WeightElement.Int8 => new PackedMatrix(rows, cols, null, Int8Panels.Pack(rows, [cols], [data.Int8.ToArray()], [data.Scales.ToArray()])),
+            WeightElement.BFloat16 => new PackedMatrix(rows, cols, BFloat16Panels.Pack(rows, [cols], data.BFloat16, checksumA: data.Checksum), null),
+            WeightElement.Int8 => new PackedMatrix(rows, cols, null, Int8Panels.Pack(rows, [cols], data.Int8, data.Scales, checksumA: data.Checksum)),
             _ => FromRowMajor(data.Float32, rows, cols, checksum: data.Checksum),
         };
     }
@@ -70,9 +70,8 @@ internal sealed partial class PackedMatrix
             return FromRowMajorPair(a.ToFloat32(colsA), colsA, b.ToFloat32(colsB), colsB, rows);
         return a.Element switch
         {
-            WeightElement.BFloat16 => new PackedMatrix(rows, cols, BFloat16Panels.Pack(rows, [colsA, colsB], a.BFloat16.ToArray(), b.BFloat16.ToArray()), null),
-            WeightElement.Int8 => new PackedMatrix(rows, cols, null,
-                Int8Panels.Pack(rows, [colsA, colsB], [a.Int8.ToArray(), b.Int8.ToArray()], [a.Scales.ToArray(), b.Scales.ToArray()])),
+            WeightElement.BFloat16 => new PackedMatrix(rows, cols, BFloat16Panels.Pack(rows, [colsA, colsB], a.BFloat16, b.BFloat16, a.Checksum, b.Checksum), null),
+            WeightElement.Int8 => new PackedMatrix(rows, cols, null, Int8Panels.Pack(rows, [colsA, colsB], a.Int8, a.Scales, b.Int8, b.Scales, a.Checksum, b.Checksum)),
             _ => FromRowMajorPair(a.Float32, colsA, b.Float32, colsB, rows, checksumA: a.Checksum, checksumB: b.Checksum),
         };
     }

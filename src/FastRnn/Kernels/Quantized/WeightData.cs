@@ -15,25 +15,27 @@ internal readonly ref struct WeightData
         Checksum = checksum;
     }
 
-    public WeightData(ReadOnlySpan<ushort> bfloat16)
+    public WeightData(ReadOnlySpan<ushort> bfloat16, SourceChecksum? checksum = null)
     {
         Element = WeightElement.BFloat16;
         BFloat16 = bfloat16;
+        Checksum = checksum;
     }
 
-    public WeightData(ReadOnlySpan<sbyte> int8, ReadOnlySpan<float> scales)
+    public WeightData(ReadOnlySpan<sbyte> int8, ReadOnlySpan<float> scales, SourceChecksum? checksum = null)
     {
         Element = WeightElement.Int8;
         Int8 = int8;
         Scales = scales;
+        Checksum = checksum;
     }
 
     public WeightElement Element { get; }
 
     public ReadOnlySpan<float> Float32 { get; }
 
-    /// <summary>Where the packer of <see cref="Float32"/> records the CRC-32C of its bytes, when a loader deferred the
-    /// file's checksum to it; null otherwise.</summary>
+    /// <summary>Where the packer of the weights records the CRC-32C of their bytes (the int8 bytes, not their scales),
+    /// when a loader deferred the file's checksum to it; null otherwise.</summary>
     public SourceChecksum? Checksum { get; }
 
     public ReadOnlySpan<ushort> BFloat16 { get; }
