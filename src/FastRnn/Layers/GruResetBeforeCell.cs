@@ -36,11 +36,33 @@ internal sealed class GruResetBeforeCell : RecurrentCell
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void StepFromGates(WorkerTeam team, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch, bool streams = false)
     {
+        team.Multiply(_resetUpdate, h, HiddenSize, scratch[..(batch * GateRows)], GateRows, batch, _recurrentBias, accumulate: false, streams);
+        Finish(team, gates, h, scratch, batch, streams);
+    }
+
+    /// <summary>
+    /// A step's products, W_ih x, W_hr;hz h, then W_hn (r ⊙ h), which needs r; on a step whose products sweep backwards
+    /// (<see cref="WorkerTeam.NextStep"/>) W_hr;hz h comes first, so that it begins with what the last step read just
+    /// before W_hn. The first two products are independent, so the order changes no bit.
+    /// </summary>
+    public override void StepFromInput(WorkerTeam team, ReadOnlySpan<float> x, int xStride, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
+    {
+        if (!team.SweepsBackward)
+        {
+            base.StepFromInput(team, x, xStride, gates, h, c, scratch, batch);
+            return;
+        }
+        team.Multiply(_resetUpdate, h, HiddenSize, scratch[..(batch * GateRows)], GateRows, batch, _recurrentBias, accumulate: false, StepStreams);
+        ProjectInputs(team, x, xStride, batch, gates, StepStreams);
+        Finish(team, gates, h, scratch, batch, StepStreams);
+    }
+
+    // With gx in gates and W_hr;hz h in the first 2H of each hidden row: r, z, r ⊙ h, W_hn (r ⊙ h), then h'.
+    private void Finish(WorkerTeam team, Span<float> gates, Span<float> h, Span<float> scratch, int batch, bool streams)
+    {
         int hs = HiddenSize, g = GateRows;
         Span<float> hidden = scratch[..(batch * g)];
         Span<float> resetHidden = scratch.Slice(batch * g, batch * hs);
-        team.Multiply(_resetUpdate, h, hs, hidden, g, batch, _recurrentBias, accumulate: false, streams);
-
         for (int b = 0; b < batch; b++)
         {
             if (_general is null)
