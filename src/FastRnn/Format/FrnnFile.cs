@@ -83,9 +83,17 @@ public sealed partial class FrnnFile : IDisposable
         {
             result = build(this);
         }
-        catch
+        catch (Exception e)
         {
-            VerifyDeferredChecksum();
+            // A corrupt file is the likely cause of the failure: report the mismatch, keeping the failure inside it.
+            try
+            {
+                VerifyDeferredChecksum();
+            }
+            catch (FrnnFormatException mismatch)
+            {
+                throw new FrnnFormatException(mismatch.Message, e);
+            }
             throw;
         }
 

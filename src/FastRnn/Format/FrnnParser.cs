@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace FastRnn.Format;
 
 /// <summary>
@@ -87,7 +89,11 @@ internal static partial class FrnnParser
         foreach (SourceChecksum range in covered.OrderBy(r => r.Offset))
         {
             if (range.Offset < at)
+            {
+                // Only a tensor packed twice can get here (the data layout forbids overlaps): the same range again.
+                Debug.Assert(range.Offset + range.Length <= at, "checksummed ranges overlap");
                 continue;
+            }
             state = AppendStored(storage, state, at, range.Offset);
             state = Crc32C.Shift(state, range.Length) ^ range.State;
             at = range.Offset + range.Length;

@@ -337,6 +337,7 @@ internal sealed partial class PackedMatrix
         if (nonTemporal)
         {
             float* address = (float*)Unsafe.AsPointer(ref line); // the packed buffer is pinned
+            Debug.Assert(((nint)address & 63) == 0, "a streamed line must start on a cache line");
             Avx.StoreAlignedNonTemporal(address, low);
             Avx.StoreAlignedNonTemporal(address + 8, high);
         }

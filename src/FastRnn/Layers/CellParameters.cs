@@ -68,6 +68,10 @@ internal sealed class CellParameters
     public PackedMatrix PackRecurrentRows(int start, int count)
     {
         WeightData all = Weights(RecurrentParameterRole.RecurrentWeights);
+        // The whole tensor keeps its checksum range (its packer reads the file's bytes once); a block of rows does
+        // not, and the loader's final check reads the tensor itself.
+        if (start == 0 && count == GateRows)
+            return PackedMatrix.FromWeights(all, count, OutputSize);
         WeightData rows = all.Element switch
         {
             WeightElement.BFloat16 => new WeightData(all.BFloat16.Slice(start * OutputSize, count * OutputSize)),

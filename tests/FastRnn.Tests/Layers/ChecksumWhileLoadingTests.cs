@@ -79,6 +79,9 @@ public class ChecksumWhileLoadingTests
 
         FrnnBytes.SetU32(corrupt, FrnnBytes.ChecksumOffset, FrnnBytes.U32(valid, FrnnBytes.ChecksumOffset));
         ExpectMismatch(corrupt, () => RnnModel.Load(corrupt), "input size edited");
+        // The failure the corruption caused is kept inside the mismatch, for whoever has to find out more.
+        var e = Assert.Throws<FrnnFormatException>(() => RnnModel.Load(corrupt));
+        Assert.Contains("weight_ih_l0", e.InnerException?.Message);
     }
 
     [Fact]

@@ -98,15 +98,15 @@ internal sealed class Int8Panels
                     PackedMatrix.PackColumns(MemoryMarshal.Cast<sbyte, float>(band), rowsHere, segment.Quads, dst[(p * quads * P)..], quads, quadOffset,
                         nonTemporal: false, checksum: null);
             }
-            checksum?.Complete(crc);
             if (!wholeQuads)
             {
                 // Rows whose length is not whole quads: each padded with zeros to whole quads, then packed.
-                var whole = new sbyte[rows * segment.Quads * 4];
+                var whole = new sbyte[checked(rows * segment.Quads * 4)];
                 for (int r = 0; r < rows; r++)
                     block.Slice(r * n, n).CopyTo(whole.AsSpan(r * segment.Quads * 4));
                 PackedMatrix.PackColumns(MemoryMarshal.Cast<sbyte, float>(whole), rows, segment.Quads, dst, quads, quadOffset, nonTemporal: false, checksum: null);
             }
+            checksum?.Complete(crc);
         }
         return new Int8Panels(buffer, panelStride, segments);
     }
