@@ -18,12 +18,11 @@ internal static class Crc32C
 
     public static uint End(uint state) => ~state;
 
-    /// <summary>Bytes of each of the three lanes <see cref="Append"/> runs side by side.</summary>
-    internal const int LaneBytes = 8192;
+    /// <summary>Bytes of each of the three lanes <see cref="Append"/> runs side by side: 2^13, so that moving a state
+    /// past one lane is one of <see cref="Shift"/>'s matrices.</summary>
+    internal const int LaneBytes = 1 << LaneBytesLog2;
 
-    // Column b: what feeding LaneBytes zero bytes makes of the state with only bit b set. Feeding zeros is linear in
-    // the state, so it is this 32 × 32 bit matrix applied to any state.
-    private static readonly uint[] s_laneShift = [.. Enumerable.Range(0, 32).Select(b => AppendZeros(1u << b, LaneBytes))];
+    private const int LaneBytesLog2 = 13;
 
     /// <summary>Feeds <paramref name="data"/> into a running CRC state.</summary>
     /// <remarks>
@@ -76,30 +75,11 @@ internal static class Crc32C
         return BitConverter.IsLittleEndian ? word : BinaryPrimitives.ReverseEndianness(word);
     }
 
-    private static uint ShiftLane(uint state)
-    {
-        uint result = 0;
-        for (int b = 0; b < 32; b++)
-            result ^= s_laneShift[b] & (0u - ((state >> b) & 1u));
-        return result;
-    }
+    // Feeding LaneBytes zero bytes is linear in the state: a 32 × 32 bit matrix applied to it.
+    private static uint ShiftLane(uint state) => Apply(ZeroPowers.Matrices[LaneBytesLog2], state);
 
     /// <summary>Feeds <paramref name="count"/> zero bytes into a running CRC state (alignment padding).</summary>
-    public static uint AppendZeros(uint state, int count)
-    {
-        int i = 0;
-        for (; i <= count - sizeof(ulong); i += sizeof(ulong))
-        {
-            state = BitOperations.Crc32C(state, 0UL);
-        }
-
-        for (; i < count; i++)
-        {
-            state = BitOperations.Crc32C(state, (byte)0);
-        }
-
-        return state;
-    }
+    public static uint AppendZeros(uint state, int count) => Shift(state, count);
 
     /// <summary>
     /// What feeding <paramref name="count"/> zero bytes makes of <paramref name="state"/>, in time logarithmic in the

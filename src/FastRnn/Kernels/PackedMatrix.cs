@@ -41,6 +41,7 @@ internal sealed partial class PackedMatrix
         _data = data;
         _panelStride = panelStride;
         _offset = offset;
+        WeightBytes = (long)sizeof(float) * PanelCount * PanelRows * cols;
         Kernels = KernelSelector.KernelsForWeights((long)rows * cols * sizeof(float));
         BlockKernels = KernelSelector.Default;
     }
@@ -53,6 +54,7 @@ internal sealed partial class PackedMatrix
         _data = first._data;
         _first = first;
         _second = second;
+        WeightBytes = first.WeightBytes + second.WeightBytes;
         Kernels = KernelSelector.KernelsForWeights((long)Rows * Cols * sizeof(float));
         BlockKernels = KernelSelector.Default;
     }
@@ -181,7 +183,7 @@ internal sealed partial class PackedMatrix
     private static bool StreamsStores(int floats) => KernelSelector.StreamsFromMemory((long)floats * sizeof(float));
 
     // The buffer is not zeroed when allocated: only a partial last panel has lanes no row writes, and they must be 0.
-    private static void ClearPadding(Span<float> packed, int rows, int cols)
+    internal static void ClearPadding<T>(Span<T> packed, int rows, int cols)
     {
         if (rows % PanelRows != 0)
             packed.Slice(rows / PanelRows * cols * PanelRows, cols * PanelRows).Clear();

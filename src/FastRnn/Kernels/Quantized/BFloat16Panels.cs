@@ -35,9 +35,7 @@ internal sealed class BFloat16Panels
         int elements = checked(panels * total * P);
         var buffer = new AlignedBuffer((elements + 1) / 2);
         Span<ushort> dst = System.Runtime.InteropServices.MemoryMarshal.Cast<float, ushort>(buffer.Span)[..elements];
-        // Only a partial last panel has lanes no row writes.
-        if (rows % P != 0)
-            dst.Slice((panels - 1) * total * P, total * P).Clear();
+        PackedMatrix.ClearPadding(dst, rows, total);
         // As PackedMatrix packs floats, with 16-bit transposes for full panels. Element by element, each a new cache line
         // of a 64 KiB panel, a bfloat16 LSTM 1024 took 15 ms to load (2.4 since).
         PackedMatrix.PackColumns(a, rows, cols[0], dst, total, 0, nonTemporal: false, checksumA);

@@ -73,10 +73,9 @@ internal sealed class Int8Panels
             throw new ArgumentOutOfRangeException(nameof(cols), $"an int8 matrix of {column} columns could overflow its int32 sums (at most {MaxCols})");
         int panelStride = checked(quads * P * 4);
         var buffer = new AlignedBuffer(checked(panels * quads * P));
-        // As floats: `quads` columns per panel, one per quad. Only a partial last panel has lanes no row writes.
+        // As floats: `quads` columns per panel, one per quad.
         Span<float> dst = buffer.Span;
-        if (rows % P != 0)
-            dst.Slice((panels - 1) * quads * P, quads * P).Clear();
+        PackedMatrix.ClearPadding(dst, rows, quads);
         for (int s = 0; s < cols.Length; s++)
         {
             ReadOnlySpan<sbyte> block = s == 0 ? a : b;

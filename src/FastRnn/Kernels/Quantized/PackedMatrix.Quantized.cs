@@ -16,6 +16,7 @@ internal sealed partial class PackedMatrix
         BFloat16 = bfloat16;
         Int8 = int8;
         Element = int8 is not null ? WeightElement.Int8 : WeightElement.BFloat16;
+        WeightBytes = QuantizedBytes(PanelCount, cols, int8);
         Kernels = KernelSelector.KernelsForWeights((long)rows * cols * (int8 is not null ? 1 : 2));
         BlockKernels = KernelSelector.Default;
     }
@@ -29,20 +30,17 @@ internal sealed partial class PackedMatrix
     /// <summary>The int8 panels and per-row scales, when <see cref="Element"/> is <see cref="WeightElement.Int8"/>.</summary>
     public Int8Panels? Int8 { get; }
 
-    /// <summary>Bytes of weights a product streams (scales included). Allocates nothing: products ask for it.</summary>
-    public long WeightBytes
+    /// <summary>Bytes of weights a product streams (scales included), set when the matrix is made: products ask for it.</summary>
+    public long WeightBytes { get; }
+
+    private static long QuantizedBytes(int panelCount, int cols, Int8Panels? int8)
     {
-        get
-        {
-            if (Element == WeightElement.Int8)
-            {
-                long bytes = 0;
-                foreach (Int8Segment s in Int8!.Segments)
-                    bytes += (long)PanelCount * PanelRows * (4L * s.Quads + sizeof(float));
-                return bytes;
-            }
-            return (Element == WeightElement.BFloat16 ? 2L : 4L) * PanelCount * PanelRows * Cols;
-        }
+        if (int8 is null)
+            return 2L * panelCount * PanelRows * cols;
+        long bytes = 0;
+        foreach (Int8Segment s in int8.Segments)
+            bytes += (long)panelCount * PanelRows * (4L * s.Quads + sizeof(float));
+        return bytes;
     }
 
     /// <summary>Packs a row-major (rows, cols) matrix stored as <paramref name="data"/> says, keeping its element type.</summary>
