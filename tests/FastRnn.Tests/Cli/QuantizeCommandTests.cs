@@ -14,13 +14,13 @@ public class QuantizeCommandTests
         using var dir = new TempDirectory();
         string output = dir.File("lm.int8.frnn");
 
-        CliResult result = CliHarness.Run("quantize", Path.Combine(Fixtures.RepositoryRoot(), "weights", "char-lm.frnn"), "-o", output, "--weights", "int8").Succeeded();
+        CliResult result = CliHarness.Run("quantize", Fixtures.ShippedModel("char-lm.frnn"), "-o", output, "--weights", "int8").Succeeded();
 
         Assert.StartsWith($"wrote {output}: tensors ", result.Out);
         Assert.Contains(" int8;", result.Out);
         using (FrnnFile file = FrnnFile.Open(output))
             Assert.Contains(file.Tensors, t => t.DType == FrnnDType.Int8);
-        Assert.True(new FileInfo(output).Length < new FileInfo(Path.Combine(Fixtures.RepositoryRoot(), "weights", "char-lm.frnn")).Length / 3);
+        Assert.True(new FileInfo(output).Length < new FileInfo(Fixtures.ShippedModel("char-lm.frnn")).Length / 3);
         Assert.NotNull(LanguageModel.Load(output));
         Assert.False(File.Exists(output + ".tmp"));
     }
@@ -29,7 +29,7 @@ public class QuantizeCommandTests
     public void Quantize_RefusesAnUnknownPrecision()
     {
         using var dir = new TempDirectory();
-        CliResult result = CliHarness.Run("quantize", Path.Combine(Fixtures.RepositoryRoot(), "weights", "sine-lstm.frnn"), "-o", dir.File("x.frnn"), "--weights", "int4");
+        CliResult result = CliHarness.Run("quantize", Fixtures.ShippedModel("sine-lstm.frnn"), "-o", dir.File("x.frnn"), "--weights", "int4");
         Assert.NotEqual(0, result.ExitCode);
         Assert.False(File.Exists(dir.File("x.frnn")));
     }

@@ -13,7 +13,7 @@ namespace FastRnn.Tests.Cli;
 /// </summary>
 public class TranslateBatchTests
 {
-    private static readonly string DateModel = Path.Combine(Fixtures.RepositoryRoot(), "weights", "date-normalizer.frnn");
+    private static readonly string DateModel = Fixtures.ShippedModel("date-normalizer.frnn");
 
     private static readonly string[] BadLines = ["", "   ", new string('1', 200), "30 нояб 2026"];
 

@@ -11,7 +11,7 @@ namespace FastRnn.Tests.Cli;
 /// </summary>
 public class TranslateClientTests
 {
-    private static readonly string DateModel = Path.Combine(Fixtures.RepositoryRoot(), "weights", "date-normalizer.frnn");
+    private static readonly string DateModel = Fixtures.ShippedModel("date-normalizer.frnn");
 
     [Fact]
     public void AClientThatWaitsForEachAnswer_IsAnsweredLineByLine()

@@ -13,7 +13,7 @@ internal static class FuzzCorpus
         RnnModel.ToFrnn(RnnFixture.Load("gru_l1_bi_i3_h5_b3_t100_given").Config, RnnFixture.Load("gru_l1_bi_i3_h5_b3_t100_given").Parameters),
         RnnModel.ToFrnn(RnnFixture.Load("lstm_l1_bi_i3_h8_p1_b1_t100_zero").Config, RnnFixture.Load("lstm_l1_bi_i3_h8_p1_b1_t100_zero").Parameters),
         .. new[] { "bahdanau_2015", "luong_dot", "tf_normalized" }.Select(n => File.ReadAllBytes(Path.Combine(Fixtures.Directory("seq2seq"), n + ".frnn"))),
-        File.ReadAllBytes(Path.Combine(Fixtures.RepositoryRoot(), "weights", "vad-structure.frnn")),
+        File.ReadAllBytes(Fixtures.ShippedModel("vad-structure.frnn")),
     ];
 
     /// <summary>State dicts in F32, F16 and BF16, PyTorch and Keras names.</summary>

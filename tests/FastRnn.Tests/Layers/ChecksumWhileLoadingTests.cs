@@ -105,7 +105,7 @@ public class ChecksumWhileLoadingTests
                      ("char-lm.frnn", path => LanguageModel.Load(path)),
                  })
         {
-            byte[] corrupt = File.ReadAllBytes(Path.Combine(Fixtures.RepositoryRoot(), "weights", name));
+            byte[] corrupt = File.ReadAllBytes(Fixtures.ShippedModel(name));
             using (var file = FrnnFile.Parse(corrupt))
             {
                 FrnnTensorInfo largest = file.Tensors.MaxBy(t => t.ByteLength)!;

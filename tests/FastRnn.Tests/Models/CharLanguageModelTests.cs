@@ -21,7 +21,7 @@ public class CharLanguageModelTests
 
     private static readonly DecodingOptions Sampling = new() { Sample = true, Temperature = 0.8f, TopK = 20 };
 
-    private static readonly string ModelPath = Path.Combine(Fixtures.RepositoryRoot(), "weights", "char-lm.frnn");
+    private static readonly string ModelPath = Fixtures.ShippedModel("char-lm.frnn");
 
     [Fact]
     public void BitsPerToken_OnTheValidationSlice_MatchesPyTorch()

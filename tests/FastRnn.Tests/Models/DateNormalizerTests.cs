@@ -23,7 +23,7 @@ public class DateNormalizerTests(ITestOutputHelper output)
 
     private const int BeamSize = 4, BeamLines = 200;
 
-    private static readonly string ModelPath = Path.Combine(Fixtures.RepositoryRoot(), "weights", "date-normalizer.frnn");
+    private static readonly string ModelPath = Fixtures.ShippedModel("date-normalizer.frnn");
 
     [Fact]
     public void Greedy_NormalizesTheHeldOutTestSet()

@@ -17,7 +17,7 @@ public class SineLstmModelTests
     // 400 recurrent steps.
     private const double Tolerance = 2e-5;
 
-    private static readonly string ModelPath = Path.Combine(Fixtures.RepositoryRoot(), "weights", "sine-lstm.frnn");
+    private static readonly string ModelPath = Fixtures.ShippedModel("sine-lstm.frnn");
 
     private static SafetensorsFile Golden()
         => SafetensorsFile.Read(Path.Combine(Fixtures.Directory("models"), "sine-lstm-golden.safetensors"));

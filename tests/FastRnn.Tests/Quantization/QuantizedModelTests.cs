@@ -18,7 +18,7 @@ public class QuantizedModelTests(ITestOutputHelper output)
     [InlineData(WeightPrecision.Int8, 0.995)]
     public void DateNormalizer_KeepsItsExactMatchRate(WeightPrecision weights, double required)
     {
-        using var temp = new TemporaryModel(Path.Combine(Fixtures.RepositoryRoot(), "weights", "date-normalizer.frnn"), weights);
+        using var temp = new TemporaryModel(Fixtures.ShippedModel("date-normalizer.frnn"), weights);
         var model = Seq2SeqModel.Load(temp.Path);
         var lines = DateNormalizerTests.TestSet();
 
@@ -34,7 +34,7 @@ public class QuantizedModelTests(ITestOutputHelper output)
     public void CharLanguageModel_BitsPerCharacter_StayWithinTheBound(WeightPrecision weights, double bound)
     {
         var (text, goldenBits, _) = CharLanguageModelTests.Golden();
-        using var temp = new TemporaryModel(Path.Combine(Fixtures.RepositoryRoot(), "weights", "char-lm.frnn"), weights);
+        using var temp = new TemporaryModel(Fixtures.ShippedModel("char-lm.frnn"), weights);
         var model = LanguageModel.Load(temp.Path);
         using var session = model.CreateSession();
 
@@ -49,7 +49,7 @@ public class QuantizedModelTests(ITestOutputHelper output)
     [InlineData(WeightPrecision.Int8, FrnnDType.Int8)]
     public void Quantize_ConvertsTheRecurrentAndOutputMatrices_AndKeepsEmbeddingsAndBiasesFloat32(WeightPrecision weights, FrnnDType expected)
     {
-        using var temp = new TemporaryModel(Path.Combine(Fixtures.RepositoryRoot(), "weights", "char-lm.frnn"), weights);
+        using var temp = new TemporaryModel(Fixtures.ShippedModel("char-lm.frnn"), weights);
         using FrnnFile file = FrnnFile.Open(temp.Path);
         foreach (FrnnTensorInfo t in file.Tensors)
         {

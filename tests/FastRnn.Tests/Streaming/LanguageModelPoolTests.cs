@@ -18,7 +18,7 @@ namespace FastRnn.Tests.Streaming;
 /// </remarks>
 public class LanguageModelPoolTests
 {
-    private static readonly string ModelPath = Path.Combine(Fixtures.RepositoryRoot(), "weights", "char-lm.frnn");
+    private static readonly string ModelPath = Fixtures.ShippedModel("char-lm.frnn");
 
     [Fact]
     public void Requests_JoiningAndLeavingAtDifferentSteps_GenerateWhatEachGeneratesAlone()

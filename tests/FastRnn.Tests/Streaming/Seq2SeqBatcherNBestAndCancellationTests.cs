@@ -15,7 +15,7 @@ namespace FastRnn.Tests.Streaming;
 /// </summary>
 public class Seq2SeqBatcherNBestAndCancellationTests
 {
-    private static readonly string DateModelPath = Path.Combine(Fixtures.RepositoryRoot(), "weights", "date-normalizer.frnn");
+    private static readonly string DateModelPath = Fixtures.ShippedModel("date-normalizer.frnn");
 
     public static IEnumerable<object[]> Cases() => Seq2SeqParityTests.Cases();
 

@@ -15,7 +15,7 @@ namespace FastRnn.Tests.Streaming;
 /// </summary>
 public class Seq2SeqBatcherTests
 {
-    private static readonly string DateModelPath = Path.Combine(Fixtures.RepositoryRoot(), "weights", "date-normalizer.frnn");
+    private static readonly string DateModelPath = Fixtures.ShippedModel("date-normalizer.frnn");
 
     [Fact]
     public void SixtyFourProducerThreads_EachGetTheirOwnDates_WithoutAllocating()

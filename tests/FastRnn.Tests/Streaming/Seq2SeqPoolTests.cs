@@ -19,7 +19,7 @@ namespace FastRnn.Tests.Streaming;
 /// </remarks>
 public class Seq2SeqPoolTests
 {
-    private static readonly string DateModelPath = Path.Combine(Fixtures.RepositoryRoot(), "weights", "date-normalizer.frnn");
+    private static readonly string DateModelPath = Fixtures.ShippedModel("date-normalizer.frnn");
 
     public static IEnumerable<object[]> Cases() => Seq2SeqParityTests.Cases();
 

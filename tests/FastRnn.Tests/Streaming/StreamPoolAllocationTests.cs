@@ -74,7 +74,7 @@ public class StreamPoolAllocationTests
     [Fact]
     public void SteadyState_OfALanguageModelPool_AllocatesNothing()
     {
-        var model = LanguageModel.Load(Path.Combine(Fixtures.RepositoryRoot(), "weights", "char-lm.frnn"));
+        var model = LanguageModel.Load(Fixtures.ShippedModel("char-lm.frnn"));
         using var pool = new LanguageModelPool(model, capacity: 8, maxTokens: 16);
         ReadOnlyMemory<int> prompt = model.EncodeText("And God said");
         var options = new DecodingOptions { Sample = true, Temperature = 0.9f, TopK = 10, MaxLength = 16, Seed = 3 };

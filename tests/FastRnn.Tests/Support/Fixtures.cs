@@ -15,6 +15,9 @@ internal static class Fixtures
         throw new DirectoryNotFoundException($"no directory above {AppContext.BaseDirectory} contains FastRnn.sln");
     }
 
+    /// <summary>The path of a model shipped in the repository's weights/ folder.</summary>
+    public static string ShippedModel(string fileName) => Path.Combine(RepositoryRoot(), "weights", fileName);
+
     public static IEnumerable<string> Files(string name, string pattern)
         => System.IO.Directory.EnumerateFiles(Directory(name), pattern).Order(StringComparer.Ordinal);
 }
