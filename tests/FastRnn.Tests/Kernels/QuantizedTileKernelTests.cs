@@ -11,7 +11,7 @@ namespace FastRnn.Tests.Kernels;
 /// </summary>
 public class QuantizedTileKernelTests
 {
-    private static readonly int[] Counts = [1, 2, 3, 5, 7, 17, 33];
+    private static readonly int[] Counts = [1, 2, 3, 5, 7, 10, 17, 33];
     private static readonly int[] Sizes = [1, 3, 31, 33, 100, 257];
 
     /// <summary>Each variant with each quantized element type, by name (the element enum is internal to the engine).</summary>
