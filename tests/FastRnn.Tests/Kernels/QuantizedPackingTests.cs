@@ -86,7 +86,36 @@ public class QuantizedPackingTests
         }
     }
 
+    [Fact]
+    public void Int8Pair_StoresEachSegmentsPanelsContiguously_OneSegmentAfterTheOther()
+    {
+        // A sequence's recurrence reads W_hh alone: its panels must be one run of bytes, not every other run of [W_ih | W_hh].
+        var random = new Random(93);
+        foreach ((int rows, int colsA, int colsB) in new[] { (100, 37, 64), (64, 1024, 256), (33, 4, 5) })
+        {
+            sbyte[] a = Enumerable.Range(0, rows * colsA).Select(_ => (sbyte)random.Next(-127, 128)).ToArray();
+            sbyte[] b = Enumerable.Range(0, rows * colsB).Select(_ => (sbyte)random.Next(-127, 128)).ToArray();
+            float[] scales = Enumerable.Range(0, rows).Select(_ => 1f).ToArray();
+            PackedMatrix w = PackedMatrix.FromWeightPair(new WeightData(a, scales), colsA, new WeightData(b, scales), colsB, rows);
+            Int8Segment first = w.Int8!.Segments[0], second = w.Int8.Segments[1];
+            Assert.Equal(0, first.ByteOffset);
+            Assert.Equal(w.PanelCount * ((colsA + 3) / 4) * PackedMatrix.PanelRows * 4, second.ByteOffset);
+            foreach (Int8Segment segment in new[] { first, second })
+            {
+                Assert.Equal(((segment.Cols + 3) / 4) * PackedMatrix.PanelRows * 4, segment.PanelStride);
+                for (int p = 0; p + 1 < w.PanelCount; p++)
+                {
+                    long gap = System.Runtime.CompilerServices.Unsafe.ByteOffset(ref w.Int8.PanelRef(segment, p), ref w.Int8.PanelRef(segment, p + 1));
+                    Assert.Equal(segment.PanelStride, gap);
+                }
+            }
+            // The view of W_hh alone reads the same bytes.
+            Int8Panels recurrent = w.Columns(colsA, colsB).Int8!;
+            Assert.Equal(second.ByteOffset, recurrent.Segments[0].ByteOffset);
+        }
+    }
+
     // Byte k of the segment's row (panel p, lane) as the layout defines it: quad k / 4, lane's four bytes.
     private static sbyte StoredByte(Int8Panels packed, Int8Segment segment, int p, int lane, int k)
-        => System.Runtime.CompilerServices.Unsafe.Add(ref packed.PanelRef(p), segment.ByteOffset + ((k / 4) * PackedMatrix.PanelRows + lane) * 4 + k % 4);
+        => System.Runtime.CompilerServices.Unsafe.Add(ref packed.PanelRef(segment, p), ((k / 4) * PackedMatrix.PanelRows + lane) * 4 + k % 4);
 }

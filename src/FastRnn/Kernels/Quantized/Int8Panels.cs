@@ -11,10 +11,14 @@ namespace FastRnn.Kernels;
 /// stores, row after row, that row's four bytes: <c>panel[(q * 32 + r) * 4 + j] = W[p * 32 + r, 4q + j]</c>.
 /// </summary>
 /// <remarks>
-/// Why quads: the integer dot-product instructions (vpmaddubsw + vpmaddwd, or VNNI's vpdpbusd) sum four adjacent
+/// <para>Why quads: the integer dot-product instructions (vpmaddubsw + vpmaddwd, or VNNI's vpdpbusd) sum four adjacent
 /// byte products into one 32-bit lane. With the row's four bytes adjacent, one 32-byte load is 8 rows × 4 columns,
 /// multiplied by the four activations of that quad broadcast to every lane — the fp32 layout's vertical, gather-free
-/// stream, four columns at a time. A quad is 128 bytes: two cache lines per panel and quad.
+/// stream, four columns at a time. A quad is 128 bytes: two cache lines per panel and quad.</para>
+/// <para>Segments one after the other: each segment (W_ih, W_hh of a step's [W_ih | W_hh]) stores all its panels
+/// contiguously, so a sequence's recurrence, which reads only W_hh, reads one contiguous stream. With the segments side
+/// by side in every panel it read every other 16–32 KiB run; one core read 4 MiB that way 12–15 % slower than
+/// contiguously (Zen 5). A step reads each panel's segments in turn, two contiguous streams.</para>
 /// </remarks>
 internal sealed class Int8Panels
 {
@@ -22,18 +26,17 @@ internal sealed class Int8Panels
     public const int MaxCols = int.MaxValue / (WeightQuantizer.Int8Limit * WeightQuantizer.Int8Limit);
 
     private readonly AlignedBuffer _data; // viewed as bytes
-    private readonly int _panelStride;    // bytes from one panel to the next
 
-    private Int8Panels(AlignedBuffer data, int panelStride, Int8Segment[] segments) => (_data, _panelStride, Segments) = (data, panelStride, segments);
-
-    /// <summary>Bytes from one panel to the next.</summary>
-    public int PanelStride => _panelStride;
+    private Int8Panels(AlignedBuffer data, Int8Segment[] segments) => (_data, Segments) = (data, segments);
 
     /// <summary>The segments, in column order, covering the matrix's columns exactly.</summary>
     public Int8Segment[] Segments { get; }
 
+    /// <summary>The first byte of segment <paramref name="segment"/>'s part of panel <paramref name="panel"/>; a segment's
+    /// panels follow each other every <see cref="Int8Segment.PanelStride"/> bytes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ref sbyte PanelRef(int panel) => ref Unsafe.Add(ref Unsafe.As<float, sbyte>(ref _data.Reference), (nint)panel * _panelStride);
+    public ref sbyte PanelRef(Int8Segment segment, int panel)
+        => ref Unsafe.Add(ref Unsafe.As<float, sbyte>(ref _data.Reference), segment.ByteOffset + (nint)panel * segment.PanelStride);
 
     /// <summary>Columns [start, start + count) as their own matrix: they must be whole segments.</summary>
     public Int8Panels Columns(int start, int count)
@@ -42,7 +45,7 @@ internal sealed class Int8Panels
             .Select(s => s with { Column = s.Column - start }).ToArray();
         if (inside.Sum(s => s.Cols) != count)
             throw new ArgumentOutOfRangeException(nameof(start), $"columns [{start}, {start + count}) of an int8 matrix are not whole segments (each block of columns quantized on its own)");
-        return new Int8Panels(_data, _panelStride, inside);
+        return new Int8Panels(_data, inside);
     }
 
     /// <summary>
@@ -65,24 +68,23 @@ internal sealed class Int8Panels
         {
             var padded = new float[panels * P];
             (s == 0 ? scalesA : scalesB)[..rows].CopyTo(padded);
-            segments[s] = new Int8Segment(column, cols[s], quads * P * 4, padded, new int[panels * P]);
+            segments[s] = new Int8Segment(column, cols[s], checked(panels * quads * P * 4), padded, new int[panels * P]);
             column += cols[s];
             quads += segments[s].Quads;
         }
         if (column > MaxCols)
             throw new ArgumentOutOfRangeException(nameof(cols), $"an int8 matrix of {column} columns could overflow its int32 sums (at most {MaxCols})");
-        int panelStride = checked(quads * P * 4);
         var buffer = new AlignedBuffer(checked(panels * quads * P));
-        // As floats: `quads` columns per panel, one per quad.
-        Span<float> dst = buffer.Span;
-        PackedMatrix.ClearPadding(dst, rows, quads);
         for (int s = 0; s < cols.Length; s++)
         {
             ReadOnlySpan<sbyte> block = s == 0 ? a : b;
             SourceChecksum? checksum = s == 0 ? checksumA : checksumB;
             Int8Segment segment = segments[s];
-            int n = cols[s], quadOffset = segment.ByteOffset / (P * 4);
+            int n = cols[s];
             bool wholeQuads = n % 4 == 0;
+            // As floats: the segment's own panels, `segment.Quads` columns each, one per quad.
+            Span<float> dst = buffer.Span.Slice(segment.ByteOffset / sizeof(int), panels * segment.Quads * P);
+            PackedMatrix.ClearPadding(dst, rows, segment.Quads);
             // Panel by panel, its 32 rows one contiguous run: checksummed and summed, then (in cache) transposed.
             uint crc = 0;
             for (int p = 0; p < panels; p++)
@@ -94,7 +96,7 @@ internal sealed class Int8Panels
                 for (int r = 0; r < rowsHere; r++)
                     segment.RowSums[p * P + r] = RowSum(band.Slice(r * n, n));
                 if (wholeQuads)
-                    PackedMatrix.PackColumns(MemoryMarshal.Cast<sbyte, float>(band), rowsHere, segment.Quads, dst[(p * quads * P)..], quads, quadOffset,
+                    PackedMatrix.PackColumns(MemoryMarshal.Cast<sbyte, float>(band), rowsHere, segment.Quads, dst[(p * segment.Quads * P)..], segment.Quads, 0,
                         nonTemporal: false, checksum: null);
             }
             if (!wholeQuads)
@@ -103,11 +105,11 @@ internal sealed class Int8Panels
                 var whole = new sbyte[checked(rows * segment.Quads * 4)];
                 for (int r = 0; r < rows; r++)
                     block.Slice(r * n, n).CopyTo(whole.AsSpan(r * segment.Quads * 4));
-                PackedMatrix.PackColumns(MemoryMarshal.Cast<sbyte, float>(whole), rows, segment.Quads, dst, quads, quadOffset, nonTemporal: false, checksum: null);
+                PackedMatrix.PackColumns(MemoryMarshal.Cast<sbyte, float>(whole), rows, segment.Quads, dst, segment.Quads, 0, nonTemporal: false, checksum: null);
             }
             checksum?.Complete(crc);
         }
-        return new Int8Panels(buffer, panelStride, segments);
+        return new Int8Panels(buffer, segments);
     }
 
     /// <summary>The sum of a row's bytes, sixteen at a time widened to 16 bits: 127 rounds add at most 127 · 2 · 128 =
@@ -143,7 +145,7 @@ internal sealed class Int8Panels
         {
             Int8Segment s = Segments.Last(s => s.Column <= col);
             int k = col - s.Column;
-            sbyte value = Unsafe.Add(ref PanelRef(panel), s.ByteOffset + ((k / 4) * PackedMatrix.PanelRows + lane) * 4 + k % 4);
+            sbyte value = Unsafe.Add(ref PanelRef(s, panel), ((k / 4) * PackedMatrix.PanelRows + lane) * 4 + k % 4);
             return (value, s.Scales[panel * PackedMatrix.PanelRows + lane]);
         }
     }
