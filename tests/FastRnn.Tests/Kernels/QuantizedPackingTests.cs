@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FastRnn.Kernels;
 
 namespace FastRnn.Tests.Kernels;
@@ -87,7 +88,7 @@ public class QuantizedPackingTests
     }
 
     [Fact]
-    public void Int8Pair_StoresEachSegmentsPanelsContiguously_OneSegmentAfterTheOther()
+    public void Pairs_StoreEachBlocksPanelsContiguously_OneBlockAfterTheOther()
     {
         // A sequence's recurrence reads W_hh alone: its panels must be one run of bytes, not every other run of [W_ih | W_hh].
         var random = new Random(93);
@@ -96,26 +97,33 @@ public class QuantizedPackingTests
             sbyte[] a = Enumerable.Range(0, rows * colsA).Select(_ => (sbyte)random.Next(-127, 128)).ToArray();
             sbyte[] b = Enumerable.Range(0, rows * colsB).Select(_ => (sbyte)random.Next(-127, 128)).ToArray();
             float[] scales = Enumerable.Range(0, rows).Select(_ => 1f).ToArray();
-            PackedMatrix w = PackedMatrix.FromWeightPair(new WeightData(a, scales), colsA, new WeightData(b, scales), colsB, rows);
-            Int8Segment first = w.Int8!.Segments[0], second = w.Int8.Segments[1];
-            Assert.Equal(0, first.ByteOffset);
-            Assert.Equal(w.PanelCount * ((colsA + 3) / 4) * PackedMatrix.PanelRows * 4, second.ByteOffset);
-            foreach (Int8Segment segment in new[] { first, second })
+            PackedMatrix int8 = PackedMatrix.FromWeightPair(new WeightData(a, scales), colsA, new WeightData(b, scales), colsB, rows);
+            Int8Segment first = int8.Int8!.Segments[0], second = int8.Int8.Segments[1];
+            int quadsA = (colsA + 3) / 4, quadsB = (colsB + 3) / 4, panels = int8.PanelCount, p32 = PackedMatrix.PanelRows;
+            Assert.Equal((0, panels * quadsA * p32 * 4), (first.ByteOffset, second.ByteOffset));
+            Assert.Equal((quadsA * p32 * 4, quadsB * p32 * 4), (first.PanelStride, second.PanelStride));
+            for (int p = 0; p + 1 < panels; p++)
             {
-                Assert.Equal(((segment.Cols + 3) / 4) * PackedMatrix.PanelRows * 4, segment.PanelStride);
-                for (int p = 0; p + 1 < w.PanelCount; p++)
-                {
-                    long gap = System.Runtime.CompilerServices.Unsafe.ByteOffset(ref w.Int8.PanelRef(segment, p), ref w.Int8.PanelRef(segment, p + 1));
-                    Assert.Equal(segment.PanelStride, gap);
-                }
+                Assert.Equal(second.PanelStride, (int)Unsafe.ByteOffset(ref int8.Int8.PanelRef(second, p), ref int8.Int8.PanelRef(second, p + 1)));
+                Assert.Equal(first.PanelStride, (int)Unsafe.ByteOffset(ref int8.Int8.PanelRef(first, p), ref int8.Int8.PanelRef(first, p + 1)));
             }
-            // The view of W_hh alone reads the same bytes.
-            Int8Panels recurrent = w.Columns(colsA, colsB).Int8!;
-            Assert.Equal(second.ByteOffset, recurrent.Segments[0].ByteOffset);
+            Assert.Equal(second.ByteOffset, int8.Columns(colsA, colsB).Int8!.Segments[0].ByteOffset);
+
+            ushort[] ha = Enumerable.Range(0, rows * colsA).Select(_ => (ushort)random.Next(1, 65536)).ToArray();
+            ushort[] hb = Enumerable.Range(0, rows * colsB).Select(_ => (ushort)random.Next(1, 65536)).ToArray();
+            PackedMatrix bf16 = PackedMatrix.FromWeightPair(new WeightData(ha), colsA, new WeightData(hb), colsB, rows);
+            BFloat16Segment hFirst = bf16.BFloat16!.Segments[0], hSecond = bf16.BFloat16.Segments[1];
+            Assert.Equal((0, panels * colsA * p32), (hFirst.Offset, hSecond.Offset));
+            Assert.Equal((colsA * p32, colsB * p32), (hFirst.PanelStride, hSecond.PanelStride));
+            for (int p = 0; p + 1 < panels; p++)
+                Assert.Equal(2 * hSecond.PanelStride, (int)Unsafe.ByteOffset(ref bf16.BFloat16.PanelRef(hSecond, p), ref bf16.BFloat16.PanelRef(hSecond, p + 1)));
+            Assert.Equal(hSecond.Offset, bf16.Columns(colsA, colsB).BFloat16!.Segments[0].Offset);
+            Assert.Throws<ArgumentOutOfRangeException>(() => bf16.Columns(1, colsA));
+            Assert.Throws<ArgumentOutOfRangeException>(() => int8.Columns(1, colsA));
         }
     }
 
     // Byte k of the segment's row (panel p, lane) as the layout defines it: quad k / 4, lane's four bytes.
     private static sbyte StoredByte(Int8Panels packed, Int8Segment segment, int p, int lane, int k)
-        => System.Runtime.CompilerServices.Unsafe.Add(ref packed.PanelRef(segment, p), ((k / 4) * PackedMatrix.PanelRows + lane) * 4 + k % 4);
+        => Unsafe.Add(ref packed.PanelRef(segment, p), ((k / 4) * PackedMatrix.PanelRows + lane) * 4 + k % 4);
 }

@@ -4,45 +4,81 @@ using FastRnn.Runtime;
 namespace FastRnn.Kernels;
 
 /// <summary>
-/// The bfloat16 weights of a <see cref="PackedMatrix"/>, in the fp32 panel layout with 2-byte elements:
-/// <c>data[(p * Cols + k) * 32 + r] = W[p * 32 + r, k]</c>, so a panel column is one 64-byte cache line.
+/// The bfloat16 weights of a <see cref="PackedMatrix"/>, in the fp32 panel layout with 2-byte elements, a block of
+/// columns (a <see cref="BFloat16Segment"/>: W_ih or W_hh of a cell's [W_ih | W_hh]) at a time:
+/// <c>data[s.Offset + (p * s.Cols + k) * 32 + r] = W[p * 32 + r, s.Column + k]</c>, so a panel column is one 64-byte
+/// cache line and each segment's panels are one contiguous run.
 /// </summary>
+/// <remarks>
+/// Why segments one after the other, not side by side in every panel: a sequence's recurrence reads W_hh alone, which
+/// side by side meant every other 32–64 KiB run (one core read 4 MiB that way about 10 % slower than contiguously, Zen
+/// 5); a one-vector product reads each segment's panels in one pass, one stream at a time.
+/// </remarks>
 internal sealed class BFloat16Panels
 {
     private readonly AlignedBuffer _data; // viewed as ushort: the aligned float buffer gives the 64-byte start
-    private readonly int _panelStride;    // elements from one panel to the next
-    private readonly int _offset;         // elements from a panel's start to this view's first column
 
-    private BFloat16Panels(AlignedBuffer data, int panelStride, int offset) => (_data, _panelStride, _offset) = (data, panelStride, offset);
+    private BFloat16Panels(AlignedBuffer data, BFloat16Segment[] segments) => (_data, Segments) = (data, segments);
 
+    /// <summary>The segments, in column order, covering the matrix's columns exactly.</summary>
+    public BFloat16Segment[] Segments { get; }
+
+    /// <summary>The first element of segment <paramref name="segment"/>'s part of panel <paramref name="panel"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ref ushort PanelRef(int panel)
-        => ref Unsafe.Add(ref Unsafe.As<float, ushort>(ref _data.Reference), (nint)panel * _panelStride + _offset);
+    public ref ushort PanelRef(BFloat16Segment segment, int panel)
+        => ref Unsafe.Add(ref Unsafe.As<float, ushort>(ref _data.Reference), segment.Offset + (nint)panel * segment.PanelStride);
 
-    public BFloat16Panels Columns(int start) => new(_data, _panelStride, _offset + start * PackedMatrix.PanelRows);
+    /// <summary>Columns [start, start + count) as their own matrix: they must be whole segments.</summary>
+    public BFloat16Panels Columns(int start, int count) => new(_data, ColumnSegments.Within(Segments, start, count, "bfloat16"));
 
-    /// <summary>Packs row-major blocks side by side: <paramref name="a"/> of <paramref name="cols"/>[0] columns and,
-    /// when <paramref name="cols"/> has two, <paramref name="b"/> of cols[1], each already bfloat16.</summary>
+    /// <summary>Packs row-major blocks: <paramref name="a"/> of <paramref name="cols"/>[0] columns and, when
+    /// <paramref name="cols"/> has two, <paramref name="b"/> of cols[1], each already bfloat16, one segment each.</summary>
     /// <remarks>Checksums given (see <see cref="Format.SourceChecksum"/>) are fed each block's bytes as they are packed.</remarks>
     public static BFloat16Panels Pack(int rows, ReadOnlySpan<int> cols, ReadOnlySpan<ushort> a, ReadOnlySpan<ushort> b = default,
         Format.SourceChecksum? checksumA = null, Format.SourceChecksum? checksumB = null)
     {
         const int P = PackedMatrix.PanelRows;
-        int total = 0;
-        foreach (int c in cols)
-            total = checked(total + c);
         int panels = (rows + P - 1) / P;
+        var segments = new BFloat16Segment[cols.Length];
+        int total = 0;
+        for (int s = 0; s < cols.Length; s++)
+        {
+            segments[s] = new BFloat16Segment(total, cols[s], checked(panels * total * P));
+            total = checked(total + cols[s]);
+        }
         int elements = checked(panels * total * P);
         var buffer = new AlignedBuffer((elements + 1) / 2);
-        Span<ushort> dst = System.Runtime.InteropServices.MemoryMarshal.Cast<float, ushort>(buffer.Span)[..elements];
-        PackedMatrix.ClearPadding(dst, rows, total);
+        Span<ushort> all = System.Runtime.InteropServices.MemoryMarshal.Cast<float, ushort>(buffer.Span)[..elements];
         // As PackedMatrix packs floats, with 16-bit transposes for full panels. Element by element, each a new cache line
         // of a 64 KiB panel, a bfloat16 LSTM 1024 took 15 ms to load (2.4 since).
-        PackedMatrix.PackColumns(a, rows, cols[0], dst, total, 0, nonTemporal: false, checksumA);
-        if (cols.Length > 1)
-            PackedMatrix.PackColumns(b, rows, cols[1], dst, total, cols[0], nonTemporal: false, checksumB);
-        return new BFloat16Panels(buffer, total * P, 0);
+        for (int s = 0; s < cols.Length; s++)
+        {
+            Span<ushort> dst = all.Slice(segments[s].Offset, panels * cols[s] * P);
+            PackedMatrix.ClearPadding(dst, rows, cols[s]);
+            PackedMatrix.PackColumns(s == 0 ? a : b, rows, cols[s], dst, cols[s], 0, nonTemporal: false, s == 0 ? checksumA : checksumB);
+        }
+        return new BFloat16Panels(buffer, segments);
     }
 
-    public ushort this[int panel, int col, int lane] => Unsafe.Add(ref PanelRef(panel), col * PackedMatrix.PanelRows + lane);
+    /// <summary>The bfloat16 bits of W[panel * 32 + lane, col] (for tests and diagnostics).</summary>
+    public ushort this[int panel, int col, int lane]
+    {
+        get
+        {
+            BFloat16Segment s = Segments.Last(s => s.Column <= col);
+            return Unsafe.Add(ref PanelRef(s, panel), (col - s.Column) * PackedMatrix.PanelRows + lane);
+        }
+    }
+}
+
+/// <summary>A block of columns of a bfloat16 <see cref="PackedMatrix"/>, packed on its own (see <see cref="BFloat16Panels"/>).</summary>
+/// <param name="Column">First column, within the matrix (view) that holds the segment.</param>
+/// <param name="Cols">Columns in the segment.</param>
+/// <param name="Offset">Elements from the matrix's first element to the segment's first panel.</param>
+internal sealed record BFloat16Segment(int Column, int Cols, int Offset) : IColumnSegment<BFloat16Segment>
+{
+    public BFloat16Segment At(int column) => this with { Column = column };
+
+    /// <summary>Elements from one of the segment's panels to the next.</summary>
+    public int PanelStride => Cols * PackedMatrix.PanelRows;
 }

@@ -39,14 +39,7 @@ internal sealed class Int8Panels
         => ref Unsafe.Add(ref Unsafe.As<float, sbyte>(ref _data.Reference), segment.ByteOffset + (nint)panel * segment.PanelStride);
 
     /// <summary>Columns [start, start + count) as their own matrix: they must be whole segments.</summary>
-    public Int8Panels Columns(int start, int count)
-    {
-        Int8Segment[] inside = Segments.Where(s => s.Column >= start && s.Column + s.Cols <= start + count)
-            .Select(s => s with { Column = s.Column - start }).ToArray();
-        if (inside.Sum(s => s.Cols) != count)
-            throw new ArgumentOutOfRangeException(nameof(start), $"columns [{start}, {start + count}) of an int8 matrix are not whole segments (each block of columns quantized on its own)");
-        return new Int8Panels(_data, inside);
-    }
+    public Int8Panels Columns(int start, int count) => new(_data, ColumnSegments.Within(Segments, start, count, "int8"));
 
     /// <summary>
     /// Packs row-major int8 blocks side by side — <paramref name="a"/> of <paramref name="cols"/>[0] columns and, when

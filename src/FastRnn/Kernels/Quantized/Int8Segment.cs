@@ -10,8 +10,10 @@ namespace FastRnn.Kernels;
 /// <param name="Scales">One scale per row, padded with zeros to whole panels.</param>
 /// <param name="RowSums">Σ_k W_q[r, k] over the segment's columns, one per row, padded with zeros to whole panels: what
 /// the kernels that offset the activations by 128 subtract, 128 times (see <see cref="IInt8Ops{TAcc, TBytes}"/>).</param>
-internal sealed record Int8Segment(int Column, int Cols, int ByteOffset, float[] Scales, int[] RowSums)
+internal sealed record Int8Segment(int Column, int Cols, int ByteOffset, float[] Scales, int[] RowSums) : IColumnSegment<Int8Segment>
 {
+    public Int8Segment At(int column) => this with { Column = column };
+
     /// <summary>Column quads (groups of four columns, the last zero-padded).</summary>
     public int Quads => (Cols + 3) / 4;
 

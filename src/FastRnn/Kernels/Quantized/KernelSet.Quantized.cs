@@ -28,27 +28,9 @@ internal abstract partial class KernelSet
         int firstPanel, int panels, bool reverse)
     {
         const int P = PackedMatrix.PanelRows;
-        var sweep = new PanelSweep(firstPanel, panels, reverse && count == 1);
-        // One vector (the batch-1 step) keeps its 32 sums on the stack; several use this thread's scratch.
-        Span<float> sums = count == 1 ? stackalloc float[P] : QuantizedScratch.Sums(count * P);
-        ref float x0 = ref MemoryMarshal.GetReference(x);
-        ref float y0 = ref MemoryMarshal.GetReference(y);
         if (w.Element == WeightElement.BFloat16)
         {
-            BFloat16Panels b = w.BFloat16!;
-            Span<float> partials = count == 1 ? default : QuantizedScratch.Partials(count * BFloat16TileKernel<SimdOpsScalar, float>.PartialsPerVector);
-            for (int i = 0; i < panels; i++)
-            {
-                int p = sweep[i];
-                if (count == 1)
-                    BFloat16Dot(ref b.PanelRef(p), ref x0, w.Cols, ref sums[0]);
-                else
-                    BFloat16DotTiled(ref b.PanelRef(p), ref x0, xStride, w.Cols, count, ref partials[0], ref sums[0]);
-                int rowStart = p * P, rows = Math.Min(P, w.Rows - rowStart);
-                ref float panelBias = ref BiasFrom(bias, rowStart);
-                for (int n = 0; n < count; n++)
-                    QuantizedEpilogue.Write(ref sums[n * P], ref panelBias, !bias.IsEmpty, ref Unsafe.Add(ref y0, (nint)n * yStride + rowStart), accumulate, rows);
-            }
+            MultiplyBFloat16(w, x, xStride, y, yStride, count, bias, accumulate, firstPanel, panels, reverse);
             return;
         }
 
@@ -67,9 +49,10 @@ internal abstract partial class KernelSet
             return;
         }
         Span<int> acc = QuantizedScratch.IntegerSums(count * P);
-        for (int visit = 0; visit < panels; visit++)
+        Span<float> sums = QuantizedScratch.Sums(count * P);
+        ref float y0 = ref MemoryMarshal.GetReference(y);
+        for (int p = firstPanel; p < firstPanel + panels; p++)
         {
-            int p = sweep[visit];
             int rowStart = p * P, rows = Math.Min(P, w.Rows - rowStart);
             ref float panelBias = ref BiasFrom(bias, rowStart);
             int quadStart = 0;
@@ -92,6 +75,65 @@ internal abstract partial class KernelSet
                 }
             }
         }
+    }
+
+    // bfloat16. One vector: each segment's panels in one pass (a segment's panels are one contiguous run, see
+    // BFloat16Panels; a backward sweep takes the segments last to first too) into sums over all the range's rows, then
+    // one epilogue. Several vectors: panel by panel through the tile, each segment into sums of its own. Either way a
+    // row is its first segment's dot product plus the next one's, each summed by the same chains, so a vector gets the
+    // same bits alone and in a batch, forwards and backwards.
+    private void MultiplyBFloat16(PackedMatrix w, ReadOnlySpan<float> x, int xStride, Span<float> y, int yStride, int count,
+        ReadOnlySpan<float> bias, bool accumulate, int firstPanel, int panels, bool reverse)
+    {
+        const int P = PackedMatrix.PanelRows;
+        BFloat16Panels b = w.BFloat16!;
+        BFloat16Segment[] segments = b.Segments;
+        int n = segments.Length;
+        ref float x0 = ref MemoryMarshal.GetReference(x);
+        ref float y0 = ref MemoryMarshal.GetReference(y);
+        if (count == 1)
+        {
+            int lanes = panels * P, rowStart = firstPanel * P, rows = Math.Min(lanes, w.Rows - rowStart);
+            Span<float> sums = QuantizedScratch.Sums(n * lanes);
+            var sweep = new PanelSweep(firstPanel, panels, reverse);
+            for (int visit = 0; visit < n; visit++)
+            {
+                int i = reverse ? n - 1 - visit : visit;
+                BFloat16Segment s = segments[i];
+                for (int v = 0; v < panels; v++)
+                {
+                    int p = sweep[v];
+                    BFloat16Dot(ref b.PanelRef(s, p), ref Unsafe.Add(ref x0, s.Column), s.Cols, ref sums[i * lanes + (p - firstPanel) * P]);
+                }
+            }
+            AddSegments(sums, lanes, n);
+            QuantizedEpilogue.Write(ref sums[0], ref BiasFrom(bias, rowStart), !bias.IsEmpty, ref Unsafe.Add(ref y0, rowStart), accumulate, rows);
+            return;
+        }
+
+        int block = count * P;
+        Span<float> tileSums = QuantizedScratch.Sums(n * block);
+        Span<float> partials = QuantizedScratch.Partials(count * BFloat16TileKernel<SimdOpsScalar, float>.PartialsPerVector);
+        for (int p = firstPanel; p < firstPanel + panels; p++)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                BFloat16Segment s = segments[i];
+                BFloat16DotTiled(ref b.PanelRef(s, p), ref Unsafe.Add(ref x0, s.Column), xStride, s.Cols, count, ref partials[0], ref tileSums[i * block]);
+            }
+            AddSegments(tileSums, block, n);
+            int rowStart = p * P, rows = Math.Min(P, w.Rows - rowStart);
+            ref float panelBias = ref BiasFrom(bias, rowStart);
+            for (int v = 0; v < count; v++)
+                QuantizedEpilogue.Write(ref tileSums[v * P], ref panelBias, !bias.IsEmpty, ref Unsafe.Add(ref y0, (nint)v * yStride + rowStart), accumulate, rows);
+        }
+    }
+
+    // sums[0..length) += each later segment's block of `length` sums, in segment order.
+    private static void AddSegments(Span<float> sums, int length, int segments)
+    {
+        for (int i = 1; i < segments; i++)
+            System.Numerics.Tensors.TensorPrimitives.Add(sums[..length], sums.Slice(i * length, length), sums[..length]);
     }
 
     // One vector: each segment's dot products over all the panels in one call, then one epilogue over all their rows,

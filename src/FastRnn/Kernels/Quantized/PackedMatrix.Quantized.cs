@@ -97,7 +97,7 @@ internal sealed partial class PackedMatrix
     private PackedMatrix QuantizedColumns(int start, int count)
         => Element == WeightElement.Int8
             ? new PackedMatrix(Rows, count, null, Int8!.Columns(start, count))
-            : new PackedMatrix(Rows, count, BFloat16!.Columns(start), null);
+            : new PackedMatrix(Rows, count, BFloat16!.Columns(start, count), null);
 
     private float QuantizedValue(int row, int col)
     {
