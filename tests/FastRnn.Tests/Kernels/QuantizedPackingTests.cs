@@ -102,11 +102,6 @@ public class QuantizedPackingTests
             int quadsA = (colsA + 3) / 4, quadsB = (colsB + 3) / 4, panels = int8.PanelCount, p32 = PackedMatrix.PanelRows;
             Assert.Equal((0, panels * quadsA * p32 * 4), (first.ByteOffset, second.ByteOffset));
             Assert.Equal((quadsA * p32 * 4, quadsB * p32 * 4), (first.PanelStride, second.PanelStride));
-            for (int p = 0; p + 1 < panels; p++)
-            {
-                Assert.Equal(second.PanelStride, (int)Unsafe.ByteOffset(ref int8.Int8.PanelRef(second, p), ref int8.Int8.PanelRef(second, p + 1)));
-                Assert.Equal(first.PanelStride, (int)Unsafe.ByteOffset(ref int8.Int8.PanelRef(first, p), ref int8.Int8.PanelRef(first, p + 1)));
-            }
             Assert.Equal(second.ByteOffset, int8.Columns(colsA, colsB).Int8!.Segments[0].ByteOffset);
 
             ushort[] ha = Enumerable.Range(0, rows * colsA).Select(_ => (ushort)random.Next(1, 65536)).ToArray();
@@ -115,8 +110,6 @@ public class QuantizedPackingTests
             BFloat16Segment hFirst = bf16.BFloat16!.Segments[0], hSecond = bf16.BFloat16.Segments[1];
             Assert.Equal((0, panels * colsA * p32), (hFirst.Offset, hSecond.Offset));
             Assert.Equal((colsA * p32, colsB * p32), (hFirst.PanelStride, hSecond.PanelStride));
-            for (int p = 0; p + 1 < panels; p++)
-                Assert.Equal(2 * hSecond.PanelStride, (int)Unsafe.ByteOffset(ref bf16.BFloat16.PanelRef(hSecond, p), ref bf16.BFloat16.PanelRef(hSecond, p + 1)));
             Assert.Equal(hSecond.Offset, bf16.Columns(colsA, colsB).BFloat16!.Segments[0].Offset);
             Assert.Throws<ArgumentOutOfRangeException>(() => bf16.Columns(1, colsA));
             Assert.Throws<ArgumentOutOfRangeException>(() => int8.Columns(1, colsA));

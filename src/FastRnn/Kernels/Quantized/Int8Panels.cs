@@ -18,7 +18,7 @@ namespace FastRnn.Kernels;
 /// <para>Segments one after the other: each segment (W_ih, W_hh of a step's [W_ih | W_hh]) stores all its panels
 /// contiguously, so a sequence's recurrence, which reads only W_hh, reads one contiguous stream. With the segments side
 /// by side in every panel it read every other 16–32 KiB run; one core read 4 MiB that way 12–15 % slower than
-/// contiguously (Zen 5). A step reads each panel's segments in turn, two contiguous streams.</para>
+/// contiguously (Zen 5). A one-vector step reads all of W_ih's panels, then all of W_hh's, one stream at a time.</para>
 /// </remarks>
 internal sealed class Int8Panels
 {
@@ -42,7 +42,7 @@ internal sealed class Int8Panels
     public Int8Panels Columns(int start, int count) => new(_data, ColumnSegments.Within(Segments, start, count, "int8"));
 
     /// <summary>
-    /// Packs row-major int8 blocks side by side — <paramref name="a"/> of <paramref name="cols"/>[0] columns and, when
+    /// Packs row-major int8 blocks one after the other — <paramref name="a"/> of <paramref name="cols"/>[0] columns and, when
     /// <paramref name="cols"/> has two, <paramref name="b"/> of cols[1] — each with its own per-row scales: each becomes
     /// one segment, padded to whole quads.
     /// </summary>

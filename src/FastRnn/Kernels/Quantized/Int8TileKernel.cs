@@ -79,7 +79,7 @@ internal static class Int8TileKernel<TOps, TAcc, TBytes>
             Int8PanelKernel<TOps, TAcc, TBytes>.RemoveOffset(ref rowSums, ref Unsafe.Add(ref acc, n * P));
     }
 
-    /// <summary>The micro-tile compiled for <paramref name="vectors"/> (1 to 4) vectors.</summary>
+    /// <summary>The micro-tile compiled for <paramref name="vectors"/> (1 to <see cref="TileVectorsFor"/>) vectors.</summary>
     private static void Tile(int vectors, ref sbyte strip, ref int x, int xStride, int quads, ref int acc)
     {
         switch (vectors)

@@ -3,10 +3,10 @@ using System.Runtime.InteropServices;
 
 namespace FastRnn.Kernels;
 
-// The products over bfloat16 and int8 matrices. They run panel by panel through one per-ISA dot product into 32 float
-// sums per vector — the one-vector kernels (BFloat16Dot, Int8.Dot) for a single vector, the tiled ones
-// (BFloat16DotTiled, Int8.DotTiled), which reuse every weight load for several vectors, otherwise — then add bias and
-// destination in QuantizedEpilogue: 32 lanes per vector against the panel's 32 · cols multiply-adds, but written as
+// The products over bfloat16 and int8 matrices. One vector runs each segment's panels in one pass through the
+// one-vector kernels (BFloat16Dot, Int8.DotPanels) into sums over all the rows; several vectors go panel by panel
+// through the tiled ones (BFloat16DotTiled, Int8.DotTiled), which reuse every weight load for several vectors; then
+// bias and destination are added in QuantizedEpilogue: 32 lanes per vector against the panel's 32 · cols multiply-adds, but written as
 // scalar loops it took an eighth of an int8 sequence's projection.
 // Both dot products give each vector the same sums to the bit, so a batch, a beam or a sequence's input projection
 // gets exactly the numbers the same vectors would get one at a time.
