@@ -8,7 +8,8 @@ namespace FastRnn.Benchmarks;
 /// Opening a 32 MiB model (an LSTM with I = H = 1024) from a file, ready to run: <c>RnnModel.Load</c> (map, validate,
 /// checksum, repack the weights) against ONNX Runtime's session creation for the same weights with the same
 /// optimisation level the step benchmarks use; and the same model converted to bfloat16 and int8 weights (16 and
-/// 8 MiB), which should load faster than the float32 file, not slower.
+/// 8 MiB), which should load faster than the float32 file, not slower. Each also on two threads (FastRnn's
+/// <see cref="ModelLoadOptions.Threads"/>, ONNX Runtime's <c>IntraOpNumThreads</c>).
 /// </summary>
 [MemoryDiagnoser]
 public class LoadBenchmarks
@@ -40,18 +41,31 @@ public class LoadBenchmarks
     [Benchmark(Baseline = true, Description = "FastRnn RnnModel.Load")]
     public RnnModel FastRnnLoad() => RnnModel.Load(_frnn);
 
+    [Benchmark(Description = "FastRnn RnnModel.Load, two threads")]
+    public RnnModel FastRnnLoadTwoThreads() => RnnModel.Load(_frnn, TwoThreads);
+
     [Benchmark(Description = "FastRnn RnnModel.Load, bf16 weights")]
     public RnnModel FastRnnLoadBFloat16() => RnnModel.Load(_bf16);
 
     [Benchmark(Description = "FastRnn RnnModel.Load, int8 weights")]
     public RnnModel FastRnnLoadInt8() => RnnModel.Load(_int8);
 
+    [Benchmark(Description = "FastRnn RnnModel.Load, int8 weights, two threads")]
+    public RnnModel FastRnnLoadInt8TwoThreads() => RnnModel.Load(_int8, TwoThreads);
+
     [Benchmark(Description = "ONNX Runtime InferenceSession")]
-    public void OnnxRuntimeCreate()
+    public void OnnxRuntimeCreate() => CreateOnnxSession(threads: 1);
+
+    [Benchmark(Description = "ONNX Runtime InferenceSession, two intra-op threads")]
+    public void OnnxRuntimeCreateTwoThreads() => CreateOnnxSession(threads: 2);
+
+    private static readonly ModelLoadOptions TwoThreads = new() { Threads = 2 };
+
+    private void CreateOnnxSession(int threads)
     {
         using var options = new SessionOptions
         {
-            IntraOpNumThreads = 1,
+            IntraOpNumThreads = threads,
             InterOpNumThreads = 1,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };

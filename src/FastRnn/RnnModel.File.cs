@@ -14,8 +14,23 @@ public sealed partial class RnnModel
     /// <exception cref="FrnnFormatException">The file is malformed or does not describe a valid recurrent model; the message names the field or tensor.</exception>
     public static RnnModel Load(string path) => FrnnFile.Load(path, Load);
 
+    /// <summary>Loads a model as <see cref="Load(string)"/> does, with <paramref name="options"/> (for example
+    /// <see cref="ModelLoadOptions.Threads"/> to repack large weights on more than one core).</summary>
+    public static RnnModel Load(string path, ModelLoadOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return FrnnFile.Load(path, Load, options);
+    }
+
     /// <summary>Loads a model from the bytes of an .frnn file; see <see cref="Load(string)"/>.</summary>
     public static RnnModel Load(ReadOnlyMemory<byte> bytes) => FrnnFile.Load(bytes, Load);
+
+    /// <summary>Loads a model from the bytes of an .frnn file with <paramref name="options"/>; see <see cref="Load(string, ModelLoadOptions)"/>.</summary>
+    public static RnnModel Load(ReadOnlyMemory<byte> bytes, ModelLoadOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return FrnnFile.Load(bytes, Load, options);
+    }
 
     /// <summary>Builds a model from an open .frnn file whose architecture is <c>rnn</c>.</summary>
     public static RnnModel Load(FrnnFile file)

@@ -34,11 +34,13 @@ internal static class BenchCommand
     private static int Bench(CliContext context, FileInfo file, BenchSettings settings, bool json)
     {
         settings.Validate();
-        // The load is timed as a user pays it: open, validate, checksum and repack the weights.
+        // The load is timed as a user pays it: open, validate, checksum and repack the weights, on as many threads as
+        // each session gets (a user who gives a session two cores can give its load two as well).
+        var loadOptions = new ModelLoadOptions { Threads = Math.Min(settings.IntraThreads, ModelLoadOptions.MaxThreads) };
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        RnnModel model = ModelFiles.Load(file);
+        RnnModel model = ModelFiles.Load(file, loadOptions);
         double loadMilliseconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        BenchResult result = BenchRunner.Run(model, settings) with { LoadMilliseconds = loadMilliseconds };
+        BenchResult result = BenchRunner.Run(model, settings) with { LoadMilliseconds = loadMilliseconds, LoadThreads = loadOptions.Threads };
         if (json)
             WriteJson(context.Out, file, model.Config, settings, result);
         else
@@ -61,6 +63,7 @@ internal static class BenchCommand
             ["threads"] = s.Threads,
             ["intra_threads"] = s.IntraThreads,
             ["load_ms"] = r.LoadMilliseconds,
+            ["load_threads"] = r.LoadThreads,
             ["step_us_median"] = r.StepMicroseconds,
             ["seq_step_us_median"] = r.SeqStepMicroseconds,
             ["allocated_bytes_per_step"] = r.AllocatedBytesPerStep,
@@ -80,7 +83,7 @@ internal static class BenchCommand
     {
         output.WriteLine($"model    {file.Name}: {ModelSummary.Describe(config)}");
         output.WriteLine($"kernel   {KernelSelector.Active.ToString().ToLowerInvariant()}; batch {s.Batch}; {s.Threads} thread(s), one session each, {s.IntraThreads} intra-op thread(s) per session");
-        output.WriteLine($"load     {r.LoadMilliseconds:F2} ms to load and repack the model");
+        output.WriteLine($"load     {r.LoadMilliseconds:F2} ms to load and repack the model ({r.LoadThreads} thread(s))");
         output.WriteLine(r.StepMicroseconds is { } step
             ? $"step     median {step:F2} µs per Step of {s.Batch} stream(s) ({s.Steps} timed steps{PerThread(r, t => t.StepMicroseconds)})"
             : "step     not applicable: a bidirectional model has no Step (its backward direction needs the future)");

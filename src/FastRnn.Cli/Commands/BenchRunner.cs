@@ -18,6 +18,9 @@ internal sealed record BenchResult(
 {
     /// <summary>Milliseconds <c>RnnModel.Load</c> took (open, validate, checksum, repack).</summary>
     public double LoadMilliseconds { get; init; }
+
+    /// <summary>Threads the load used (<see cref="ModelLoadOptions.Threads"/>).</summary>
+    public int LoadThreads { get; init; } = 1;
 }
 
 /// <summary>

@@ -14,7 +14,8 @@ internal static class ModelFiles
     private const string Rnn = "rnn", Seq2Seq = "seq2seq", Lm = "lm";
 
     /// <summary>Loads a model for <c>run</c> and <c>bench</c>.</summary>
-    public static RnnModel Load(FileInfo file) => Named(file, () => RnnModel.Load(file.FullName));
+    public static RnnModel Load(FileInfo file, ModelLoadOptions? options = null)
+        => Named(file, () => RnnModel.Load(file.FullName, options ?? ModelLoadOptions.Default));
 
     /// <summary>Opens and validates a file for <c>inspect</c>; dispose it when done.</summary>
     public static FrnnFile Open(FileInfo file) => Named(file, () => FrnnFile.Open(file.FullName));

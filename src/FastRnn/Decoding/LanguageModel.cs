@@ -56,6 +56,13 @@ public sealed class LanguageModel
     /// <exception cref="FrnnFormatException">The file is malformed or inconsistent; the message names the key or tensor.</exception>
     public static LanguageModel Load(string path) => FrnnFile.Load(path, Load);
 
+    /// <summary>Loads a language-model .frnn file with <paramref name="options"/> (see <see cref="ModelLoadOptions"/>).</summary>
+    public static LanguageModel Load(string path, ModelLoadOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return FrnnFile.Load(path, Load, options);
+    }
+
     private static LanguageModel Load(FrnnFile file)
     {
         RnnConfig config = RnnMetadata.Read(file, ArchitectureValue);

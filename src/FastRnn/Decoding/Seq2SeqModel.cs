@@ -73,6 +73,13 @@ public sealed class Seq2SeqModel
     /// <exception cref="FrnnFormatException">The file is malformed or inconsistent; the message names the key or tensor.</exception>
     public static Seq2SeqModel Load(string path) => FrnnFile.Load(path, Load);
 
+    /// <summary>Loads a seq2seq .frnn file with <paramref name="options"/> (see <see cref="ModelLoadOptions"/>).</summary>
+    public static Seq2SeqModel Load(string path, ModelLoadOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return FrnnFile.Load(path, Load, options);
+    }
+
     /// <summary>Loads a seq2seq model from an open .frnn file.</summary>
     public static Seq2SeqModel Load(FrnnFile file)
     {

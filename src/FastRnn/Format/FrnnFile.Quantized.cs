@@ -23,10 +23,10 @@ public sealed partial class FrnnFile
         // ElementCount and ByteLength were checked against the data section when the file was opened.
         return info.DType switch
         {
-            FrnnDType.BFloat16 => new WeightData(MemoryMarshal.Cast<byte, ushort>(Bytes(info)), TrackChecksum(info)),
-            FrnnDType.Int8 => new WeightData(MemoryMarshal.Cast<byte, sbyte>(Bytes(info)), Scales(info), TrackChecksum(info)),
-            FrnnDType.Float32 => new WeightData(Float32View(info), TrackChecksum(info)),
-            _ => new WeightData(Float32View(info)),
+            FrnnDType.BFloat16 => new WeightData(MemoryMarshal.Cast<byte, ushort>(Bytes(info)), TrackChecksum(info)) { PackThreads = _packThreads },
+            FrnnDType.Int8 => new WeightData(MemoryMarshal.Cast<byte, sbyte>(Bytes(info)), Scales(info), TrackChecksum(info)) { PackThreads = _packThreads },
+            FrnnDType.Float32 => new WeightData(Float32View(info), TrackChecksum(info)) { PackThreads = _packThreads },
+            _ => new WeightData(Float32View(info)) { PackThreads = _packThreads },
         };
     }
 

@@ -19,6 +19,7 @@ public sealed partial class FrnnFile : IDisposable
     private readonly int _formatVersion;
     private readonly uint _storedChecksum;
     private List<SourceChecksum>? _deferredChecksum; // while the checksum is deferred: the ranges packers checksum
+    private int _packThreads = 1; // threads a loader lets the weights' packers use (ModelLoadOptions.Threads)
     private bool _disposed;
 
     private FrnnFile(FrnnStorage storage, FrnnContents contents, bool checksumDeferred)
@@ -63,16 +64,19 @@ public sealed partial class FrnnFile : IDisposable
     /// has been verified as well: last, joined from the ranges the packers checksummed as they read them (see
     /// <see cref="SourceChecksum"/>) and the bytes between. A mismatch is reported in place of any error the build
     /// raised, being its likely cause. The file is closed before returning.</summary>
-    internal static T Load<T>(string path, Func<FrnnFile, T> build)
+    /// <remarks>The weights' packers use <paramref name="options"/>' threads (<see cref="ModelLoadOptions.Threads"/>).</remarks>
+    internal static T Load<T>(string path, Func<FrnnFile, T> build, ModelLoadOptions? options = null)
     {
         using FrnnFile file = OpenMapped(path, verifyChecksum: false);
+        file._packThreads = (options ?? ModelLoadOptions.Default).Threads;
         return file.BuildVerified(build);
     }
 
-    /// <summary>As <see cref="Load{T}(string, Func{FrnnFile, T})"/>, for a file held in memory (see <see cref="Parse"/>).</summary>
-    internal static T Load<T>(ReadOnlyMemory<byte> bytes, Func<FrnnFile, T> build)
+    /// <summary>As <see cref="Load{T}(string, Func{FrnnFile, T}, ModelLoadOptions)"/>, for a file held in memory (see <see cref="Parse"/>).</summary>
+    internal static T Load<T>(ReadOnlyMemory<byte> bytes, Func<FrnnFile, T> build, ModelLoadOptions? options = null)
     {
         using FrnnFile file = FromStorage(new MemoryFrnnStorage(bytes), verifyChecksum: false);
+        file._packThreads = (options ?? ModelLoadOptions.Default).Threads;
         return file.BuildVerified(build);
     }
 

@@ -2,7 +2,7 @@ namespace FastRnn.Format;
 
 /// <summary>
 /// The CRC-32C of one range of a file, computed by the code that reads those bytes anyway. A loader that defers the
-/// file's checksum (<see cref="FrnnFile.Load{T}(string, Func{FrnnFile, T})"/>) hands one to the packer of each float32
+/// file's checksum (<see cref="FrnnFile.Load{T}(string, Func{FrnnFile, T}, ModelLoadOptions)"/>) hands one to the packer of each float32
 /// weight tensor, which checksums each panel's rows just before it transposes them, while they are in the cache; the
 /// final check then reads only the bytes no packer covered. Loading thus reads the weights from memory once instead
 /// of twice (one pass for the checksum, one for the packing): on Zen 5 about a quarter of the load of a 32 MiB LSTM.

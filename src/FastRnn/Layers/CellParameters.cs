@@ -74,9 +74,9 @@ internal sealed class CellParameters
             return PackedMatrix.FromWeights(all, count, OutputSize);
         WeightData rows = all.Element switch
         {
-            WeightElement.BFloat16 => new WeightData(all.BFloat16.Slice(start * OutputSize, count * OutputSize)),
-            WeightElement.Int8 => new WeightData(all.Int8.Slice(start * OutputSize, count * OutputSize), all.Scales.Slice(start, count)),
-            _ => new WeightData(all.Float32.Slice(start * OutputSize, count * OutputSize)),
+            WeightElement.BFloat16 => new WeightData(all.BFloat16.Slice(start * OutputSize, count * OutputSize)) { PackThreads = all.PackThreads },
+            WeightElement.Int8 => new WeightData(all.Int8.Slice(start * OutputSize, count * OutputSize), all.Scales.Slice(start, count)) { PackThreads = all.PackThreads },
+            _ => new WeightData(all.Float32.Slice(start * OutputSize, count * OutputSize)) { PackThreads = all.PackThreads },
         };
         return PackedMatrix.FromWeights(rows, count, OutputSize);
     }

@@ -50,6 +50,7 @@ public sealed class BenchTests : IDisposable
 
         Assert.Equal(2, r.GetProperty("intra_threads").GetInt32());
         Assert.True(r.GetProperty("load_ms").GetDouble() > 0);
+        Assert.Equal(2, r.GetProperty("load_threads").GetInt32()); // the load gets the session's threads too
         Assert.Equal(0, r.GetProperty("allocated_bytes_per_step").GetDouble());
     }
 

@@ -65,6 +65,59 @@ public class ChecksumWhileLoadingTests
         }
     }
 
+    public static IEnumerable<object?[]> Precisions() =>
+        new WeightPrecision?[] { null, WeightPrecision.BFloat16, WeightPrecision.Int8 }.Select(p => new object?[] { p });
+
+    [Theory]
+    [MemberData(nameof(Precisions))]
+    public void LoadOnTwoThreads_MatchesTheDoubleReference_AndReportsAFlippedByteInEveryChunk(WeightPrecision? precision)
+    {
+        // I = H = 520: every weight is (2080, 520), 1 MiB or more in every precision, so its panels are shared among the
+        // threads in chunks, each checksummed on its own and joined.
+        var config = new RnnConfig { Kind = RecurrentKind.Lstm, InputSize = 520, HiddenSize = 520 };
+        Dictionary<string, float[]> parameters = OnnxFeatureTests.RandomParameters(config, new Random(5));
+        byte[] valid = RnnModel.ToFrnn(config, parameters);
+        if (precision is { } weights)
+        {
+            using var fp32 = FrnnFile.Parse(valid);
+            valid = FrnnQuantizer.Convert(fp32, weights).ToArray();
+            using var converted = FrnnFile.Parse(valid);
+            foreach (string name in new[] { "weight_ih_l0", "weight_hh_l0" })
+                parameters[name] = converted.GetFloat32(name).ToArray(); // the reference runs the stored (rounded) weights
+        }
+        var options = new ModelLoadOptions { Threads = 2 };
+
+        RnnModel model = RnnModel.Load(valid, options);
+        const int steps = 3;
+        float[] x = new float[steps * config.InputSize];
+        var random = new Random(6);
+        for (int i = 0; i < x.Length; i++)
+            x[i] = (float)(random.NextDouble() * 2 - 1);
+        float[] y = new float[steps * config.HiddenSize];
+        using (RnnSession session = model.CreateSession())
+            session.Run(x, y);
+        (double[] expected, _, _) = Reference.ReferenceRnn.Run(config, parameters, x, steps, 1);
+        // float32 sums of 1,040 products against double: the int8 kernels also quantize the input per step.
+        double tolerance = precision == WeightPrecision.Int8 ? 2e-2 : 1e-4;
+        for (int i = 0; i < y.Length; i++)
+            Assert.True(Math.Abs(y[i] - expected[i]) <= tolerance, $"{precision?.ToString() ?? "float32"} y[{i}] = {y[i]}, reference {expected[i]}");
+
+        using (var file = FrnnFile.Parse(valid))
+        {
+            foreach (string name in new[] { "weight_ih_l0", "weight_hh_l0" })
+            {
+                FrnnTensorInfo t = file.GetTensorInfo(name);
+                for (int k = 0; k < 40; k++)
+                {
+                    byte[] corrupt = (byte[])valid.Clone();
+                    long position = t.FileOffset + t.ByteLength * k / 40 + 13 * k % 97;
+                    corrupt[position] ^= 0x04;
+                    ExpectMismatch(corrupt, () => RnnModel.Load(corrupt, options), $"{name} byte {position}");
+                }
+            }
+        }
+    }
+
     [Fact]
     public void Load_ReportsTheChecksumMismatch_InPlaceOfTheErrorTheCorruptionCausesWhileBuilding()
     {

@@ -35,7 +35,7 @@ internal sealed class BFloat16Panels
     /// <paramref name="cols"/> has two, <paramref name="b"/> of cols[1], each already bfloat16, one segment each.</summary>
     /// <remarks>Checksums given (see <see cref="Format.SourceChecksum"/>) are fed each block's bytes as they are packed.</remarks>
     public static BFloat16Panels Pack(int rows, ReadOnlySpan<int> cols, ReadOnlySpan<ushort> a, ReadOnlySpan<ushort> b = default,
-        Format.SourceChecksum? checksumA = null, Format.SourceChecksum? checksumB = null)
+        Format.SourceChecksum? checksumA = null, Format.SourceChecksum? checksumB = null, int threads = 1)
     {
         const int P = PackedMatrix.PanelRows;
         int panels = (rows + P - 1) / P;
@@ -55,7 +55,7 @@ internal sealed class BFloat16Panels
         {
             Span<ushort> dst = all.Slice(segments[s].Offset, panels * cols[s] * P);
             PackedMatrix.ClearPadding(dst, rows, cols[s]);
-            PackedMatrix.PackColumns(s == 0 ? a : b, rows, cols[s], dst, cols[s], 0, nonTemporal: false, s == 0 ? checksumA : checksumB);
+            PackedMatrix.PackColumns(s == 0 ? a : b, rows, cols[s], dst, cols[s], 0, nonTemporal: false, s == 0 ? checksumA : checksumB, threads);
         }
         return new BFloat16Panels(buffer, segments);
     }

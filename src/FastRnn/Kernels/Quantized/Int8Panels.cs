@@ -51,7 +51,8 @@ internal sealed class Int8Panels
     /// register transposes pack it (they move bits, never interpret them). Byte by byte it took 18 ms to load an int8
     /// LSTM 1024, four times the float32 model's time for a quarter of its bytes.</remarks>
     public static Int8Panels Pack(int rows, ReadOnlySpan<int> cols, ReadOnlySpan<sbyte> a, ReadOnlySpan<float> scalesA,
-        ReadOnlySpan<sbyte> b = default, ReadOnlySpan<float> scalesB = default, SourceChecksum? checksumA = null, SourceChecksum? checksumB = null)
+        ReadOnlySpan<sbyte> b = default, ReadOnlySpan<float> scalesB = default, SourceChecksum? checksumA = null, SourceChecksum? checksumB = null,
+        int threads = 1)
     {
         const int P = PackedMatrix.PanelRows;
         int panels = (rows + P - 1) / P;
@@ -79,18 +80,15 @@ internal sealed class Int8Panels
             Span<float> dst = buffer.Span.Slice(segment.ByteOffset / sizeof(int), panels * segment.Quads * P);
             PackedMatrix.ClearPadding(dst, rows, segment.Quads);
             // Panel by panel, its 32 rows one contiguous run: checksummed and summed, then (in cache) transposed.
-            uint crc = 0;
-            for (int p = 0; p < panels; p++)
+            uint crc;
+            unsafe
             {
-                int rowsHere = Math.Min(P, rows - p * P);
-                ReadOnlySpan<sbyte> band = block.Slice(p * P * n, rowsHere * n);
-                if (checksum is not null)
-                    crc = Crc32C.Append(crc, MemoryMarshal.AsBytes(band));
-                for (int r = 0; r < rowsHere; r++)
-                    segment.RowSums[p * P + r] = RowSum(band.Slice(r * n, n));
-                if (wholeQuads)
-                    PackedMatrix.PackColumns(MemoryMarshal.Cast<sbyte, float>(band), rowsHere, segment.Quads, dst[(p * segment.Quads * P)..], segment.Quads, 0,
-                        nonTemporal: false, checksum: null);
+                fixed (sbyte* from = block)
+                fixed (float* to = dst)
+                {
+                    var packer = new Int8BandPacker(from, rows, n, to, segment.Quads, segment.RowSums, wholeQuads, checksum is not null);
+                    crc = ParallelPacking.Run(packer, panels, (long)rows * n, threads, checksum is not null);
+                }
             }
             if (!wholeQuads)
             {
@@ -103,6 +101,34 @@ internal sealed class Int8Panels
             checksum?.Complete(crc);
         }
         return new Int8Panels(buffer, segments);
+    }
+
+    /// <summary>One panel of an int8 segment for <see cref="Pack"/>: its 32 rows (one contiguous run of
+    /// <paramref name="cols"/> bytes each) checksummed, each row's sum recorded, then (with whole quads) transposed as
+    /// 32-bit quads into the segment's panel.</summary>
+    private readonly unsafe struct Int8BandPacker(sbyte* block, int rows, int cols, float* segment, int quads, int[] rowSums, bool wholeQuads, bool checksum)
+        : IPanelPacker
+    {
+        public long SourceBytes(int panel) => (long)Math.Min(PackedMatrix.PanelRows, rows - panel * PackedMatrix.PanelRows) * cols;
+
+        public uint Pack(int p, uint crc)
+        {
+            const int P = PackedMatrix.PanelRows;
+            int rowsHere = Math.Min(P, rows - p * P);
+            var band = new ReadOnlySpan<sbyte>(block + (nint)p * P * cols, rowsHere * cols);
+            if (checksum)
+                crc = Crc32C.Append(crc, MemoryMarshal.AsBytes(band));
+            for (int r = 0; r < rowsHere; r++)
+                rowSums[p * P + r] = RowSum(band.Slice(r * cols, cols));
+            if (wholeQuads)
+                PackedMatrix.PackColumns(MemoryMarshal.Cast<sbyte, float>(band), rowsHere, quads, new Span<float>(segment + (nint)p * quads * P, quads * P), quads, 0,
+                    nonTemporal: false, checksum: null);
+            return crc;
+        }
+
+        public void Finish()
+        {
+        }
     }
 
     /// <summary>The sum of a row's bytes, sixteen at a time widened to 16 bits: 127 rounds add at most 127 · 2 · 128 =

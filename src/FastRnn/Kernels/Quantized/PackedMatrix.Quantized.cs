@@ -49,9 +49,9 @@ internal sealed partial class PackedMatrix
         CheckShape(data, rows, cols);
         return data.Element switch
         {
-            WeightElement.BFloat16 => new PackedMatrix(rows, cols, BFloat16Panels.Pack(rows, [cols], data.BFloat16, checksumA: data.Checksum), null),
-            WeightElement.Int8 => new PackedMatrix(rows, cols, null, Int8Panels.Pack(rows, [cols], data.Int8, data.Scales, checksumA: data.Checksum)),
-            _ => FromRowMajor(data.Float32, rows, cols, checksum: data.Checksum),
+            WeightElement.BFloat16 => new PackedMatrix(rows, cols, BFloat16Panels.Pack(rows, [cols], data.BFloat16, checksumA: data.Checksum, threads: data.PackThreads), null),
+            WeightElement.Int8 => new PackedMatrix(rows, cols, null, Int8Panels.Pack(rows, [cols], data.Int8, data.Scales, checksumA: data.Checksum, threads: data.PackThreads)),
+            _ => FromRowMajor(data.Float32, rows, cols, checksum: data.Checksum, threads: data.PackThreads),
         };
     }
 
@@ -64,13 +64,14 @@ internal sealed partial class PackedMatrix
         CheckShape(a, rows, colsA);
         CheckShape(b, rows, colsB);
         int cols = checked(colsA + colsB);
+        int threads = Math.Max(a.PackThreads, b.PackThreads);
         if (a.Element != b.Element)
             return FromRowMajorPair(a.ToFloat32(colsA), colsA, b.ToFloat32(colsB), colsB, rows);
         return a.Element switch
         {
-            WeightElement.BFloat16 => new PackedMatrix(rows, cols, BFloat16Panels.Pack(rows, [colsA, colsB], a.BFloat16, b.BFloat16, a.Checksum, b.Checksum), null),
-            WeightElement.Int8 => new PackedMatrix(rows, cols, null, Int8Panels.Pack(rows, [colsA, colsB], a.Int8, a.Scales, b.Int8, b.Scales, a.Checksum, b.Checksum)),
-            _ => FromRowMajorPair(a.Float32, colsA, b.Float32, colsB, rows, checksumA: a.Checksum, checksumB: b.Checksum),
+            WeightElement.BFloat16 => new PackedMatrix(rows, cols, BFloat16Panels.Pack(rows, [colsA, colsB], a.BFloat16, b.BFloat16, a.Checksum, b.Checksum, threads), null),
+            WeightElement.Int8 => new PackedMatrix(rows, cols, null, Int8Panels.Pack(rows, [colsA, colsB], a.Int8, a.Scales, b.Int8, b.Scales, a.Checksum, b.Checksum, threads)),
+            _ => FromRowMajorPair(a.Float32, colsA, b.Float32, colsB, rows, checksumA: a.Checksum, checksumB: b.Checksum, threads: threads),
         };
     }
 

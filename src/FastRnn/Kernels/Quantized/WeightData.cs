@@ -38,6 +38,15 @@ internal readonly ref struct WeightData
     /// when a loader deferred the file's checksum to it; null otherwise.</summary>
     public SourceChecksum? Checksum { get; }
 
+    /// <summary>Threads its packer may use (<see cref="ModelLoadOptions.Threads"/>); 1 unless a loader says otherwise.</summary>
+    public int PackThreads
+    {
+        get => Math.Max(_packThreads, 1);
+        init => _packThreads = value;
+    }
+
+    private readonly int _packThreads;
+
     public ReadOnlySpan<ushort> BFloat16 { get; }
 
     public ReadOnlySpan<sbyte> Int8 { get; }
