@@ -16,6 +16,8 @@ public sealed partial class RnnModel
 
     /// <summary>Loads a model as <see cref="Load(string)"/> does, with <paramref name="options"/> (for example
     /// <see cref="ModelLoadOptions.Threads"/> to repack large weights on more than one core).</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="FrnnFormatException">The file is malformed or inconsistent; the message names the field or tensor.</exception>
     public static RnnModel Load(string path, ModelLoadOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

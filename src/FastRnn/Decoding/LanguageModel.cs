@@ -57,6 +57,8 @@ public sealed class LanguageModel
     public static LanguageModel Load(string path) => FrnnFile.Load(path, Load);
 
     /// <summary>Loads a language-model .frnn file with <paramref name="options"/> (see <see cref="ModelLoadOptions"/>).</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="FrnnFormatException">The file is malformed or inconsistent; the message names the field or tensor.</exception>
     public static LanguageModel Load(string path, ModelLoadOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -74,6 +74,8 @@ public sealed class Seq2SeqModel
     public static Seq2SeqModel Load(string path) => FrnnFile.Load(path, Load);
 
     /// <summary>Loads a seq2seq .frnn file with <paramref name="options"/> (see <see cref="ModelLoadOptions"/>).</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="FrnnFormatException">The file is malformed or inconsistent; the message names the field or tensor.</exception>
     public static Seq2SeqModel Load(string path, ModelLoadOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -14,13 +14,6 @@ public sealed partial class GraphModel
     /// <summary>Loads a graph model from the bytes of an .frnn file; see <see cref="Load(string)"/>.</summary>
     public static GraphModel Load(ReadOnlyMemory<byte> bytes) => FrnnFile.Load(bytes, Load);
 
-    /// <summary>Loads a graph model from an .frnn file with <paramref name="options"/> (see <see cref="ModelLoadOptions"/>).</summary>
-    public static GraphModel Load(string path, ModelLoadOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return FrnnFile.Load(path, Load, options);
-    }
-
     /// <summary>Builds a graph model from an open .frnn file whose architecture is <c>graph</c>.</summary>
     public static GraphModel Load(FrnnFile file)
     {

@@ -49,6 +49,8 @@ internal static class ParallelPacking
 
     /// <summary>Packs all <paramref name="panels"/> panels; returns the CRC state over the whole source (from 0) when
     /// <paramref name="checksum"/>, else 0.</summary>
+    /// <remarks>Whatever happens on the calling thread (a failed queueing, an exception), it does not leave before every
+    /// chunk another thread took is finished: those threads write through pointers into memory the caller pinned.</remarks>
     public static uint Run<TPacker>(TPacker packer, int panels, long sourceBytes, int threads, bool checksum)
         where TPacker : struct, IPanelPacker
     {
@@ -62,19 +64,33 @@ internal static class ParallelPacking
             return crc;
         }
 
-        using var job = new Job<TPacker>(packer, panels, chunks);
-        for (int t = 1; t < threads; t++)
-            ThreadPool.UnsafeQueueUserWorkItem(job, preferLocal: false);
-        job.Work();
-        job.WaitForAll();
+        s_parallelRuns++;
+        var job = new Job<TPacker>(packer, panels, chunks);
+        try
+        {
+            for (int t = 1, helpers = Math.Min(threads, chunks) - 1; t <= helpers; t++)
+                ThreadPool.UnsafeQueueUserWorkItem(job, preferLocal: false);
+            job.Work();
+        }
+        finally
+        {
+            job.CloseAndDrain();
+        }
+        job.ThrowIfFailed();
         return checksum ? job.JoinedChecksum() : 0;
     }
 
-    private sealed class Job<TPacker>(TPacker packer, int panels, int chunks) : IThreadPoolWorkItem, IDisposable
+    /// <summary>Packings on this thread that shared their panels with other threads (for tests: a loader given more
+    /// than one thread must really use them).</summary>
+    internal static int ParallelRunsOnThisThread => s_parallelRuns;
+
+    [ThreadStatic]
+    private static int s_parallelRuns;
+
+    private sealed class Job<TPacker>(TPacker packer, int panels, int chunks) : IThreadPoolWorkItem
         where TPacker : struct, IPanelPacker
     {
         private readonly uint[] _crcs = new uint[chunks];
-        private readonly ManualResetEventSlim _finished = new(false);
         private int _next, _done;
         private Exception? _failure;
 
@@ -103,23 +119,35 @@ internal static class ParallelPacking
                 finally
                 {
                     local.Finish(); // the chunk's stores visible before it is counted done
-                    if (Interlocked.Increment(ref _done) == chunks)
-                        _finished.Set();
+                    Interlocked.Increment(ref _done);
                 }
             }
         }
 
-        /// <summary>Returns once every chunk is packed (the caller has taken its last one, so only chunks in flight on
-        /// other threads remain); rethrows a thread's failure.</summary>
-        public void WaitForAll()
+        /// <summary>
+        /// Lets no thread take another chunk, then waits until every chunk already taken is finished. Spins and
+        /// yields rather than blocking: what is left is at most one chunk per other thread (tens of microseconds), and
+        /// neither can be interrupted (<see cref="Thread.Interrupt"/>), which would let the caller unpin memory a
+        /// thread still writes.
+        /// </summary>
+        public void CloseAndDrain()
         {
-            _finished.Wait();
+            int taken = Math.Min(Interlocked.Exchange(ref _next, int.MaxValue / 2), chunks);
+            for (int spins = 0; Volatile.Read(ref _done) < taken; spins++)
+            {
+                if (spins < 64)
+                    Thread.SpinWait(32);
+                else
+                    Thread.Yield();
+            }
+        }
+
+        /// <summary>Rethrows the first failure of any thread's chunk.</summary>
+        public void ThrowIfFailed()
+        {
             if (_failure is { } failure)
                 ExceptionDispatchInfo.Throw(failure);
         }
-
-        /// <summary>A pool thread that starts after the last chunk was taken finds none and never touches the event.</summary>
-        public void Dispose() => _finished.Dispose();
 
         /// <summary>The chunks' states joined in panel order: the state of one pass over all of them.</summary>
         public uint JoinedChecksum()

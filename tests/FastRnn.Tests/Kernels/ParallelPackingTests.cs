@@ -15,16 +15,20 @@ public class ParallelPackingTests
 {
     public static IEnumerable<object[]> ThreadCounts() => new[] { 2, 3, 8 }.Select(t => new object[] { t });
 
+    public static IEnumerable<object[]> ThreadCountsAndStores() =>
+        from t in new[] { 2, 3, 8 } from streams in new[] { false, true } select new object[] { t, streams };
+
     [Theory]
-    [MemberData(nameof(ThreadCounts))]
-    public void Float32_PackedOnThreads_HoldsEverySourceElement_AndTheReferenceChecksum(int threads)
+    [MemberData(nameof(ThreadCountsAndStores))]
+    public void Float32_PackedOnThreads_HoldsEverySourceElement_AndTheReferenceChecksum(int threads, bool streamStores)
     {
+        // Streaming stores (a matrix too large to stay in the cache) are weakly ordered: each thread fences its own.
         const int rows = 2076, colsA = 517, colsB = 128; // 65 panels, the last of 28 rows; A alone is 4.3 MB
         var random = new Random(threads);
         float[] a = Values(random, rows * colsA), b = Values(random, rows * colsB);
         var sumA = new SourceChecksum(0, a.Length * 4L);
         var sumB = new SourceChecksum(0, b.Length * 4L);
-        PackedMatrix pair = PackedMatrix.FromRowMajorPair(a, colsA, b, colsB, rows, checksumA: sumA, checksumB: sumB, threads: threads);
+        PackedMatrix pair = PackedMatrix.FromRowMajorPair(a, colsA, b, colsB, rows, streamStores, sumA, sumB, threads);
         for (int r = 0; r < rows; r++)
         {
             for (int c = 0; c < colsA; c++)
@@ -89,11 +93,102 @@ public class ParallelPackingTests
     }
 
     [Fact]
+    public void Run_SharesThePanelsWithAnotherThread_AndEachPanelIsPackedOnce()
+    {
+        // Every thread's first panel waits until a second thread has started one, so the sharing is not left to luck.
+        var log = new PanelLog(panels: 40, failOnHelper: false);
+        uint crc = ParallelPacking.Run(new LoggingPacker(log), 40, ParallelPacking.MinParallelBytes, threads: 2, checksum: true);
+        Assert.True(log.Threads.Count >= 2, $"the panels were packed by {log.Threads.Count} thread(s)");
+        Assert.All(log.Counts, c => Assert.Equal(1, c));
+        // Each panel's "bytes" are its index, one byte: the joined state is the CRC of 0, 1, …, 39 in panel order.
+        byte[] bytes = Enumerable.Range(0, 40).Select(i => (byte)i).ToArray();
+        Assert.Equal(FrnnBytes.ReferenceCrc32CUpdate(0, bytes), crc);
+    }
+
+    [Fact]
+    public void Run_RethrowsAFailureOnAnotherThread_AfterEveryTakenChunkIsDone()
+    {
+        var log = new PanelLog(panels: 40, failOnHelper: true);
+        var e = Assert.Throws<InvalidOperationException>(() => ParallelPacking.Run(new LoggingPacker(log), 40, ParallelPacking.MinParallelBytes, threads: 2, checksum: true));
+        Assert.Equal("a packer failed on a helper thread", e.Message);
+        Assert.Equal(0, Volatile.Read(ref log.InFlight)); // nothing still packing once Run has returned
+    }
+
+    [Fact]
+    public void FrnnFileLoad_HandsTheThreadCountToTheWeightsOfEveryPrecision()
+    {
+        // The seq2seq and language-model loaders go through the same FrnnFile.Load as RnnModel's.
+        var config = new RnnConfig { Kind = RecurrentKind.Gru, InputSize = 8, HiddenSize = 8 };
+        byte[] fp32 = RnnModel.ToFrnn(config, Layers.OnnxFeatureTests.RandomParameters(config, new Random(3)));
+        using var parsed = FrnnFile.Parse(fp32);
+        foreach (byte[] file in new[] { fp32, FrnnQuantizer.Convert(parsed, WeightPrecision.BFloat16, minElements: 1).ToArray(), FrnnQuantizer.Convert(parsed, WeightPrecision.Int8, minElements: 1).ToArray() })
+        {
+            int threads = FrnnFile.Load(file, f => f.GetWeights("weight_hh_l0", [24, 8]).PackThreads, new ModelLoadOptions { Threads = 3 });
+            Assert.Equal(3, threads);
+            Assert.Equal(1, FrnnFile.Load(file, f => f.GetWeights("weight_hh_l0", [24, 8]).PackThreads));
+        }
+    }
+
+    [Fact]
     public void ModelLoadOptions_RefusesThreadCountsOutsideItsRange()
     {
         Assert.Contains("1 to 64", Assert.Throws<ArgumentOutOfRangeException>(() => new ModelLoadOptions { Threads = 0 }).Message);
         Assert.Contains("1 to 64", Assert.Throws<ArgumentOutOfRangeException>(() => new ModelLoadOptions { Threads = 65 }).Message);
         Assert.Equal(1, ModelLoadOptions.Default.Threads);
+    }
+
+    /// <summary>What <see cref="LoggingPacker"/> saw: how often each panel was packed, by which threads.</summary>
+    private sealed class PanelLog(int panels, bool failOnHelper)
+    {
+        public readonly int[] Counts = new int[panels];
+        public readonly HashSet<int> Threads = [];
+        public readonly bool FailOnHelper = failOnHelper;
+        public readonly int Caller = Environment.CurrentManagedThreadId; // made on the thread that calls Run
+        public int InFlight;
+        private int _started;
+
+        /// <summary>A thread's first panel: wait (up to 30 s) until two threads have started.</summary>
+        public void Arrive()
+        {
+            lock (Threads)
+            {
+                if (!Threads.Add(Environment.CurrentManagedThreadId))
+                    return;
+            }
+            Interlocked.Increment(ref _started);
+            var wait = System.Diagnostics.Stopwatch.StartNew();
+            while (Volatile.Read(ref _started) < 2 && wait.Elapsed < TimeSpan.FromSeconds(30))
+                Thread.Sleep(1);
+        }
+    }
+
+    private readonly struct LoggingPacker(PanelLog log) : IPanelPacker
+    {
+        public uint Pack(int panel, uint crc)
+        {
+            Interlocked.Increment(ref log.InFlight);
+            try
+            {
+                log.Arrive();
+                Interlocked.Increment(ref log.Counts[panel]);
+                if (log.FailOnHelper && Environment.CurrentManagedThreadId != log.Caller)
+                {
+                    Thread.Sleep(20); // the caller must wait for this chunk, not return while it is in flight
+                    throw new InvalidOperationException("a packer failed on a helper thread");
+                }
+                return Crc32C.Append(crc, [(byte)panel]);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref log.InFlight);
+            }
+        }
+
+        public long SourceBytes(int panel) => 1;
+
+        public void Finish()
+        {
+        }
     }
 
     private static float[] Values(Random random, int count)

@@ -1,5 +1,6 @@
 using FastRnn.Decoding;
 using FastRnn.Format;
+using FastRnn.Kernels;
 using FastRnn.Tests.Format;
 using FastRnn.Tests.Support;
 
@@ -72,9 +73,10 @@ public class ChecksumWhileLoadingTests
     [MemberData(nameof(Precisions))]
     public void LoadOnTwoThreads_MatchesTheDoubleReference_AndReportsAFlippedByteInEveryChunk(WeightPrecision? precision)
     {
-        // I = H = 520: every weight is (2080, 520), 1 MiB or more in every precision, so its panels are shared among the
-        // threads in chunks, each checksummed on its own and joined.
-        var config = new RnnConfig { Kind = RecurrentKind.Lstm, InputSize = 520, HiddenSize = 520 };
+        // I = H = 519: every weight is (2076, 519), 1 MiB or more in every precision, so its panels are shared among the
+        // threads in chunks, each checksummed on its own and joined; the last panel has 28 rows, and int8 rows of 519
+        // bytes take the padded repack.
+        var config = new RnnConfig { Kind = RecurrentKind.Lstm, InputSize = 519, HiddenSize = 519 };
         Dictionary<string, float[]> parameters = OnnxFeatureTests.RandomParameters(config, new Random(5));
         byte[] valid = RnnModel.ToFrnn(config, parameters);
         if (precision is { } weights)
@@ -87,7 +89,10 @@ public class ChecksumWhileLoadingTests
         }
         var options = new ModelLoadOptions { Threads = 2 };
 
+        int parallelRuns = ParallelPacking.ParallelRunsOnThisThread;
         RnnModel model = RnnModel.Load(valid, options);
+        // Both weights really were shared: a loader that dropped the option would pack them on this thread alone.
+        Assert.True(ParallelPacking.ParallelRunsOnThisThread - parallelRuns >= 2, "the load did not share its packing among threads");
         const int steps = 3;
         float[] x = new float[steps * config.InputSize];
         var random = new Random(6);
@@ -97,7 +102,7 @@ public class ChecksumWhileLoadingTests
         using (RnnSession session = model.CreateSession())
             session.Run(x, y);
         (double[] expected, _, _) = Reference.ReferenceRnn.Run(config, parameters, x, steps, 1);
-        // float32 sums of 1,040 products against double: the int8 kernels also quantize the input per step.
+        // float32 sums of 1,038 products against double: the int8 kernels also quantize the input per step.
         double tolerance = precision == WeightPrecision.Int8 ? 2e-2 : 1e-4;
         for (int i = 0; i < y.Length; i++)
             Assert.True(Math.Abs(y[i] - expected[i]) <= tolerance, $"{precision?.ToString() ?? "float32"} y[{i}] = {y[i]}, reference {expected[i]}");

@@ -66,7 +66,7 @@ internal sealed partial class PackedMatrix
         int cols = checked(colsA + colsB);
         int threads = Math.Max(a.PackThreads, b.PackThreads);
         if (a.Element != b.Element)
-            return FromRowMajorPair(a.ToFloat32(colsA), colsA, b.ToFloat32(colsB), colsB, rows);
+            return FromRowMajorPair(a.ToFloat32(colsA), colsA, b.ToFloat32(colsB), colsB, rows, threads: threads);
         return a.Element switch
         {
             WeightElement.BFloat16 => new PackedMatrix(rows, cols, BFloat16Panels.Pack(rows, [colsA, colsB], a.BFloat16, b.BFloat16, a.Checksum, b.Checksum, threads), null),
