@@ -68,20 +68,19 @@ public sealed partial class FrnnFile : IDisposable
     internal static T Load<T>(string path, Func<FrnnFile, T> build, ModelLoadOptions? options = null)
     {
         using FrnnFile file = OpenMapped(path, verifyChecksum: false);
-        file._packThreads = (options ?? ModelLoadOptions.Default).Threads;
-        return file.BuildVerified(build);
+        return file.BuildVerified(build, options);
     }
 
     /// <summary>As <see cref="Load{T}(string, Func{FrnnFile, T}, ModelLoadOptions)"/>, for a file held in memory (see <see cref="Parse"/>).</summary>
     internal static T Load<T>(ReadOnlyMemory<byte> bytes, Func<FrnnFile, T> build, ModelLoadOptions? options = null)
     {
         using FrnnFile file = FromStorage(new MemoryFrnnStorage(bytes), verifyChecksum: false);
-        file._packThreads = (options ?? ModelLoadOptions.Default).Threads;
-        return file.BuildVerified(build);
+        return file.BuildVerified(build, options);
     }
 
-    private T BuildVerified<T>(Func<FrnnFile, T> build)
+    private T BuildVerified<T>(Func<FrnnFile, T> build, ModelLoadOptions? options)
     {
+        _packThreads = (options ?? ModelLoadOptions.Default).Threads;
         T result;
         try
         {

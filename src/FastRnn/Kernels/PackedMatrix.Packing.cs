@@ -15,6 +15,9 @@ internal sealed partial class PackedMatrix
     /// <summary>Columns to pack per pass: 16 columns of a panel are 2 KiB, so every row's 64-byte run lands in L1.</summary>
     private const int PackBlock = 16;
 
+    /// <summary>Rows of a (rows, ·) matrix in panel <paramref name="panel"/>: 32, or fewer in a partial last panel.</summary>
+    internal static int RowsInPanel(int rows, int panel) => Math.Min(PanelRows, rows - panel * PanelRows);
+
     /// <summary>
     /// Writes row-major <paramref name="source"/> (rows, cols) into the panels of <paramref name="packed"/> (rows,
     /// <paramref name="packedCols"/>) from column <paramref name="colOffset"/> on. A column block at a time, so the
@@ -67,25 +70,26 @@ internal sealed partial class PackedMatrix
         // Columns the register transposes take: float32 (and int8 quads) need AVX, 16-bit elements SSE2.
         private readonly int _transposed = (Wide ? Avx.IsSupported : Sse2.IsSupported) ? cols & ~7 : 0;
         private readonly bool _streams = nonTemporal && Wide;
+        private readonly int _panels = (rows + PanelRows - 1) / PanelRows;
 
-        public long SourceBytes(int panel) => (long)Math.Min(PanelRows, rows - panel * PanelRows) * cols * sizeof(T);
+        public long SourceBytes(int panel) => (long)RowsInPanel(rows, panel) * cols * sizeof(T);
 
         public uint Pack(int p, uint crc)
         {
-            int panels = (rows + PanelRows - 1) / PanelRows;
-            int rowsHere = Math.Min(PanelRows, rows - p * PanelRows);
+            int rowsHere = RowsInPanel(rows, p);
             ref T panel = ref Unsafe.AsRef<T>(packed + ((nint)p * packedCols + colOffset) * PanelRows);
-            ref T first = ref Unsafe.AsRef<T>(source + (nint)p * PanelRows * cols);
+            T* rowsStart = source + (nint)p * PanelRows * cols;
+            ref T first = ref Unsafe.AsRef<T>(rowsStart);
             // The panel's rows are one contiguous run of the source: checksummed in file order, they are then in the
             // cache for the transposes.
             if (checksum)
-                crc = Crc32C.Append(crc, new ReadOnlySpan<byte>(source + (nint)p * PanelRows * cols, rowsHere * cols * sizeof(T)));
+                crc = Crc32C.Append(crc, new ReadOnlySpan<byte>(rowsStart, rowsHere * cols * sizeof(T)));
             int start = 0;
             if (rowsHere == PanelRows && _transposed > 0)
             {
                 if (Wide)
                 {
-                    int nextFloats = p + 1 < panels && !checksum ? Math.Min(PanelRows, rows - (p + 1) * PanelRows) * cols : 0;
+                    int nextFloats = p + 1 < _panels && !checksum ? RowsInPanel(rows, p + 1) * cols : 0;
                     TransposePanel(ref Unsafe.As<T, float>(ref first), cols, ref Unsafe.As<T, float>(ref panel), _transposed, _streams, nextFloats);
                 }
                 else

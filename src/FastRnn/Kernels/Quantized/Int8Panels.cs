@@ -109,12 +109,12 @@ internal sealed class Int8Panels
     private readonly unsafe struct Int8BandPacker(sbyte* block, int rows, int cols, float* segment, int quads, int[] rowSums, bool wholeQuads, bool checksum)
         : IPanelPacker
     {
-        public long SourceBytes(int panel) => (long)Math.Min(PackedMatrix.PanelRows, rows - panel * PackedMatrix.PanelRows) * cols;
+        public long SourceBytes(int panel) => (long)PackedMatrix.RowsInPanel(rows, panel) * cols;
 
         public uint Pack(int p, uint crc)
         {
             const int P = PackedMatrix.PanelRows;
-            int rowsHere = Math.Min(P, rows - p * P);
+            int rowsHere = PackedMatrix.RowsInPanel(rows, p);
             var band = new ReadOnlySpan<sbyte>(block + (nint)p * P * cols, rowsHere * cols);
             if (checksum)
                 crc = Crc32C.Append(crc, MemoryMarshal.AsBytes(band));
