@@ -16,6 +16,7 @@ internal sealed class AttentionLayer
     private readonly float[] _v = [];  // (A): additive; for the normalized kind already g · v / ‖v‖
     private readonly float _vBias;     // b_v (tutorial form); shifts every score equally
     private readonly float[] _innerBias = []; // (A): the normalized kind's b inside the tanh
+    private readonly KernelSet _kernels = KernelSelector.Default;
 
     public AttentionLayer(AttentionKind kind, ITensorSource source, int querySize, int memorySize, int attentionSize)
     {
@@ -68,9 +69,6 @@ internal sealed class AttentionLayer
     /// <summary>Width of one precomputed key: A (additive), H (general), K (dot).</summary>
     public int KeyWidth { get; }
 
-    /// <summary>Floats of scratch <see cref="Attend"/> needs for a source of <paramref name="sourceLength"/> positions.</summary>
-    public int ScratchLength(int sourceLength) => _query is null ? 0 : (sourceLength + 1) * KeyWidth;
-
     /// <summary>keys (S, KeyWidth) from memory (S, K): the step-independent half of every score.</summary>
     public void PrecomputeKeys(ReadOnlySpan<float> memory, int sourceLength, Span<float> keys)
     {
@@ -99,27 +97,12 @@ internal sealed class AttentionLayer
     }
 
     /// <summary>
-    /// weights (S) = softmax of the scores of <paramref name="query"/> (H) against the keys; context (K) = Σ weights_i · memory_i.
-    /// </summary>
-    public void Attend(ReadOnlySpan<float> query, ReadOnlySpan<float> keys, ReadOnlySpan<float> memory, int sourceLength,
-                       Span<float> weights, Span<float> context, Span<float> scratch)
-    {
-        if (_query is null)
-        {
-            AttendProjected(query, keys, memory, sourceLength, weights, context, scratch);
-            return;
-        }
-        Span<float> projected = scratch[..KeyWidth];
-        ProjectQueries(query, 1, projected);
-        AttendProjected(projected, keys, memory, sourceLength, weights, context, scratch[KeyWidth..]);
-    }
-
-    /// <summary>
-    /// <see cref="Attend"/> from a query already through <see cref="ProjectQueries"/> (additive kinds: A floats), or the
-    /// query itself (dot and general kinds: H floats).
+    /// weights (S) = softmax of the scores of one query against the keys; context (K) = Σ weights_i · memory_i. The
+    /// query is already through <see cref="ProjectQueries"/> (additive kinds: A floats), or the query itself (dot and
+    /// general kinds: H floats).
     /// </summary>
     public void AttendProjected(ReadOnlySpan<float> projected, ReadOnlySpan<float> keys, ReadOnlySpan<float> memory, int sourceLength,
-                                Span<float> weights, Span<float> context, Span<float> scratch)
+                                Span<float> weights, Span<float> context)
     {
         int s = sourceLength, a = KeyWidth;
         Span<float> scores = weights[..s];
@@ -130,18 +113,11 @@ internal sealed class AttentionLayer
         }
         else
         {
-            // scratch = tanh(W_q q + key_i) for every i: one vectorised tanh over the whole (S, A) block.
-            Span<float> block = scratch[..(s * a)];
-            for (int i = 0; i < s; i++)
-                TensorPrimitives.Add(keys.Slice(i * a, a), projected, block.Slice(i * a, a));
-            CellKernels.Tanh(block, block);
-            for (int i = 0; i < s; i++)
-                scores[i] = TensorPrimitives.Dot(block.Slice(i * a, a), _v) + _vBias;
+            // v · tanh(W_q q + key_i) + b_v, each score in one fused pass over its key.
+            _kernels.AdditiveScores(projected[..a], keys[..(s * a)], _v, _vBias, scores);
         }
 
         Softmax.InPlace(scores);
-        context.Clear();
-        for (int i = 0; i < s; i++)
-            TensorPrimitives.MultiplyAdd(memory.Slice(i * MemorySize, MemorySize), scores[i], context, context);
+        _kernels.WeightedSum(scores, memory[..(s * MemorySize)], context[..MemorySize]);
     }
 }

@@ -14,7 +14,6 @@ internal sealed class AttentionMemory
     private readonly int _maxSource;
     private readonly ArenaSlice _memory;   // (k, S_max, K): encoder outputs, one block per source
     private readonly ArenaSlice _keys;     // (k, S_max, key width): the step-independent half of the scores
-    private readonly ArenaSlice _scratch;  // what Attend needs for the longest source
     private readonly ArenaSlice _lengths;  // (k) ints: length of the source each stream attends to
     private readonly ArenaSlice _source;   // (k) ints: which block each stream attends to
 
@@ -27,7 +26,6 @@ internal sealed class AttentionMemory
         long block = maxSourceLength, count = blocks > 0 ? blocks : streams;
         _memory = arena.Reserve(checked(count * block * attention.MemorySize));
         _keys = arena.Reserve(checked(count * block * attention.KeyWidth));
-        _scratch = arena.Reserve(attention.ScratchLength(maxSourceLength));
         _lengths = arena.Reserve(streams);
         _source = arena.Reserve(streams);
     }
@@ -73,7 +71,7 @@ internal sealed class AttentionMemory
             int block = _arena.Ints(_source)[j], s = _arena.Ints(_lengths)[j];
             ReadOnlySpan<float> query = project ? projected.Slice(j * a, a) : queries.Slice(j * h, h);
             _attention.AttendProjected(query, _arena[_keys][(block * _maxSource * a)..], _arena[_memory][(block * _maxSource * k)..],
-                s, weights.Slice(j * _maxSource, s), contexts.Slice(j * k, k), _arena[_scratch]);
+                s, weights.Slice(j * _maxSource, s), contexts.Slice(j * k, k));
         }
     }
 }

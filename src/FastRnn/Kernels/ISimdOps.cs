@@ -47,6 +47,9 @@ internal interface ISimdOps<TVector>
     /// <summary>Round to the nearest integer, ties to even.</summary>
     static abstract TVector Round(TVector a);
 
+    /// <summary>The sum of the lanes (a horizontal add; its order is the hardware's, fixed per width).</summary>
+    static abstract float Sum(TVector a);
+
     /// <summary>2^n for integral n in [−126, 127], built directly in the exponent field.</summary>
     static abstract TVector Pow2(TVector n);
 }

@@ -120,6 +120,31 @@ internal abstract partial class KernelSet
         SigmoidCore(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y), x.Length);
     }
 
+    /// <summary>
+    /// Additive attention scores: scores[i] = v · tanh(query + keys[i]) + bias for every row i of keys (S, A), S =
+    /// scores.Length, A = query.Length = v.Length.
+    /// </summary>
+    public void AdditiveScores(ReadOnlySpan<float> query, ReadOnlySpan<float> keys, ReadOnlySpan<float> v, float bias, Span<float> scores)
+    {
+        int a = query.Length, s = scores.Length;
+        if (v.Length != a || keys.Length < (long)s * a)
+            throw new ArgumentException($"attention scores: query has {query.Length} floats, v {v.Length}, keys {keys.Length}; {s} positions need {(long)s * a}");
+        AdditiveScoresCore(ref MemoryMarshal.GetReference(query), ref MemoryMarshal.GetReference(keys), ref MemoryMarshal.GetReference(v), bias,
+            ref MemoryMarshal.GetReference(scores), s, a);
+    }
+
+    /// <summary>
+    /// result (K) = Σ_i weights[i] · rows[i] over the rows of <paramref name="rows"/> (S, K), S = weights.Length, K =
+    /// result.Length: an attention context.
+    /// </summary>
+    public void WeightedSum(ReadOnlySpan<float> weights, ReadOnlySpan<float> rows, Span<float> result)
+    {
+        int s = weights.Length, k = result.Length;
+        if (rows.Length < (long)s * k)
+            throw new ArgumentException($"weighted sum: {s} rows of {k} floats need {(long)s * k}; rows has {rows.Length}");
+        WeightedSumCore(ref MemoryMarshal.GetReference(weights), ref MemoryMarshal.GetReference(rows), s, k, ref MemoryMarshal.GetReference(result));
+    }
+
     /// <inheritdoc cref="MultiplyPanels"/>
     protected abstract void MultiplyCore(
         PackedMatrix w, ref float x, int xStride, ref float y, int yStride, int count, ref float bias, bool hasBias, bool accumulate,
@@ -138,6 +163,10 @@ internal abstract partial class KernelSet
     protected abstract void ReluCore(ref float x, ref float y, int length);
 
     protected abstract void SigmoidCore(ref float x, ref float y, int length);
+
+    protected abstract void AdditiveScoresCore(ref float query, ref float keys, ref float v, float bias, ref float scores, int positions, int width);
+
+    protected abstract void WeightedSumCore(ref float weights, ref float rows, int count, int width, ref float result);
 
     private static void Require(bool condition, string operation, int bufferLength, int length)
     {

@@ -4,10 +4,12 @@ namespace FastRnn.Kernels;
 
 /// <summary>
 /// The kernels for one vector width: the generic algorithms (<see cref="PanelKernel{TOps, TVector}"/>,
-/// <see cref="GemmKernel{TOps, TVector}"/>, <see cref="CellMath{TOps, TVector}"/>) instantiated with one
+/// <see cref="GemmKernel{TOps, TVector}"/>, <see cref="CellMath{TOps, TVector}"/>,
+/// <see cref="AttentionMath{TOps, TVector}"/>) instantiated with one
 /// <see cref="ISimdOps{TVector}"/> struct, so the JIT compiles each ISA's machine code from the same tested logic.
 /// With <see cref="SimdOpsScalar"/> it is the scalar reference: products sum each row's columns in order
-/// (<see cref="PanelKernelScalar"/>), and the cell updates are the very code the vector variants use for their tails.
+/// (<see cref="PanelKernelScalar"/>), and the cell updates and attention math are the very code the vector variants
+/// use for their tails.
 /// </summary>
 internal sealed class SimdKernelSet<TOps, TVector> : KernelSet
     where TOps : ISimdOps<TVector>
@@ -142,4 +144,10 @@ internal sealed class SimdKernelSet<TOps, TVector> : KernelSet
     protected override void ReluCore(ref float x, ref float y, int length) => CellMath<TOps, TVector>.Relu(ref x, ref y, length);
 
     protected override void SigmoidCore(ref float x, ref float y, int length) => CellMath<TOps, TVector>.Sigmoid(ref x, ref y, length);
+
+    protected override void AdditiveScoresCore(ref float query, ref float keys, ref float v, float bias, ref float scores, int positions, int width)
+        => AttentionMath<TOps, TVector>.AdditiveScores(ref query, ref keys, ref v, bias, ref scores, positions, width);
+
+    protected override void WeightedSumCore(ref float weights, ref float rows, int count, int width, ref float result)
+        => AttentionMath<TOps, TVector>.WeightedSum(ref weights, ref rows, count, width, ref result);
 }

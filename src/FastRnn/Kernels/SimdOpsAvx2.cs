@@ -53,5 +53,8 @@ internal readonly struct SimdOpsAvx2 : ISimdOps<Vector256<float>>
     public static Vector256<float> Round(Vector256<float> a) => Vector256.Round(a);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector256<float> a) => Vector256.Sum(a);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Pow2(Vector256<float> n) => Vector256.ShiftLeft(Vector256.ConvertToInt32(n) + Vector256.Create(127), 23).AsSingle();
 }

@@ -53,5 +53,8 @@ internal readonly struct SimdOpsAvx512 : ISimdOps<Vector512<float>>
     public static Vector512<float> Round(Vector512<float> a) => Vector512.Round(a);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector512<float> a) => Vector512.Sum(a);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Pow2(Vector512<float> n) => Vector512.ShiftLeft(Vector512.ConvertToInt32(n) + Vector512.Create(127), 23).AsSingle();
 }

@@ -51,5 +51,8 @@ internal readonly struct SimdOpsScalar : ISimdOps<float>
     public static float Round(float a) => MathF.Round(a, MidpointRounding.ToEven);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(float a) => a;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Pow2(float n) => BitConverter.Int32BitsToSingle(((int)n + 127) << 23);
 }

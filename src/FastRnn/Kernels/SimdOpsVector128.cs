@@ -57,5 +57,8 @@ internal readonly struct SimdOpsVector128 : ISimdOps<Vector128<float>>
     public static Vector128<float> Round(Vector128<float> a) => Vector128.Round(a);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector128<float> a) => Vector128.Sum(a);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Pow2(Vector128<float> n) => Vector128.ShiftLeft(Vector128.ConvertToInt32(n) + Vector128.Create(127), 23).AsSingle();
 }
