@@ -39,8 +39,8 @@ internal sealed class PercentileColumn(int percentile, string what) : IColumn
     public bool IsAvailable(Summary summary) => true;
 }
 
-/// <summary>A rate: the benchmark parameter <paramref name="parameter"/> (what one iteration does, such as S stream-steps) over the mean iteration.</summary>
-internal sealed class RateColumn(string name, string parameter, string legend) : IColumn
+/// <summary>A rate: the benchmark parameter <paramref name="parameter"/> times <paramref name="perCount"/> (what one iteration does, such as S stream-steps) over the mean iteration.</summary>
+internal sealed class RateColumn(string name, string parameter, string legend, int perCount = 1) : IColumn
 {
     public string Id => $"{nameof(RateColumn)}.{name}";
 
@@ -66,7 +66,7 @@ internal sealed class RateColumn(string name, string parameter, string legend) :
         if (statistics is null || statistics.Mean <= 0)
             return "NA";
         int count = (int)benchmarkCase.Parameters[parameter];
-        return $"{count / (statistics.Mean * 1e-9):N0}";
+        return $"{(double)count * perCount / (statistics.Mean * 1e-9):N0}";
     }
 
     public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
