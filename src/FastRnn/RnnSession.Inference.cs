@@ -24,12 +24,17 @@ public sealed partial class RnnSession
             throw Errors.Length(nameof(output), output.Length, OutputLength, $"(B, H_out) = ({BatchSize}, {_config.OutputHiddenSize})");
         _inputCheck?.Step(input);
 
-        int batch = BatchSize;
-        ReadOnlySpan<float> x = input;
-        int xWidth = _config.InputSize;
-        Span<float> scratch = _arena[_scratch];
         _team.NextStep();
-        for (int layer = 0; layer < _config.NumLayers; layer++)
+        StepLayers(0, input, _config.InputSize, output);
+    }
+
+    // Layers first.. of one step from x (B, xWidth), the input of layer `first`; the top layer's h into output.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void StepLayers(int first, ReadOnlySpan<float> x, int xWidth, Span<float> output)
+    {
+        int batch = BatchSize;
+        Span<float> scratch = _arena[_scratch];
+        for (int layer = first; layer < _config.NumLayers; layer++)
         {
             RecurrentCell cell = _model.Cell(layer, 0);
             Span<float> gates = _arena[_gates][..(batch * cell.GateRows)];
@@ -71,6 +76,20 @@ public sealed partial class RnnSession
         if (input.Length == 0 || input.Length % perStep != 0)
             throw Errors.SequenceLength(nameof(input), input.Length, perStep, $"(T, B, I) with B = {BatchSize}, I = {_config.InputSize}");
         int steps = input.Length / perStep;
+        CheckRun(output, steps, sequenceLengths);
+        _inputCheck?.Run(input, sequenceLengths);
+
+        for (int start = 0; start < steps; start += MaxSequenceLength)
+        {
+            int count = Math.Min(MaxSequenceLength, steps - start);
+            RunPiece(input.Slice(start * perStep, count * perStep), [], null, output.Slice(start * OutputLength, count * OutputLength), count, sequenceLengths);
+        }
+    }
+
+    // The output and lengths of a Run of T = steps: one (B, D·H_out) row block per step, lengths in 0..T, and a sequence
+    // that needs all of its steps at once (reverse, bidirectional, variable-length) no longer than the session holds.
+    private void CheckRun(Span<float> output, int steps, ReadOnlySpan<int> sequenceLengths)
+    {
         if (output.Length != (long)steps * OutputLength)
             throw Errors.Length(nameof(output), output.Length, (long)steps * OutputLength, $"(T, B, D·H_out) = ({steps}, {BatchSize}, {_config.OutputSize})");
         bool ragged = !sequenceLengths.IsEmpty;
@@ -79,13 +98,6 @@ public sealed partial class RnnSession
         bool whole = _config.Bidirectional || _config.Reverse || ragged;
         if (whole && steps > MaxSequenceLength)
             throw Errors.SequenceTooLong(steps, MaxSequenceLength, _config.Bidirectional ? "a bidirectional" : _config.Reverse ? "a reverse" : "a variable-length");
-        _inputCheck?.Run(input, sequenceLengths);
-
-        for (int start = 0; start < steps; start += MaxSequenceLength)
-        {
-            int count = Math.Min(MaxSequenceLength, steps - start);
-            RunPiece(input.Slice(start * perStep, count * perStep), output.Slice(start * OutputLength, count * OutputLength), count, sequenceLengths);
-        }
     }
 
     private void CheckSequenceLengths(ReadOnlySpan<int> lengths, int steps)
@@ -99,7 +111,9 @@ public sealed partial class RnnSession
         }
     }
 
-    private void RunPiece(ReadOnlySpan<float> input, Span<float> output, int steps, ReadOnlySpan<int> lengths)
+    // The first layer's input is `input` (T, B, I), or with a projection the tokens (T, B) whose gate rows it holds.
+    private void RunPiece(ReadOnlySpan<float> input, ReadOnlySpan<int> tokens, EmbeddingProjection? projection, Span<float> output, int steps,
+                          ReadOnlySpan<int> lengths)
     {
         int batch = BatchSize, layers = _config.NumLayers, directions = _config.Directions;
         int width = _config.OutputSize;
@@ -116,7 +130,10 @@ public sealed partial class RnnSession
             {
                 RecurrentCell cell = _model.Cell(layer, d);
                 Span<float> gates = _arena[_gates][..(steps * batch * cell.GateRows)];
-                cell.ProjectInputs(_team, x, xWidth, steps * batch, gates);
+                if (layer == 0 && projection is not null)
+                    projection.Gather(d, tokens, gates);
+                else
+                    cell.ProjectInputs(_team, x, xWidth, steps * batch, gates);
                 bool backward = d == 1 || _config.Reverse;
                 if (lengths.IsEmpty)
                     Recur(cell, layer, d, gates, y, steps, backward);

@@ -13,6 +13,7 @@ internal sealed class BatchEncoder
     private readonly DecoderArena _arena;
     private readonly int _capacity;
     private readonly ArenaSlice _input;     // (S_max, k, E_src), time-major
+    private readonly ArenaSlice _tokens;    // (S_max, k) ints, time-major: the same, as ids, when the embedding is folded
     private readonly ArenaSlice _output;    // (S_max, k, K)
     private readonly ArenaSlice _lengths;   // (k) ints: 0 for unused streams
     private readonly ArenaSlice _order;     // (k) ints: the source each encoder stream encodes, longest first
@@ -24,7 +25,8 @@ internal sealed class BatchEncoder
         _arena = arena;
         _capacity = capacity;
         long rows = (long)_c.MaxSourceLength * _capacity;
-        _input = arena.Reserve(checked(rows * _c.SourceEmbeddingSize));
+        _input = arena.Reserve(model.EncoderProjection is null ? checked(rows * _c.SourceEmbeddingSize) : 0);
+        _tokens = arena.Reserve(model.EncoderProjection is null ? 0 : rows);
         _output = arena.Reserve(checked(rows * _c.MemorySize));
         _lengths = arena.Reserve(_capacity);
         _order = arena.Reserve(_capacity);
@@ -79,20 +81,37 @@ internal sealed class BatchEncoder
             order[at] = b;
         }
 
-        // Time-major input for the encoder; unused streams and positions past a source's end stay zero and are masked.
-        Span<float> input = _arena[_input][..(longest * capacity * e)], output = _arena[_output][..(longest * capacity * k)];
+        // Time-major input for the encoder; unused streams and positions past a source's end stay zero (id 0) and are
+        // masked.
+        Span<float> output = _arena[_output][..(longest * capacity * k)];
         Span<int> streamLengths = _arena.Ints(_lengths);
-        input.Clear();
         for (int j = 0; j < capacity; j++)
             streamLengths[j] = j < count ? lengths[order[j]] : 0;
-        for (int j = 0; j < count; j++)
-        {
-            int b = order[j];
-            for (int t = 0; t < lengths[b]; t++)
-                _model.SourceEmbedding[tokens[b * width + t]].CopyTo(input.Slice((t * capacity + j) * e, e));
-        }
         encoder.Reset();
-        encoder.Run(input, output, streamLengths);
+        if (_model.EncoderProjection is { } projection)
+        {
+            Span<int> ids = _arena.Ints(_tokens)[..(longest * capacity)];
+            ids.Clear();
+            for (int j = 0; j < count; j++)
+            {
+                int b = order[j];
+                for (int t = 0; t < lengths[b]; t++)
+                    ids[t * capacity + j] = tokens[b * width + t];
+            }
+            encoder.RunTokens(ids, projection, output, streamLengths);
+        }
+        else
+        {
+            Span<float> input = _arena[_input][..(longest * capacity * e)];
+            input.Clear();
+            for (int j = 0; j < count; j++)
+            {
+                int b = order[j];
+                for (int t = 0; t < lengths[b]; t++)
+                    _model.SourceEmbedding[tokens[b * width + t]].CopyTo(input.Slice((t * capacity + j) * e, e));
+            }
+            encoder.Run(input, output, streamLengths);
+        }
 
         for (int j = 0; j < count; j++)
         {

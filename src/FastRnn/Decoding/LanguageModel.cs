@@ -32,6 +32,7 @@ public sealed class LanguageModel
         Rnn = RnnModel.Build(config, new PrefixedTensorSource(recorder, "rnn."));
         Output = new Linear(recorder, "output", vocabulary.Count, config.OutputHiddenSize, bias: true);
         recorder.ThrowIfAnyUnused("language model");
+        Projection = EmbeddingProjection.TryCreate(Embedding, Rnn);
     }
 
     /// <summary>The recurrent stack (its input size is the embedding size).</summary>
@@ -49,6 +50,9 @@ public sealed class LanguageModel
     internal Embedding Embedding { get; }
 
     internal RnnModel Rnn { get; }
+
+    /// <summary>The first layer's input projection folded into the embedding, or null when its tables would be too large.</summary>
+    internal EmbeddingProjection? Projection { get; }
 
     internal Linear Output { get; }
 

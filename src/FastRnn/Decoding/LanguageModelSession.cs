@@ -59,8 +59,15 @@ public sealed class LanguageModelSession : IDisposable
         if ((uint)token >= (uint)_vocabulary)
             throw new ArgumentOutOfRangeException(nameof(token), token, $"token id outside the vocabulary 0..{_vocabulary - 1}");
         Span<float> input = _arena[_input], hidden = _arena[_hidden], logProbs = _arena[_logProbs];
-        _model.Embedding[token].CopyTo(input);
-        rnn.Step(input, hidden);
+        if (_model.Projection is { } projection)
+        {
+            rnn.StepTokens(new ReadOnlySpan<int>(in token), projection, hidden);
+        }
+        else
+        {
+            _model.Embedding[token].CopyTo(input);
+            rnn.Step(input, hidden);
+        }
         _model.Output.Forward(hidden, logProbs);
         Softmax.LogInPlace(logProbs, _arena[_scratch]);
         _fed = true;

@@ -31,6 +31,7 @@ public sealed class Seq2SeqModel
         SourceEmbedding = new Embedding(recorder, "src_embedding", config.SourceVocabularySize, config.SourceEmbeddingSize);
         TargetEmbedding = new Embedding(recorder, "tgt_embedding", config.TargetVocabularySize, config.TargetEmbeddingSize);
         Encoder = RnnModel.Build(config.EncoderRnn, new PrefixedTensorSource(recorder, "encoder."));
+        EncoderProjection = EmbeddingProjection.TryCreate(SourceEmbedding, Encoder);
         Decoder = RnnModel.Build(config.DecoderRnn, new PrefixedTensorSource(recorder, "decoder."));
         if (config.Bridge == BridgeKind.LinearTanh)
             Bridge = new Linear(recorder, "bridge", config.DecoderHiddenSize, config.EncoderHiddenSize, bias: true);
@@ -58,6 +59,9 @@ public sealed class Seq2SeqModel
     internal Embedding TargetEmbedding { get; }
 
     internal RnnModel Encoder { get; }
+
+    /// <summary>The encoder's first-layer input projection folded into the source embedding, or null when its tables would be too large.</summary>
+    internal EmbeddingProjection? EncoderProjection { get; }
 
     internal RnnModel Decoder { get; }
 

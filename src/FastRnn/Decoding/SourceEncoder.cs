@@ -18,7 +18,7 @@ internal sealed class SourceEncoder
         _model = model;
         _c = model.Config;
         _arena = arena;
-        _embedded = arena.Reserve(checked((long)_c.MaxSourceLength * _c.SourceEmbeddingSize));
+        _embedded = arena.Reserve(model.EncoderProjection is null ? checked((long)_c.MaxSourceLength * _c.SourceEmbeddingSize) : 0);
     }
 
     /// <summary>Checks one source for a model of <paramref name="c"/>: not empty, not too long, every id in the vocabulary.</summary>
@@ -41,13 +41,19 @@ internal sealed class SourceEncoder
     public void Encode(RnnSession encoder, ReadOnlySpan<int> source, AttentionMemory memory, DecoderBridge bridge)
     {
         Check(_c, source);
-        int e = _c.SourceEmbeddingSize;
-        Span<float> embedded = _arena[_embedded];
-        for (int i = 0; i < source.Length; i++)
-            _model.SourceEmbedding[source[i]].CopyTo(embedded.Slice(i * e, e));
-
         encoder.Reset();
-        encoder.Run(embedded[..(source.Length * e)], memory.Block(0, source.Length));
+        if (_model.EncoderProjection is { } projection)
+        {
+            encoder.RunTokens(source, projection, memory.Block(0, source.Length));
+        }
+        else
+        {
+            int e = _c.SourceEmbeddingSize;
+            Span<float> embedded = _arena[_embedded];
+            for (int i = 0; i < source.Length; i++)
+                _model.SourceEmbedding[source[i]].CopyTo(embedded.Slice(i * e, e));
+            encoder.Run(embedded[..(source.Length * e)], memory.Block(0, source.Length));
+        }
         memory.PrecomputeKeys(0, source.Length);
         memory.AttendAllToOne(source.Length);
         bridge.FromEncoder(encoder);

@@ -16,6 +16,9 @@ internal sealed class Embedding
 
     public int Size { get; }
 
+    /// <summary>The whole table, (V, E) row-major.</summary>
+    public ReadOnlySpan<float> All => _table;
+
     /// <summary>The vector of <paramref name="id"/>; the caller has checked the id.</summary>
     public ReadOnlySpan<float> this[int id] => _table.AsSpan(id * Size, Size);
 }

@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using FastRnn.Decoding;
 using FastRnn.Kernels;
+using FastRnn.Layers;
 
 namespace FastRnn.Streaming;
 
@@ -24,6 +25,7 @@ public sealed class LanguageModelPool : IDisposable
     private readonly GenerationSlot[] _slots; // by stream id
     private readonly float[] _logProbs;      // (S, V)
     private readonly float[] _scratch;       // (V)
+    private readonly int[] _tokens;          // (S) by row: the token each stepped row is fed
     private readonly int _vocabulary;
 
     /// <summary>Creates a pool of <paramref name="capacity"/> requests of up to <paramref name="maxTokens"/> generated tokens each; every buffer is allocated now.</summary>
@@ -41,6 +43,7 @@ public sealed class LanguageModelPool : IDisposable
         _logProbs = new float[(long)capacity * _vocabulary <= Array.MaxLength ? capacity * _vocabulary
             : throw new ArgumentOutOfRangeException(nameof(capacity), capacity, $"capacity × vocabulary ({_vocabulary}) floats exceed one array")];
         _scratch = new float[_vocabulary];
+        _tokens = new int[capacity];
     }
 
     /// <summary>The most requests open at once.</summary>
@@ -98,17 +101,31 @@ public sealed class LanguageModelPool : IDisposable
     /// </summary>
     public int Step()
     {
+        _pool.ThrowIfDisposed();
         int open = _pool.OpenCount;
         for (int row = 0; row < open; row++)
         {
             int id = _pool.StreamAt(row);
-            GenerationSlot slot = _slots[id];
-            if (!slot.Finished)
-                _pool.Submit(new StreamHandle(id, _pool.GenerationOf(id)), _model.Embedding[slot.NextInput]);
+            if (!_slots[id].Finished)
+                _pool.MarkPending(id);
         }
-        int n = _pool.Tick();
+        int n = _pool.GatherPending();
         if (n == 0)
             return 0;
+        // The gathered rows' inputs, in row order: token ids when the embedding's projection is folded into tables,
+        // else the embedded vectors.
+        EmbeddingProjection? projection = _model.Projection;
+        Span<float> inputs = _pool.InputRows(n);
+        int e = _model.Embedding.Size;
+        for (int row = 0; row < n; row++)
+        {
+            int token = _slots[_pool.StreamAt(row)].NextInput;
+            if (projection is null)
+                _model.Embedding[token].CopyTo(inputs.Slice(row * e, e));
+            else
+                _tokens[row] = token;
+        }
+        _pool.StepGathered(n, _tokens, projection);
 
         // Rows 0..n − 1 of the top layer are the stepped requests' outputs, contiguous: one product for all of them.
         int v = _vocabulary;

@@ -49,8 +49,14 @@ public sealed partial class StreamPool
     internal Span<float> InputRows(int count) => _arena[_input][..(count * _config.InputSize)];
 
     /// <summary>Steps rows 0..n − 1, gathered, from their inputs in place; then no stream has input waiting.</summary>
+    internal void StepGathered(int n) => StepGathered(n, [], null);
+
+    /// <summary>
+    /// As <see cref="StepGathered(int)"/>, but with a projection row r is fed token <paramref name="tokens"/>[r] of its
+    /// embedding (the first layer's gate inputs are table rows) instead of its input row.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal void StepGathered(int n)
+    internal void StepGathered(int n, ReadOnlySpan<int> tokens, EmbeddingProjection? projection)
     {
         ReadOnlySpan<float> x = _arena[_input][..(n * _config.InputSize)];
         int xStride = _config.InputSize;
@@ -61,7 +67,16 @@ public sealed partial class StreamPool
             RecurrentCell cell = _model.Cell(layer, 0);
             Span<float> h = LayerHidden(layer)[..(n * _config.OutputHiddenSize)];
             Span<float> c = LayerCell(layer)[..(_cell.Length == 0 ? 0 : n * _config.HiddenSize)];
-            cell.StepFromInput(_team, x, xStride, _arena[_gates][..(n * cell.GateRows)], h, c, scratch, n);
+            Span<float> gates = _arena[_gates][..(n * cell.GateRows)];
+            if (layer == 0 && projection is not null)
+            {
+                projection.Gather(0, tokens[..n], gates);
+                cell.StepFromGates(_team, gates, h, c, scratch, n);
+            }
+            else
+            {
+                cell.StepFromInput(_team, x, xStride, gates, h, c, scratch, n);
+            }
             x = h;
             xStride = cell.OutputSize;
         }

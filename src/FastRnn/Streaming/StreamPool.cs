@@ -283,5 +283,5 @@ public sealed partial class StreamPool : IDisposable
                 : $"empty: a {_config.Kind} has no cell state");
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 }

@@ -1,0 +1,123 @@
+using FastRnn.Layers;
+using FastRnn.Tests.Reference;
+using FastRnn.Tests.Streaming;
+using FastRnn.Tests.Support;
+
+namespace FastRnn.Tests.Layers;
+
+/// <summary>
+/// A first layer fed token ids through its folded embedding (<see cref="EmbeddingProjection"/>): the steps and sequences
+/// against the double-precision reference run on the embedded vectors, a sequence's bits against the same sequence run
+/// from its embedded vectors, and the size rule that keeps a large vocabulary on the product.
+/// </summary>
+public class EmbeddingProjectionTests
+{
+    private const int Vocabulary = 30, EmbeddingSize = 24;
+
+    public static IEnumerable<object[]> Configs() =>
+    [
+        ["lstm 2 layers", new RnnConfig { Kind = RecurrentKind.Lstm, InputSize = EmbeddingSize, HiddenSize = 40, NumLayers = 2 }],
+        ["lstm proj_size", new RnnConfig { Kind = RecurrentKind.Lstm, InputSize = EmbeddingSize, HiddenSize = 33, ProjSize = 11 }],
+        ["gru reset after, 2 layers", new RnnConfig { Kind = RecurrentKind.Gru, InputSize = EmbeddingSize, HiddenSize = 17, NumLayers = 2 }],
+        ["gru reset before", new RnnConfig { Kind = RecurrentKind.Gru, InputSize = EmbeddingSize, HiddenSize = 21, GruResetAfter = false }],
+        ["rnn tanh", new RnnConfig { Kind = RecurrentKind.Rnn, InputSize = EmbeddingSize, HiddenSize = 19 }],
+    ];
+
+    [Theory]
+    [MemberData(nameof(Configs))]
+    public void StepTokens_MatchesTheDoubleReferenceOnTheEmbeddedInputs(string name, RnnConfig config)
+    {
+        const int steps = 12, batch = 3;
+        var parameters = StreamModels.Parameters(config, initialState: false, seed: 11);
+        RnnModel model = RnnModel.FromPyTorch(config, parameters);
+        (Embedding embedding, float[] table) = RandomEmbedding(Vocabulary, EmbeddingSize, seed: 12);
+        EmbeddingProjection projection = EmbeddingProjection.TryCreate(embedding, model) ?? throw new InvalidOperationException("no tables built");
+        int[] tokens = RandomTokens(steps * batch, seed: 13);
+
+        using RnnSession session = model.CreateSession(batch, steps);
+        int width = config.OutputHiddenSize;
+        var output = new float[steps * batch * width];
+        for (int t = 0; t < steps; t++)
+            session.StepTokens(tokens.AsSpan(t * batch, batch), projection, output.AsSpan(t * batch * width, batch * width));
+
+        (double[] expected, _, _) = ReferenceRnn.Run(config, parameters, Embed(tokens, table), steps, batch);
+        Compare.Close(expected.Select(v => (float)v).ToArray(), output, 2e-5, name);
+    }
+
+    [Theory]
+    [InlineData(RecurrentKind.Lstm)]
+    [InlineData(RecurrentKind.Gru)]
+    public void RunTokens_GivesTheBitsOfRunOnTheEmbeddedInputs_BidirectionalAndRagged(RecurrentKind kind)
+    {
+        const int steps = 9, batch = 4;
+        var config = new RnnConfig { Kind = kind, InputSize = EmbeddingSize, HiddenSize = 26, NumLayers = 2, Bidirectional = true };
+        var parameters = StreamModels.Parameters(config, initialState: false, seed: 21);
+        RnnModel model = RnnModel.FromPyTorch(config, parameters);
+        (Embedding embedding, float[] table) = RandomEmbedding(Vocabulary, EmbeddingSize, seed: 22);
+        EmbeddingProjection projection = EmbeddingProjection.TryCreate(embedding, model) ?? throw new InvalidOperationException("no tables built");
+        int[] tokens = RandomTokens(steps * batch, seed: 23), lengths = [9, 7, 7, 2];
+        float[] embedded = Embed(tokens, table);
+
+        float[] Run(bool fromTokens)
+        {
+            using RnnSession session = model.CreateSession(batch, steps);
+            var output = new float[steps * batch * config.OutputSize];
+            if (fromTokens)
+                session.RunTokens(tokens, projection, output, lengths);
+            else
+                session.Run(embedded, output, lengths);
+            return output;
+        }
+
+        float[] viaTokens = Run(fromTokens: true), viaVectors = Run(fromTokens: false);
+        Assert.True(viaTokens.AsSpan().SequenceEqual(viaVectors), $"{kind}: a sequence from its tokens differs from the same sequence from its embedded vectors");
+        (double[] expected, _, _) = ReferenceRnn.Run(config, parameters, embedded, steps, batch, lengths: lengths);
+        Compare.Close(expected.Select(v => (float)v).ToArray(), viaTokens, 2e-5, $"{kind} from tokens");
+    }
+
+    [Fact]
+    public void TryCreate_BuildsSmallOrNarrowVocabularies_AndKeepsTheProductForLargeOnes()
+    {
+        var config = new RnnConfig { Kind = RecurrentKind.Lstm, InputSize = 8, HiddenSize = 64 };
+        RnnModel model = RnnModel.FromPyTorch(config, StreamModels.Parameters(config, initialState: false, seed: 31));
+        // 4H = 256 floats a row, 1 KiB: 1,024 rows are the SmallBytes budget.
+        Assert.NotNull(EmbeddingProjection.TryCreate(RandomEmbedding(16, 8, seed: 32).Embedding, model));    // V ≤ 2E
+        Assert.NotNull(EmbeddingProjection.TryCreate(RandomEmbedding(1024, 8, seed: 33).Embedding, model));  // V > 2E, 1 MiB
+        Assert.Null(EmbeddingProjection.TryCreate(RandomEmbedding(1025, 8, seed: 34).Embedding, model));     // V > 2E, over 1 MiB
+        Assert.Null(EmbeddingProjection.TryCreate(RandomEmbedding(16, 9, seed: 35).Embedding, model));       // E ≠ the layer's input
+    }
+
+    [Fact]
+    public void Gather_RefusesAnIdOutsideTheVocabulary()
+    {
+        var config = new RnnConfig { Kind = RecurrentKind.Gru, InputSize = EmbeddingSize, HiddenSize = 10 };
+        RnnModel model = RnnModel.FromPyTorch(config, StreamModels.Parameters(config, initialState: false, seed: 41));
+        EmbeddingProjection projection = EmbeddingProjection.TryCreate(RandomEmbedding(Vocabulary, EmbeddingSize, seed: 42).Embedding, model)!;
+        using RnnSession session = model.CreateSession(2, 1);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => session.StepTokens([3, Vocabulary], projection, new float[20]));
+        Assert.Contains($"token 1 has id {Vocabulary}, outside the vocabulary 0..{Vocabulary - 1}", error.Message);
+        var shape = Assert.Throws<ArgumentException>(() => session.StepTokens([3], projection, new float[20]));
+        Assert.Contains("tokens has 1 ids; expected B = 2", shape.Message);
+    }
+
+    private static (Embedding Embedding, float[] Table) RandomEmbedding(int vocabulary, int size, int seed)
+    {
+        float[] table = StreamModels.Uniform(new Random(seed), vocabulary * size, 1f);
+        var source = new DictionaryTensorSource(new Dictionary<string, float[]> { ["embedding.weight"] = table });
+        return (new Embedding(source, "embedding", vocabulary, size), table);
+    }
+
+    private static int[] RandomTokens(int count, int seed)
+    {
+        var random = new Random(seed);
+        return [.. Enumerable.Range(0, count).Select(_ => random.Next(Vocabulary))];
+    }
+
+    private static float[] Embed(int[] tokens, float[] table)
+    {
+        var x = new float[tokens.Length * EmbeddingSize];
+        for (int n = 0; n < tokens.Length; n++)
+            table.AsSpan(tokens[n] * EmbeddingSize, EmbeddingSize).CopyTo(x.AsSpan(n * EmbeddingSize));
+        return x;
+    }
+}
