@@ -30,7 +30,7 @@ public sealed partial class RnnSession
         Span<float> gates = _arena[_gates][..(batch * cell.GateRows)], h = LayerHidden(0, 0);
         _team.NextStep();
         projection.Gather(0, tokens, gates);
-        cell.StepFromGates(_team, gates, h, LayerCell(0, 0), _arena[_scratch], batch);
+        cell.StepFromGates(_team, gates, h, LayerCell(0, 0), _arena[_scratch], batch, cell.StepStreams);
         StepLayers(1, h, cell.OutputSize, output);
     }
 
@@ -62,7 +62,7 @@ public sealed partial class RnnSession
 
     private void CheckProjection(EmbeddingProjection projection)
     {
-        if (projection.GateRows != _model.Cell(0, 0).GateRows)
-            throw new ArgumentException($"the embedding's tables have rows of {projection.GateRows} floats; this model's first layer takes {_model.Cell(0, 0).GateRows}", nameof(projection));
+        if (!ReferenceEquals(projection.Model, _model))
+            throw new ArgumentException("the embedding's tables were built for another model's first layer than this session's", nameof(projection));
     }
 }

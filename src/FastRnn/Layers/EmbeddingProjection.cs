@@ -10,9 +10,11 @@ namespace FastRnn.Layers;
 /// <remarks>
 /// <para><b>Same numbers.</b> The table is <see cref="RecurrentCell.ProjectInputs"/> of the whole embedding, the tiled
 /// product of a sequence's or a batch's projection, and that product sums each row over the same columns in the same
-/// order whatever the other rows are: a sequence encoded from its tokens gets the bits it got from its embedded vectors,
-/// and a one-stream step gets the gate inputs a pool's batched step computes (the fused one-vector product it replaces
-/// summed W_ih and W_hh into one accumulator, within float rounding of this).</para>
+/// order whatever the other rows are: a sequence of two or more rows (T · B) encoded from its tokens gets the bits it
+/// got from its embedded vectors, and a one-stream step gets the gate inputs a pool's batched step computes. A single
+/// row used to take the one-vector product, which sums in another order: a one-token source, and a language model's
+/// one-stream step (whose fused product summed W_ih and W_hh into one accumulator), now agree with the batched
+/// numbers instead, within float rounding of what they gave before.</para>
 /// <para><b>When.</b> The table costs V · G·H floats per direction against W_ih's E · G·H, so it is built only while
 /// V ≤ 2E (character and byte vocabularies: the shipped character LM's table is 296 KiB beside its 256 KiB W_ih) or the
 /// tables are at most <see cref="SmallBytes"/>, and never beyond <see cref="MaxBytes"/>; a word vocabulary keeps the
@@ -26,14 +28,27 @@ internal sealed class EmbeddingProjection
     /// <summary>No tables beyond this, whatever the vocabulary: memory a model should not take on its own initiative.</summary>
     public const long MaxBytes = 64 << 20;
 
+    /// <summary>Set to <c>0</c>, no tables are built and every first layer keeps its product: for comparing the two, and
+    /// for the tests of the product path on models that would otherwise always take the tables.</summary>
+    public const string EnvironmentVariable = "FASTRNN_EMBEDDING_TABLES";
+
+    private static readonly bool s_disabled = Environment.GetEnvironmentVariable(EnvironmentVariable)?.Trim() == "0";
+
     private readonly float[][] _tables; // by direction: (V, G·H)
 
-    private EmbeddingProjection(float[][] tables, int vocabulary, int gateRows)
+    private EmbeddingProjection(RnnModel model, float[][] tables, int vocabulary, int gateRows)
     {
+        Model = model;
         _tables = tables;
         Vocabulary = vocabulary;
         GateRows = gateRows;
     }
+
+    /// <summary>Whether <see cref="EnvironmentVariable"/> turned the tables off for this process.</summary>
+    public static bool Disabled => s_disabled;
+
+    /// <summary>The model whose first layer the tables belong to: they are meaningless for any other.</summary>
+    public RnnModel Model { get; }
 
     /// <summary>V, the token ids 0..V − 1 a table has rows for.</summary>
     public int Vocabulary { get; }
@@ -43,9 +58,13 @@ internal sealed class EmbeddingProjection
 
     /// <summary>
     /// The tables of <paramref name="model"/>'s first layer, one per direction, fed by <paramref name="embedding"/>; null
-    /// when they would be too large (see the remarks) or the embedding does not fit the layer's input.
+    /// when they would be too large (see the remarks), the embedding does not fit the layer's input, or
+    /// <see cref="EnvironmentVariable"/> turned them off.
     /// </summary>
-    public static EmbeddingProjection? TryCreate(Embedding embedding, RnnModel model)
+    public static EmbeddingProjection? TryCreate(Embedding embedding, RnnModel model) => s_disabled ? null : TryBuild(embedding, model);
+
+    /// <summary><see cref="TryCreate"/> whatever <see cref="EnvironmentVariable"/> says: the size rule alone.</summary>
+    public static EmbeddingProjection? TryBuild(Embedding embedding, RnnModel model)
     {
         RnnConfig c = model.Config;
         int v = embedding.Vocabulary, e = embedding.Size, directions = c.Directions;
@@ -62,7 +81,7 @@ internal sealed class EmbeddingProjection
             tables[d] = new float[v * first.GateRows];
             model.Cell(0, d).ProjectInputs(team, embedding.All, e, v, tables[d]);
         }
-        return new EmbeddingProjection(tables, v, first.GateRows);
+        return new EmbeddingProjection(model, tables, v, first.GateRows);
     }
 
     /// <summary>

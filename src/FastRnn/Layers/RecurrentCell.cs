@@ -53,7 +53,7 @@ internal abstract class RecurrentCell
     /// Set by cells whose step runs separate products (<see cref="MarkStepWeights"/>); a sequence's recurrence reads its
     /// recurrent matrices alone and keeps them in cache.
     /// </summary>
-    protected bool StepStreams { get; private set; }
+    internal bool StepStreams { get; private set; }
 
     /// <summary>Records the recurrent matrices a step reads besides W_ih (see <see cref="StepStreams"/>).</summary>
     protected void MarkStepWeights(params PackedMatrix[] recurrent)

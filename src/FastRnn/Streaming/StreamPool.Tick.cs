@@ -58,6 +58,8 @@ public sealed partial class StreamPool
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void StepGathered(int n, ReadOnlySpan<int> tokens, EmbeddingProjection? projection)
     {
+        if (projection is not null && !ReferenceEquals(projection.Model, _model))
+            throw new ArgumentException("the embedding's tables were built for another model's first layer than this pool's", nameof(projection));
         ReadOnlySpan<float> x = _arena[_input][..(n * _config.InputSize)];
         int xStride = _config.InputSize;
         Span<float> scratch = _arena[_scratch];
@@ -71,7 +73,7 @@ public sealed partial class StreamPool
             if (layer == 0 && projection is not null)
             {
                 projection.Gather(0, tokens[..n], gates);
-                cell.StepFromGates(_team, gates, h, c, scratch, n);
+                cell.StepFromGates(_team, gates, h, c, scratch, n, cell.StepStreams);
             }
             else
             {

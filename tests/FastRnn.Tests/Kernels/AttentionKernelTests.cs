@@ -49,16 +49,17 @@ public class AttentionKernelTests
     {
         const int a = 19; // a whole vector and a tail on every width
         float[] query = new float[a], v = Enumerable.Repeat(1f, a).ToArray();
-        float[] keys = new float[3 * a];
+        float[] keys = new float[4 * a];
         Array.Fill(keys, float.PositiveInfinity, 0, a);         // tanh(+inf) = 1 in every lane: score a
         Array.Fill(keys, float.NegativeInfinity, a, a);         // −a
-        keys[2 * a + a - 1] = float.NaN;                        // a NaN in the tail of the last key
-        keys[2 * a] = float.NaN;                                // and in its first lane
-        var scores = new float[3];
+        keys[2 * a] = float.NaN;                                // a NaN in the first lane of a key
+        keys[3 * a + a - 1] = float.NaN;                        // a NaN in the last element, the tail on every width
+        var scores = new float[4];
         KernelSelector.Get(isa).AdditiveScores(query, keys, v, 0.5f, scores);
         Assert.Equal(a + 0.5f, scores[0]);
         Assert.Equal(-a + 0.5f, scores[1]);
-        Assert.True(float.IsNaN(scores[2]), $"{isa}: a NaN key gave {scores[2]}");
+        Assert.True(float.IsNaN(scores[2]), $"{isa}: a NaN in a key's first lane gave {scores[2]}");
+        Assert.True(float.IsNaN(scores[3]), $"{isa}: a NaN in a key's tail gave {scores[3]}");
     }
 
     [Theory]

@@ -31,7 +31,7 @@ public class EmbeddingProjectionTests
         var parameters = StreamModels.Parameters(config, initialState: false, seed: 11);
         RnnModel model = RnnModel.FromPyTorch(config, parameters);
         (Embedding embedding, float[] table) = RandomEmbedding(Vocabulary, EmbeddingSize, seed: 12);
-        EmbeddingProjection projection = EmbeddingProjection.TryCreate(embedding, model) ?? throw new InvalidOperationException("no tables built");
+        EmbeddingProjection projection = EmbeddingProjection.TryBuild(embedding, model) ?? throw new InvalidOperationException("no tables built");
         int[] tokens = RandomTokens(steps * batch, seed: 13);
 
         using RnnSession session = model.CreateSession(batch, steps);
@@ -54,7 +54,7 @@ public class EmbeddingProjectionTests
         var parameters = StreamModels.Parameters(config, initialState: false, seed: 21);
         RnnModel model = RnnModel.FromPyTorch(config, parameters);
         (Embedding embedding, float[] table) = RandomEmbedding(Vocabulary, EmbeddingSize, seed: 22);
-        EmbeddingProjection projection = EmbeddingProjection.TryCreate(embedding, model) ?? throw new InvalidOperationException("no tables built");
+        EmbeddingProjection projection = EmbeddingProjection.TryBuild(embedding, model) ?? throw new InvalidOperationException("no tables built");
         int[] tokens = RandomTokens(steps * batch, seed: 23), lengths = [9, 7, 7, 2];
         float[] embedded = Embed(tokens, table);
 
@@ -75,16 +75,62 @@ public class EmbeddingProjectionTests
         Compare.Close(expected.Select(v => (float)v).ToArray(), viaTokens, 2e-5, $"{kind} from tokens");
     }
 
+    [Theory]
+    [InlineData(1, 1, 1)]   // one row: the tables' tiled-product bits, where Run took the one-vector product
+    [InlineData(70, 2, 2)]  // two pieces of the session's 32 steps and a partial one, on two threads
+    public void RunTokens_ForwardInPieces_OrOneRow_MatchesTheDoubleReference(int steps, int batch, int threads)
+    {
+        var config = new RnnConfig { Kind = RecurrentKind.Lstm, InputSize = EmbeddingSize, HiddenSize = 48, NumLayers = 2 };
+        var parameters = StreamModels.Parameters(config, initialState: false, seed: 51);
+        RnnModel model = RnnModel.FromPyTorch(config, parameters);
+        (Embedding embedding, float[] table) = RandomEmbedding(Vocabulary, EmbeddingSize, seed: 52);
+        EmbeddingProjection projection = EmbeddingProjection.TryBuild(embedding, model) ?? throw new InvalidOperationException("no tables built");
+        int[] tokens = RandomTokens(steps * batch, seed: 53);
+
+        using RnnSession session = model.CreateSession(batch, maxSequenceLength: 32, threads);
+        var output = new float[steps * batch * config.OutputSize];
+        session.RunTokens(tokens, projection, output);
+
+        (double[] expected, _, _) = ReferenceRnn.Run(config, parameters, Embed(tokens, table), steps, batch);
+        Compare.Close(expected.Select(v => (float)v).ToArray(), output, 2e-5, $"T={steps} B={batch} threads={threads}");
+    }
+
+    [Fact]
+    public void ShippedModels_TakeTheTables_UnlessTheSwitchTurnsThemOff()
+    {
+        // CI runs the decoding and streaming tests once more with FASTRNN_EMBEDDING_TABLES=0, so that the product path
+        // these models would otherwise never take is tested too; this checks that the switch did what it says.
+        bool off = Environment.GetEnvironmentVariable(EmbeddingProjection.EnvironmentVariable)?.Trim() == "0";
+        Assert.Equal(off, EmbeddingProjection.Disabled);
+        var lm = FastRnn.Decoding.LanguageModel.Load(Fixtures.ShippedModel("char-lm.frnn"));
+        var dates = FastRnn.Decoding.Seq2SeqModel.Load(Fixtures.ShippedModel("date-normalizer.frnn"));
+        Assert.Equal(off, lm.Projection is null);
+        Assert.Equal(off, dates.EncoderProjection is null);
+    }
+
+    [Fact]
+    public void Tables_OfAnotherModel_AreRefused()
+    {
+        var config = new RnnConfig { Kind = RecurrentKind.Gru, InputSize = EmbeddingSize, HiddenSize = 10 };
+        RnnModel model = RnnModel.FromPyTorch(config, StreamModels.Parameters(config, initialState: false, seed: 61));
+        RnnModel twin = RnnModel.FromPyTorch(config, StreamModels.Parameters(config, initialState: false, seed: 62));
+        EmbeddingProjection theirs = EmbeddingProjection.TryBuild(RandomEmbedding(Vocabulary, EmbeddingSize, seed: 63).Embedding, twin)!;
+        using RnnSession session = model.CreateSession(1, 4);
+        var error = Assert.Throws<ArgumentException>(() => session.StepTokens([3], theirs, new float[10]));
+        Assert.Contains("built for another model", error.Message);
+        Assert.Throws<ArgumentException>(() => session.RunTokens([1, 2], theirs, new float[20]));
+    }
+
     [Fact]
     public void TryCreate_BuildsSmallOrNarrowVocabularies_AndKeepsTheProductForLargeOnes()
     {
         var config = new RnnConfig { Kind = RecurrentKind.Lstm, InputSize = 8, HiddenSize = 64 };
         RnnModel model = RnnModel.FromPyTorch(config, StreamModels.Parameters(config, initialState: false, seed: 31));
         // 4H = 256 floats a row, 1 KiB: 1,024 rows are the SmallBytes budget.
-        Assert.NotNull(EmbeddingProjection.TryCreate(RandomEmbedding(16, 8, seed: 32).Embedding, model));    // V ≤ 2E
-        Assert.NotNull(EmbeddingProjection.TryCreate(RandomEmbedding(1024, 8, seed: 33).Embedding, model));  // V > 2E, 1 MiB
-        Assert.Null(EmbeddingProjection.TryCreate(RandomEmbedding(1025, 8, seed: 34).Embedding, model));     // V > 2E, over 1 MiB
-        Assert.Null(EmbeddingProjection.TryCreate(RandomEmbedding(16, 9, seed: 35).Embedding, model));       // E ≠ the layer's input
+        Assert.NotNull(EmbeddingProjection.TryBuild(RandomEmbedding(16, 8, seed: 32).Embedding, model));    // V ≤ 2E
+        Assert.NotNull(EmbeddingProjection.TryBuild(RandomEmbedding(1024, 8, seed: 33).Embedding, model));  // V > 2E, 1 MiB
+        Assert.Null(EmbeddingProjection.TryBuild(RandomEmbedding(1025, 8, seed: 34).Embedding, model));     // V > 2E, over 1 MiB
+        Assert.Null(EmbeddingProjection.TryBuild(RandomEmbedding(16, 9, seed: 35).Embedding, model));       // E ≠ the layer's input
     }
 
     [Fact]
@@ -92,7 +138,7 @@ public class EmbeddingProjectionTests
     {
         var config = new RnnConfig { Kind = RecurrentKind.Gru, InputSize = EmbeddingSize, HiddenSize = 10 };
         RnnModel model = RnnModel.FromPyTorch(config, StreamModels.Parameters(config, initialState: false, seed: 41));
-        EmbeddingProjection projection = EmbeddingProjection.TryCreate(RandomEmbedding(Vocabulary, EmbeddingSize, seed: 42).Embedding, model)!;
+        EmbeddingProjection projection = EmbeddingProjection.TryBuild(RandomEmbedding(Vocabulary, EmbeddingSize, seed: 42).Embedding, model)!;
         using RnnSession session = model.CreateSession(2, 1);
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => session.StepTokens([3, Vocabulary], projection, new float[20]));
         Assert.Contains($"token 1 has id {Vocabulary}, outside the vocabulary 0..{Vocabulary - 1}", error.Message);
