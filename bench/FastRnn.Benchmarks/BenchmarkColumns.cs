@@ -39,7 +39,7 @@ internal sealed class PercentileColumn(int percentile, string what) : IColumn
     public bool IsAvailable(Summary summary) => true;
 }
 
-/// <summary>A rate: the benchmark parameter <paramref name="parameter"/> times <paramref name="perCount"/> (what one iteration does, such as S stream-steps) over the mean iteration.</summary>
+/// <summary>A rate: the benchmark parameter <paramref name="parameter"/> times <paramref name="perCount"/> (what one iteration does, such as S stream-steps) over the median iteration.</summary>
 internal sealed class RateColumn(string name, string parameter, string legend, int perCount = 1) : IColumn
 {
     public string Id => $"{nameof(RateColumn)}.{name}";
@@ -63,10 +63,11 @@ internal sealed class RateColumn(string name, string parameter, string legend, i
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
     {
         var statistics = summary[benchmarkCase]?.ResultStatistics;
-        if (statistics is null || statistics.Mean <= 0)
+        // The median iteration, as every table in docs/benchmarks.md quotes.
+        if (statistics is null || statistics.Median <= 0)
             return "NA";
         int count = (int)benchmarkCase.Parameters[parameter];
-        return $"{(double)count * perCount / (statistics.Mean * 1e-9):N0}";
+        return $"{(double)count * perCount / (statistics.Median * 1e-9):N0}";
     }
 
     public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;

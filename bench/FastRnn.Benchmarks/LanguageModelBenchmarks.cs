@@ -137,6 +137,6 @@ public class LanguageModelBenchmarks
     private sealed class LanguageModelConfig : ManualConfig
     {
         public LanguageModelConfig()
-            => AddColumn(StatisticColumn.P50, new PercentileColumn(99, "one iteration's time"), new RateColumn("Tokens/s", nameof(Requests), "characters generated per second: R × 32 / mean iteration", Tokens));
+            => AddColumn(StatisticColumn.P50, new PercentileColumn(99, "one iteration's time"), new RateColumn("Tokens/s", nameof(Requests), "characters generated per second: R × 32 / median iteration", Tokens));
     }
 }

@@ -10,7 +10,7 @@ namespace FastRnn.Benchmarks;
 /// The thread-safe front against the pool it wraps: R of the shipped date normaliser's held-out dates translated at
 /// once, greedy, either started together in a <see cref="Seq2SeqPool"/> by one thread (the baseline: no threads, no
 /// queue), or each by its own caller thread through a <see cref="Seq2SeqBatcher"/> with one worker (the same one core
-/// decoding, plus the queue, the hand-offs and the wake-ups) or two (both cores). Dates/s is R over the mean iteration.
+/// decoding, plus the queue, the hand-offs and the wake-ups) or two (both cores). Dates/s is R over the median iteration.
 /// </summary>
 /// <remarks>
 /// The R caller threads live for the whole run; an iteration releases them all and waits until each has its answer,
@@ -118,6 +118,6 @@ public class Seq2SeqBatcherBenchmarks
     private sealed class Config : ManualConfig
     {
         public Config()
-            => AddColumn(StatisticColumn.P50, new PercentileColumn(99, "one iteration's time"), new RateColumn("Dates/s", nameof(Requests), "dates translated per second: R / mean iteration"));
+            => AddColumn(StatisticColumn.P50, new PercentileColumn(99, "one iteration's time"), new RateColumn("Dates/s", nameof(Requests), "dates translated per second: R / median iteration"));
     }
 }

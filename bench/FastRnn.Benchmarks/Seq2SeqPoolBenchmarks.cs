@@ -13,7 +13,7 @@ namespace FastRnn.Benchmarks;
 /// all R started together in a <see cref="Seq2SeqPool"/> of R rows and stepped until every one has finished, and ONNX
 /// Runtime decoding the same R dates as one batch (<see cref="OnnxSeq2SeqRunner"/>: the model exported by
 /// tools/export_date_normalizer_onnx.py as an encoder graph and a decoder-step graph, one batched encode, then batched
-/// steps). Dates/s is R over the mean iteration; the target is Ratio ≤ 1/4 at R = 64, with 0 B allocated.
+/// steps). Dates/s is R over the median iteration; the target is Ratio ≤ 1/4 at R = 64, with 0 B allocated.
 /// </summary>
 /// <remarks>
 /// A lone date re-reads the decoder's weights at every token; the pool reads them once per step for all its running
@@ -123,6 +123,6 @@ public class Seq2SeqPoolBenchmarks
     private sealed class Seq2SeqPoolConfig : ManualConfig
     {
         public Seq2SeqPoolConfig()
-            => AddColumn(StatisticColumn.P50, new PercentileColumn(99, "one iteration's time"), new RateColumn("Dates/s", nameof(Requests), "dates translated per second: R / mean iteration"));
+            => AddColumn(StatisticColumn.P50, new PercentileColumn(99, "one iteration's time"), new RateColumn("Dates/s", nameof(Requests), "dates translated per second: R / median iteration"));
     }
 }

@@ -15,7 +15,7 @@ namespace FastRnn.Benchmarks;
 /// </summary>
 /// <remarks>
 /// <para>Every iteration is exactly one tick (invocation count 1), so the P50 and P99 columns are percentiles of single
-/// ticks' latency, and Stream-steps/s is S divided by the mean tick. Ratio against the separate sessions is the
+/// ticks' latency, and Stream-steps/s is S divided by the median tick. Ratio against the separate sessions is the
 /// speed-up of batching; the targets at S = 64, Size = 256 are Ratio ≤ 1/8 and a tick at most 1/1.3 of ONNX
 /// Runtime's, with 0 B allocated.</para>
 /// <para>A one-stream session reads all the weights for every stream; the pool reads them once per tick and feeds S
@@ -129,7 +129,7 @@ public partial class StreamPoolBenchmarks
         public TickConfig()
         {
             AddJob(Job.Default.WithInvocationCount(1).WithUnrollFactor(1).WithWarmupCount(30).WithIterationCount(400));
-            AddColumn(StatisticColumn.P50, new PercentileColumn(99, "one tick's time"), new RateColumn("Stream-steps/s", nameof(Streams), "streams advanced per second: S / mean tick"));
+            AddColumn(StatisticColumn.P50, new PercentileColumn(99, "one tick's time"), new RateColumn("Stream-steps/s", nameof(Streams), "streams advanced per second: S / median tick"));
         }
     }
 }
