@@ -29,12 +29,19 @@ public sealed class LanguageModelPool : IDisposable
     private readonly int _vocabulary;
 
     /// <summary>Creates a pool of <paramref name="capacity"/> requests of up to <paramref name="maxTokens"/> generated tokens each; every buffer is allocated now.</summary>
-    public LanguageModelPool(LanguageModel model, int capacity, int maxTokens = 256)
+    /// <param name="model">The language model the requests generate with.</param>
+    /// <param name="capacity">The most requests open at once (and so the largest batch a step advances).</param>
+    /// <param name="maxTokens">The most tokens one request may generate.</param>
+    /// <param name="threads">Intra-op threads for each step's recurrent products, counting the caller, as for
+    /// <see cref="StreamPool"/>; the tokens are the same as on one thread (the products are split by output rows, each
+    /// summed as one thread sums it). The output layer and the sampling run on the caller.</param>
+    /// <exception cref="ArgumentException">An argument is out of range.</exception>
+    public LanguageModelPool(LanguageModel model, int capacity, int maxTokens = 256, int threads = 1)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxTokens, 1);
         _model = model;
-        _pool = new StreamPool(model.Rnn, capacity);
+        _pool = new StreamPool(model.Rnn, capacity, threads);
         _vocabulary = model.Vocabulary.Count;
         MaxTokens = maxTokens;
         _slots = new GenerationSlot[capacity];

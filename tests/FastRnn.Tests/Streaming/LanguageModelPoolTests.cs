@@ -20,8 +20,10 @@ public class LanguageModelPoolTests
 {
     private static readonly string ModelPath = Fixtures.ShippedModel("char-lm.frnn");
 
-    [Fact]
-    public void Requests_JoiningAndLeavingAtDifferentSteps_GenerateWhatEachGeneratesAlone()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Requests_JoiningAndLeavingAtDifferentSteps_GenerateWhatEachGeneratesAlone(int threads)
     {
         var model = LanguageModel.Load(ModelPath);
         (string Prompt, DecodingOptions Options, int JoinAt)[] requests =
@@ -37,7 +39,7 @@ public class LanguageModelPoolTests
             ("Thou shalt", new DecodingOptions { Sample = true, Temperature = 0.7f, MaxLength = 200, Seed = 8 }, 131),
             ("And it came to pass", new DecodingOptions { MaxLength = 99, Sample = true, Seed = 9 }, 132),
         ];
-        using var pool = new LanguageModelPool(model, capacity: 6, maxTokens: 200);
+        using var pool = new LanguageModelPool(model, capacity: 6, maxTokens: 200, threads);
         var prompts = requests.Select(r => (ReadOnlyMemory<int>)model.EncodeText(r.Prompt)).ToArray();
         var handles = new StreamHandle?[requests.Length];
         var results = new int[requests.Length][];
@@ -68,7 +70,7 @@ public class LanguageModelPoolTests
         {
             int[] alone = Alone(model, prompts[r].Span, requests[r].Options);
             Assert.True(alone.SequenceEqual(results[r]),
-                $"request {r}: pool \"{model.DecodeText(results[r])}\" but alone \"{model.DecodeText(alone)}\"");
+                $"request {r}, {threads} thread(s): pool \"{model.DecodeText(results[r])}\" but alone \"{model.DecodeText(alone)}\"");
         }
     }
 
@@ -86,6 +88,9 @@ public class LanguageModelPoolTests
         Assert.Throws<InvalidOperationException>(() => pool.Start(new[] { 1 }, options));
         pool.Close(h);
         Assert.Throws<InvalidOperationException>(() => pool.Tokens(h).Length);
+        Assert.Contains("threads must be 1..", Assert.Throws<ArgumentOutOfRangeException>(() => new LanguageModelPool(model, 1, 8, threads: 0)).Message);
+        pool.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => pool.Step());
     }
 
     // What `fastrnn generate` does: seed, feed the prompt, then sample (or take the argmax) and feed each token.
