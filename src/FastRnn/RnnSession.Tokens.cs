@@ -23,14 +23,13 @@ public sealed partial class RnnSession
             throw new ArgumentException($"tokens has {tokens.Length} ids; expected B = {BatchSize}", nameof(tokens));
         if (output.Length != OutputLength)
             throw Errors.Length(nameof(output), output.Length, OutputLength, $"(B, H_out) = ({BatchSize}, {_config.OutputHiddenSize})");
-        CheckProjection(projection);
+        projection.ThrowUnlessFor(_model, "session");
 
         int batch = BatchSize;
         RecurrentCell cell = _model.Cell(0, 0);
         Span<float> gates = _arena[_gates][..(batch * cell.GateRows)], h = LayerHidden(0, 0);
         _team.NextStep();
-        projection.Gather(0, tokens, gates);
-        cell.StepFromGates(_team, gates, h, LayerCell(0, 0), _arena[_scratch], batch, cell.StepStreams);
+        cell.StepFromTable(_team, projection, 0, tokens, gates, h, LayerCell(0, 0), _arena[_scratch], batch);
         StepLayers(1, h, cell.OutputSize, output);
     }
 
@@ -51,18 +50,12 @@ public sealed partial class RnnSession
             throw new ArgumentException($"tokens has {tokens.Length} ids, which is not a positive whole number of time steps of B = {batch}", nameof(tokens));
         int steps = tokens.Length / batch;
         CheckRun(output, steps, sequenceLengths);
-        CheckProjection(projection);
+        projection.ThrowUnlessFor(_model, "session");
 
         for (int start = 0; start < steps; start += MaxSequenceLength)
         {
             int count = Math.Min(MaxSequenceLength, steps - start);
             RunPiece([], tokens.Slice(start * batch, count * batch), projection, output.Slice(start * OutputLength, count * OutputLength), count, sequenceLengths);
         }
-    }
-
-    private void CheckProjection(EmbeddingProjection projection)
-    {
-        if (!ReferenceEquals(projection.Model, _model))
-            throw new ArgumentException("the embedding's tables were built for another model's first layer than this session's", nameof(projection));
     }
 }

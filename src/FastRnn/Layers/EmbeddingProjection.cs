@@ -84,6 +84,14 @@ internal sealed class EmbeddingProjection
         return new EmbeddingProjection(model, tables, v, first.GateRows);
     }
 
+    /// <summary>Refuses these tables for anything but <see cref="Model"/>'s first layer (<paramref name="owner"/>: whose it would be).</summary>
+    /// <exception cref="ArgumentException">The tables belong to another model.</exception>
+    public void ThrowUnlessFor(RnnModel model, string owner)
+    {
+        if (!ReferenceEquals(Model, model))
+            throw new ArgumentException($"the embedding's tables were built for another model's first layer than this {owner}'s", "projection");
+    }
+
     /// <summary>
     /// gates[n] = row tokens[n] of direction <paramref name="direction"/>'s table, for every n: the gate inputs (count,
     /// G·H) of the layer's step, as <see cref="RecurrentCell.ProjectInputs"/> would write them for the embedded tokens.

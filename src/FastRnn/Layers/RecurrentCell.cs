@@ -53,7 +53,7 @@ internal abstract class RecurrentCell
     /// Set by cells whose step runs separate products (<see cref="MarkStepWeights"/>); a sequence's recurrence reads its
     /// recurrent matrices alone and keeps them in cache.
     /// </summary>
-    internal bool StepStreams { get; private set; }
+    protected bool StepStreams { get; private set; }
 
     /// <summary>Records the recurrent matrices a step reads besides W_ih (see <see cref="StepStreams"/>).</summary>
     protected void MarkStepWeights(params PackedMatrix[] recurrent)
@@ -73,6 +73,18 @@ internal abstract class RecurrentCell
     public virtual void StepFromInput(WorkerTeam team, ReadOnlySpan<float> x, int xStride, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
     {
         ProjectInputs(team, x, xStride, batch, gates, StepStreams);
+        StepFromGates(team, gates, h, c, scratch, batch, StepStreams);
+    }
+
+    /// <summary>
+    /// One step of a first layer fed through an embedding whose projection is folded into tables: stream n's gate
+    /// inputs are row <paramref name="tokens"/>[n] of direction <paramref name="direction"/>'s table, then
+    /// <see cref="StepFromGates"/> as a step from its input would run it.
+    /// </summary>
+    public void StepFromTable(WorkerTeam team, EmbeddingProjection projection, int direction, ReadOnlySpan<int> tokens, Span<float> gates,
+        Span<float> h, Span<float> c, Span<float> scratch, int batch)
+    {
+        projection.Gather(direction, tokens[..batch], gates);
         StepFromGates(team, gates, h, c, scratch, batch, StepStreams);
     }
 

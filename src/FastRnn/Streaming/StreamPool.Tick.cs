@@ -58,8 +58,7 @@ public sealed partial class StreamPool
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void StepGathered(int n, ReadOnlySpan<int> tokens, EmbeddingProjection? projection)
     {
-        if (projection is not null && !ReferenceEquals(projection.Model, _model))
-            throw new ArgumentException("the embedding's tables were built for another model's first layer than this pool's", nameof(projection));
+        projection?.ThrowUnlessFor(_model, "pool");
         ReadOnlySpan<float> x = _arena[_input][..(n * _config.InputSize)];
         int xStride = _config.InputSize;
         Span<float> scratch = _arena[_scratch];
@@ -71,14 +70,9 @@ public sealed partial class StreamPool
             Span<float> c = LayerCell(layer)[..(_cell.Length == 0 ? 0 : n * _config.HiddenSize)];
             Span<float> gates = _arena[_gates][..(n * cell.GateRows)];
             if (layer == 0 && projection is not null)
-            {
-                projection.Gather(0, tokens[..n], gates);
-                cell.StepFromGates(_team, gates, h, c, scratch, n, cell.StepStreams);
-            }
+                cell.StepFromTable(_team, projection, 0, tokens, gates, h, c, scratch, n);
             else
-            {
                 cell.StepFromInput(_team, x, xStride, gates, h, c, scratch, n);
-            }
             x = h;
             xStride = cell.OutputSize;
         }
