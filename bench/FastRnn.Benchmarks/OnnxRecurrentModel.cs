@@ -6,7 +6,7 @@ using static FastRnn.Benchmarks.OnnxProto;
 namespace FastRnn.Benchmarks;
 
 /// <summary>
-/// Builds, in memory, the ONNX model PyTorch's exporter would write for a one-layer unidirectional LSTM or GRU:
+/// Builds, in memory, the ONNX model PyTorch's exporter would write for a one-layer LSTM or GRU, one direction or two:
 /// a single <c>LSTM</c>/<c>GRU</c> node (opset 14) with W, R and B as initializers, inputs X (T, 1, I) and
 /// initial_h (1, 1, H) (plus initial_c for an LSTM), outputs Y (T, 1, 1, H), Y_h (1, 1, H) (and Y_c).
 /// </summary>
@@ -18,15 +18,30 @@ internal static class OnnxRecurrentModel
     public const long IrVersion = 8;
 
     /// <summary>The serialized model for sequences of exactly <paramref name="steps"/> steps of <paramref name="batch"/> streams.</summary>
-    public static byte[] Build(RecurrentWeights w, int steps, int batch = 1)
+    public static byte[] Build(RecurrentWeights w, int steps, int batch = 1) => Build([w], steps, batch);
+
+    /// <summary>
+    /// The same for one direction or, given two, a bidirectional node (the second runs backwards): W, R and B stack the
+    /// directions, initial_h (and initial_c) are (D, B, H), Y is (T, D, B, H).
+    /// </summary>
+    public static byte[] Build(IReadOnlyList<RecurrentWeights> directions, int steps, int batch = 1)
     {
+        RecurrentWeights w = directions[0];
         bool lstm = w.Kind == RecurrentKind.Lstm;
-        int hs = w.HiddenSize, rows = w.GateCount * hs;
+        int d = directions.Count, hs = w.HiddenSize, rows = w.GateCount * hs;
         GateOrder order = GateOrder.Onnx(w.Kind); // PyTorch's stacked gate blocks into ONNX's order
 
-        var bias = new float[2 * rows]; // B = [Wb ; Rb], (1, 2·G·H)
-        order.FromPyTorch<float>(w.BiasIh, hs).CopyTo(bias, 0);
-        order.FromPyTorch<float>(w.BiasHh, hs).CopyTo(bias, rows);
+        var weights = new float[d * rows * w.InputSize];
+        var recurrent = new float[d * rows * hs];
+        var bias = new float[d * 2 * rows]; // B = [Wb ; Rb] per direction, (D, 2·G·H)
+        for (int i = 0; i < d; i++)
+        {
+            RecurrentWeights di = directions[i];
+            order.FromPyTorch<float>(di.WeightIh, hs * w.InputSize).CopyTo(weights, i * rows * w.InputSize);
+            order.FromPyTorch<float>(di.WeightHh, hs * hs).CopyTo(recurrent, i * rows * hs);
+            order.FromPyTorch<float>(di.BiasIh, hs).CopyTo(bias, i * 2 * rows);
+            order.FromPyTorch<float>(di.BiasHh, hs).CopyTo(bias, i * 2 * rows + rows);
+        }
 
         var node = new NodeProto
         {
@@ -37,6 +52,8 @@ internal static class OnnxRecurrentModel
             Output = { "Y", "Y_h" },
             Attribute = { IntAttribute("hidden_size", hs) },
         };
+        if (d == 2)
+            node.Attribute.Add(new AttributeProto { Name = "direction", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8("bidirectional") });
         if (lstm)
         {
             node.Input.Add("initial_c");
@@ -55,17 +72,17 @@ internal static class OnnxRecurrentModel
             Node = { node },
             Initializer =
             {
-                FloatTensor("W", order.FromPyTorch<float>(w.WeightIh, hs * w.InputSize), 1, rows, w.InputSize),
-                FloatTensor("R", order.FromPyTorch<float>(w.WeightHh, hs * hs), 1, rows, hs),
-                FloatTensor("B", bias, 1, 2 * rows),
+                FloatTensor("W", weights, d, rows, w.InputSize),
+                FloatTensor("R", recurrent, d, rows, hs),
+                FloatTensor("B", bias, d, 2 * rows),
             },
-            Input = { Value("X", steps, batch, w.InputSize), Value("initial_h", 1, batch, hs) },
-            Output = { Value("Y", steps, 1, batch, hs), Value("Y_h", 1, batch, hs) },
+            Input = { Value("X", steps, batch, w.InputSize), Value("initial_h", d, batch, hs) },
+            Output = { Value("Y", steps, d, batch, hs), Value("Y_h", d, batch, hs) },
         };
         if (lstm)
         {
-            graph.Input.Add(Value("initial_c", 1, batch, hs));
-            graph.Output.Add(Value("Y_c", 1, batch, hs));
+            graph.Input.Add(Value("initial_c", d, batch, hs));
+            graph.Output.Add(Value("Y_c", d, batch, hs));
         }
 
         var model = new ModelProto

@@ -26,19 +26,26 @@ internal sealed class OnnxRecurrentRunner : IDisposable
     {
     }
 
+    /// <summary>A runner over a node of one direction or, given two, a bidirectional one (<see cref="OnnxRecurrentModel.Build(IReadOnlyList{RecurrentWeights}, int, int)"/>).</summary>
+    public OnnxRecurrentRunner(IReadOnlyList<RecurrentWeights> directions, int steps, int batch = 1, int threads = 1)
+        : this(OnnxRecurrentModel.Build(directions, steps, batch), directions[0].Kind == RecurrentKind.Lstm, directions[0].InputSize,
+               directions[0].HiddenSize, steps, batch, threads, directions.Count)
+    {
+    }
+
     /// <summary>A runner over any model with the inputs and outputs of <see cref="OnnxRecurrentModel"/> (for example
     /// <see cref="OnnxQuantizedLstmModel"/>'s).</summary>
-    public OnnxRecurrentRunner(byte[] model, bool lstm, int inputSize, int hiddenSize, int steps, int batch = 1, int threads = 1)
+    public OnnxRecurrentRunner(byte[] model, bool lstm, int inputSize, int hiddenSize, int steps, int batch = 1, int threads = 1, int directions = 1)
     {
-        int i = inputSize, h = hiddenSize;
+        int i = inputSize, h = hiddenSize, d = directions;
         _lstm = lstm;
         Steps = steps;
         Input = new float[steps * batch * i];
-        Output = new float[steps * batch * h];
-        InitialHidden = new float[batch * h];
-        FinalHidden = new float[batch * h];
-        InitialCell = new float[batch * h];
-        FinalCell = new float[batch * h];
+        Output = new float[steps * d * batch * h];
+        InitialHidden = new float[d * batch * h];
+        FinalHidden = new float[d * batch * h];
+        InitialCell = new float[d * batch * h];
+        FinalCell = new float[d * batch * h];
 
         using SessionOptions options = OnnxSessionOptions.Create(threads);
         _session = new InferenceSession(model, options);
@@ -46,13 +53,13 @@ internal sealed class OnnxRecurrentRunner : IDisposable
         _binding = _session.CreateIoBinding();
 
         _binding.BindInput("X", Pin(Input, steps, batch, i));
-        _binding.BindInput("initial_h", Pin(InitialHidden, 1, batch, h));
-        _binding.BindOutput("Y", Pin(Output, steps, 1, batch, h));
-        _binding.BindOutput("Y_h", Pin(FinalHidden, 1, batch, h));
+        _binding.BindInput("initial_h", Pin(InitialHidden, d, batch, h));
+        _binding.BindOutput("Y", Pin(Output, steps, d, batch, h));
+        _binding.BindOutput("Y_h", Pin(FinalHidden, d, batch, h));
         if (_lstm)
         {
-            _binding.BindInput("initial_c", Pin(InitialCell, 1, batch, h));
-            _binding.BindOutput("Y_c", Pin(FinalCell, 1, batch, h));
+            _binding.BindInput("initial_c", Pin(InitialCell, d, batch, h));
+            _binding.BindOutput("Y_c", Pin(FinalCell, d, batch, h));
         }
     }
 
@@ -62,19 +69,19 @@ internal sealed class OnnxRecurrentRunner : IDisposable
     /// <summary>X, (T, B, I).</summary>
     public float[] Input { get; }
 
-    /// <summary>Y, (T, 1, B, H).</summary>
+    /// <summary>Y, (T, D, B, H).</summary>
     public float[] Output { get; }
 
-    /// <summary>initial_h, (1, B, H).</summary>
+    /// <summary>initial_h, (D, B, H).</summary>
     public float[] InitialHidden { get; }
 
-    /// <summary>Y_h, (1, B, H).</summary>
+    /// <summary>Y_h, (D, B, H).</summary>
     public float[] FinalHidden { get; }
 
-    /// <summary>initial_c, (1, B, H); unused for a GRU.</summary>
+    /// <summary>initial_c, (D, B, H); unused for a GRU.</summary>
     public float[] InitialCell { get; }
 
-    /// <summary>Y_c, (1, B, H); unused for a GRU.</summary>
+    /// <summary>Y_c, (D, B, H); unused for a GRU.</summary>
     public float[] FinalCell { get; }
 
     /// <summary>Runs the T steps of <see cref="Input"/> from the initial state.</summary>
