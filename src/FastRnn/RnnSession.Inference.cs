@@ -33,11 +33,11 @@ public sealed partial class RnnSession
     private void StepLayers(int first, ReadOnlySpan<float> x, int xWidth, Span<float> output)
     {
         int batch = BatchSize;
-        Span<float> scratch = _arena[_scratch];
+        Span<float> scratch = _arena[_buffers[0].Scratch];
         for (int layer = first; layer < _config.NumLayers; layer++)
         {
             RecurrentCell cell = _model.Cell(layer, 0);
-            Span<float> gates = _arena[_gates][..(batch * cell.GateRows)];
+            Span<float> gates = _arena[_buffers[0].Gates][..(batch * cell.GateRows)];
             Span<float> h = LayerHidden(layer, 0);
             cell.StepFromInput(_team, x, xWidth, gates, h, LayerCell(layer, 0), scratch, batch);
             x = h;
@@ -126,19 +126,14 @@ public sealed partial class RnnSession
             // Layers alternate between the caller's output and the arena's layer buffer, arranged so the top layer
             // writes straight into the output: a layer never reads the buffer it writes.
             Span<float> y = (layers - 1 - layer) % 2 == 0 ? output : layerOut[..(steps * batch * width)];
-            for (int d = 0; d < directions; d++)
+            if (RunsDirectionsTogether(layer, xWidth, steps))
             {
-                RecurrentCell cell = _model.Cell(layer, d);
-                Span<float> gates = _arena[_gates][..(steps * batch * cell.GateRows)];
-                if (layer == 0 && projection is not null)
-                    projection.Gather(d, tokens, gates);
-                else
-                    cell.ProjectInputs(_team, x, xWidth, steps * batch, gates);
-                bool backward = d == 1 || _config.Reverse;
-                if (lengths.IsEmpty)
-                    Recur(cell, layer, d, gates, y, steps, backward);
-                else
-                    RecurRagged(cell, layer, d, gates, y, steps, backward, lengths);
+                _together!.RunLayer(layer, x, xWidth, tokens, projection, y, steps, lengths);
+            }
+            else
+            {
+                for (int d = 0; d < directions; d++)
+                    RunDirection(_team, _buffers[0], layer, d, x, xWidth, tokens, projection, y, steps, lengths);
             }
             x = y;
             xWidth = width;
@@ -146,15 +141,15 @@ public sealed partial class RnnSession
     }
 
     // Every stream is `steps` long: one batched step per time index.
-    private void Recur(RecurrentCell cell, int layer, int d, Span<float> gates, Span<float> y, int steps, bool backward)
+    private void Recur(WorkerTeam team, in DirectionBuffers buffers, RecurrentCell cell, int layer, int d, Span<float> gates, Span<float> y, int steps, bool backward)
     {
         int batch = BatchSize, g = cell.GateRows, hOut = _config.OutputHiddenSize, width = _config.OutputSize;
-        Span<float> h = LayerHidden(layer, d), c = LayerCell(layer, d), scratch = _arena[_scratch];
+        Span<float> h = LayerHidden(layer, d), c = LayerCell(layer, d), scratch = _arena[buffers.Scratch];
         for (int s = 0; s < steps; s++)
         {
             int t = backward ? steps - 1 - s : s;
-            _team.NextStep();
-            cell.StepFromGates(_team, gates.Slice(t * batch * g, batch * g), h, c, scratch, batch);
+            team.NextStep();
+            cell.StepFromGates(team, gates.Slice(t * batch * g, batch * g), h, c, scratch, batch);
             for (int b = 0; b < batch; b++)
                 h.Slice(b * hOut, hOut).CopyTo(y.Slice((t * batch + b) * width + d * hOut, hOut));
         }
@@ -166,11 +161,12 @@ public sealed partial class RnnSession
     // at step s are a prefix of the batch, and only that prefix (at least two rows) is stepped: ended streams cost
     // nothing. Otherwise every stream steps. Streams stepped past their end get their state back from a copy taken
     // before the step.
-    private void RecurRagged(RecurrentCell cell, int layer, int d, Span<float> gates, Span<float> y, int steps, bool backward, ReadOnlySpan<int> lengths)
+    private void RecurRagged(WorkerTeam team, in DirectionBuffers buffers, RecurrentCell cell, int layer, int d, Span<float> gates, Span<float> y, int steps,
+                             bool backward, ReadOnlySpan<int> lengths)
     {
         int batch = BatchSize, g = cell.GateRows, hOut = _config.OutputHiddenSize, hs = _config.HiddenSize, width = _config.OutputSize;
-        Span<float> h = LayerHidden(layer, d), c = LayerCell(layer, d), scratch = _arena[_scratch];
-        Span<float> stepGates = _arena[_stepGates][..(batch * g)], saved = _arena[_saved];
+        Span<float> h = LayerHidden(layer, d), c = LayerCell(layer, d), scratch = _arena[buffers.Scratch];
+        Span<float> stepGates = _arena[buffers.StepGates][..(batch * g)], saved = _arena[buffers.Saved];
         int cellWidth = c.IsEmpty ? 0 : hs;
 
         // Positions past a stream's end are zeros in every direction's half of the output.
@@ -210,8 +206,8 @@ public sealed partial class RnnSession
                 }
             }
 
-            _team.NextStep();
-            cell.StepFromGates(_team, stepGates[..(rows * g)], h[..(rows * hOut)], c[..(rows * cellWidth)], scratch, rows);
+            team.NextStep();
+            cell.StepFromGates(team, stepGates[..(rows * g)], h[..(rows * hOut)], c[..(rows * cellWidth)], scratch, rows);
 
             for (int b = 0; b < rows; b++)
             {

@@ -27,9 +27,9 @@ public sealed partial class RnnSession
 
         int batch = BatchSize;
         RecurrentCell cell = _model.Cell(0, 0);
-        Span<float> gates = _arena[_gates][..(batch * cell.GateRows)], h = LayerHidden(0, 0);
+        Span<float> gates = _arena[_buffers[0].Gates][..(batch * cell.GateRows)], h = LayerHidden(0, 0);
         _team.NextStep();
-        cell.StepFromTable(_team, projection, 0, tokens, gates, h, LayerCell(0, 0), _arena[_scratch], batch);
+        cell.StepFromTable(_team, projection, 0, tokens, gates, h, LayerCell(0, 0), _arena[_buffers[0].Scratch], batch);
         StepLayers(1, h, cell.OutputSize, output);
     }
 

@@ -24,13 +24,12 @@ public sealed partial class RnnSession : IDisposable
     private readonly Arena _arena;
     private readonly ArenaSlice _hidden;   // (L·D, B, H_out)
     private readonly ArenaSlice _cell;     // (L·D, B, H), empty unless LSTM
-    private readonly ArenaSlice _gates;    // (maxT·B, G·H): gx of a whole run, or of one step
     private readonly ArenaSlice _layerOut; // (maxT·B, D·H_out): the intermediate layer's outputs, if L > 1
-    private readonly ArenaSlice _scratch;  // the largest scratch any cell asks for
-    private readonly ArenaSlice _stepGates; // (B, G·H): one step's gate rows gathered for streams of different lengths
-    private readonly ArenaSlice _saved;     // (B, H_out + H): state of streams past their end, restored after a step
     private readonly ArenaSlice _reorder;   // a copy of the larger state, for ReorderStreams
+    private readonly DirectionBuffers[] _buffers; // one set, or one per direction where they run side by side
     private readonly WorkerTeam _team;    // the caller alone, or the caller and its workers
+    private readonly WorkerTeam[]? _directionTeams; // bidirectional on two threads: one one-thread team per direction
+    private readonly DirectionsTogether? _together;   // the task that runs a layer's two directions on the two threads
     private readonly int[] _defaultLengths; // (B): the model's constant sequence lengths for every stream, or empty
     private bool _disposed;
 
@@ -67,12 +66,17 @@ public sealed partial class RnnSession : IDisposable
         {
             _hidden = layout.Reserve(states * c.OutputHiddenSize);
             _cell = layout.Reserve(c.Kind == RecurrentKind.Lstm ? states * c.HiddenSize : 0);
-            _gates = layout.Reserve(rows * c.GateCount * c.HiddenSize);
             _layerOut = layout.Reserve(c.NumLayers > 1 ? rows * c.OutputSize : 0);
-            _scratch = layout.Reserve(model.Cells.Max(cell => cell.ScratchLength(batchSize)));
-            _stepGates = layout.Reserve((long)batchSize * c.GateCount * c.HiddenSize);
             _reorder = layout.Reserve(states * Math.Max(c.OutputHiddenSize, c.HiddenSize));
-            _saved = layout.Reserve((long)batchSize * (c.OutputHiddenSize + (c.Kind == RecurrentKind.Lstm ? c.HiddenSize : 0)));
+            _buffers = new DirectionBuffers[PairsDirections(c, threads) ? 2 : 1];
+            for (int d = 0; d < _buffers.Length; d++)
+            {
+                _buffers[d] = new DirectionBuffers(
+                    Gates: layout.Reserve(rows * c.GateCount * c.HiddenSize),
+                    Scratch: layout.Reserve(model.Cells.Max(cell => cell.ScratchLength(batchSize))),
+                    StepGates: layout.Reserve((long)batchSize * c.GateCount * c.HiddenSize),
+                    Saved: layout.Reserve((long)batchSize * (c.OutputHiddenSize + (c.Kind == RecurrentKind.Lstm ? c.HiddenSize : 0))));
+            }
         }
         catch (OutOfMemoryException e)
         {
@@ -80,6 +84,11 @@ public sealed partial class RnnSession : IDisposable
         }
         _arena = layout.Build();
         _team = new WorkerTeam(threads);
+        if (_buffers.Length == 2)
+        {
+            _directionTeams = [new WorkerTeam(1), new WorkerTeam(1)];
+            _together = new DirectionsTogether(this);
+        }
         Reset();
     }
 
@@ -176,6 +185,8 @@ public sealed partial class RnnSession : IDisposable
             return;
         _disposed = true;
         _team.Dispose();
+        foreach (WorkerTeam team in _directionTeams ?? [])
+            team.Dispose();
         _arena.Release();
     }
 

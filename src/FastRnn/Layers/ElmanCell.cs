@@ -22,6 +22,7 @@ internal sealed class ElmanCell : RecurrentCell
     {
         _combined = combined;
         _recurrent = combined.Columns(p.InputSize, p.OutputSize);
+        MarkRecurrentWeights(_recurrent);
         _nonlinearity = nonlinearity;
         _general = p.General;
     }

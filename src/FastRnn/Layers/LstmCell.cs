@@ -30,6 +30,7 @@ internal sealed class LstmCell : RecurrentCell
         _recurrent = combined.Columns(p.InputSize, p.OutputSize);
         if (p.HasProjection)
             _projection = p.PackProjection();
+        MarkRecurrentWeights(_recurrent, _projection);
         _general = p.General;
         _peepholes = p.Peepholes;
         _inputForget = p.InputForget;

@@ -55,9 +55,19 @@ internal abstract class RecurrentCell
     /// </summary>
     protected bool StepStreams { get; private set; }
 
-    /// <summary>Records the recurrent matrices a step reads besides W_ih (see <see cref="StepStreams"/>).</summary>
+    /// <summary>Bytes of the weights the recurrence reads at every step: W_hh, and W_hr for a projected LSTM.</summary>
+    public long RecurrentWeightBytes { get; private set; }
+
+    /// <summary>Records the matrices the recurrence reads at every step (see <see cref="RecurrentWeightBytes"/>).</summary>
+    protected void MarkRecurrentWeights(params PackedMatrix?[] recurrent)
+        => RecurrentWeightBytes = recurrent.Sum(m => m?.WeightBytes ?? 0);
+
+    /// <summary>Records the recurrent matrices a step reads besides W_ih, in products of their own (see <see cref="StepStreams"/>).</summary>
     protected void MarkStepWeights(params PackedMatrix[] recurrent)
-        => StepStreams = KernelSelector.StreamsFromMemory(InputWeights.WeightBytes + recurrent.Sum(m => m.WeightBytes));
+    {
+        MarkRecurrentWeights(recurrent);
+        StepStreams = KernelSelector.StreamsFromMemory(InputWeights.WeightBytes + RecurrentWeightBytes);
+    }
 
     /// <summary>gx[n] = W_ih x[n] + bias for n in 0..count; x rows start every <paramref name="xStride"/> floats, gx rows every G·H.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -37,7 +37,8 @@ internal sealed unsafe class WorkerTeam : IDisposable
     private volatile bool _stopping;
     private Exception? _failure;
 
-    // The product in flight: read by the workers between the generation bump and their decrement of _pending.
+    // The work in flight (a product, or _task): read by the workers between the generation bump and their decrement
+    // of _pending.
     private PackedMatrix? _w;
     private float* _x, _y, _bias;
     private int _xLength, _yLength, _biasLength, _xStride, _yStride, _count;
@@ -45,6 +46,7 @@ internal sealed unsafe class WorkerTeam : IDisposable
     private bool _streams;
     private bool _reverse;
     private bool _sweepBackward; // this step's single-vector products visit their panels last to first
+    private ITeamTask? _task;    // published instead of a product by RunTogether
 
     /// <param name="threads">Threads in all, counting the caller: 1 to <see cref="Environment.ProcessorCount"/> × 4.</param>
     public WorkerTeam(int threads)
@@ -112,26 +114,51 @@ internal sealed unsafe class WorkerTeam : IDisposable
             _accumulate = accumulate;
             _streams = streams;
             _reverse = reverse;
-            Volatile.Write(ref _pending, Threads - 1);
-            Interlocked.Increment(ref _generation);
-            for (int i = 0; i < _wake.Length; i++)
-            {
-                if (Interlocked.Exchange(ref _sleeping[i], 0) == 1)
-                    _wake[i].Release();
-            }
+            RunPublished();
+        }
+    }
 
-            try
-            {
-                Slice(0);
-            }
-            finally
-            {
-                // Even if slice 0 failed, the workers still read the pinned memory: wait for them before unpinning.
-                var spin = new SpinWait();
-                while (Volatile.Read(ref _pending) != 0)
-                    spin.SpinOnce(sleep1Threshold: -1);
-                _w = null;
-            }
+    /// <summary>
+    /// Runs <paramref name="task"/> on every thread of the team at once, the caller as thread 0, and returns when all
+    /// are done: work that splits into a few long independent pieces (the two directions of a bidirectional layer)
+    /// rather than by panels. A failure on a worker is rethrown here.
+    /// </summary>
+    public void RunTogether(ITeamTask task)
+    {
+        if (Threads == 1)
+        {
+            task.Run(0);
+            return;
+        }
+        _task = task;
+        RunPublished();
+    }
+
+    // Wakes the workers on the work just published (a product's fields or _task), does the caller's share (thread 0),
+    // waits for theirs, then clears the publication and rethrows a worker's failure.
+    private void RunPublished()
+    {
+        Volatile.Write(ref _pending, Threads - 1);
+        Interlocked.Increment(ref _generation);
+        for (int i = 0; i < _wake.Length; i++)
+        {
+            if (Interlocked.Exchange(ref _sleeping[i], 0) == 1)
+                _wake[i].Release();
+        }
+
+        try
+        {
+            Share(0);
+        }
+        finally
+        {
+            // Even if the caller's share failed, the workers still read the published (pinned) work: wait for them
+            // before the caller unpins it.
+            var spin = new SpinWait();
+            while (Volatile.Read(ref _pending) != 0)
+                spin.SpinOnce(sleep1Threshold: -1);
+            _w = null;
+            _task = null;
         }
 
         Exception? failure = Interlocked.Exchange(ref _failure, null);
@@ -169,9 +196,15 @@ internal sealed unsafe class WorkerTeam : IDisposable
             wake.Dispose();
     }
 
-    // Worker `index` of `Threads` takes an equal share of the panels, the remainder going one each to the first ones.
-    private void Slice(int index)
+    // Thread `index`'s share of the published work: its part of the task, or of the product's panels (an equal share,
+    // the remainder going one each to the first threads).
+    private void Share(int index)
     {
+        if (_task is { } task)
+        {
+            task.Run(index);
+            return;
+        }
         PackedMatrix w = _w!;
         int panels = w.PanelCount, share = panels / Threads, extra = panels % Threads;
         int first = index * share + Math.Min(index, extra);
@@ -217,7 +250,7 @@ internal sealed unsafe class WorkerTeam : IDisposable
                 return;
             try
             {
-                Slice(index);
+                Share(index);
             }
             catch (Exception e)
             {
@@ -227,4 +260,11 @@ internal sealed unsafe class WorkerTeam : IDisposable
             Interlocked.Decrement(ref _pending);
         }
     }
+}
+
+/// <summary>Work that <see cref="WorkerTeam.RunTogether"/> runs on every thread of a team at once.</summary>
+internal interface ITeamTask
+{
+    /// <summary>Thread <paramref name="index"/>'s part (0 is the caller, 1.. the workers); it must not allocate.</summary>
+    void Run(int index);
 }
