@@ -27,19 +27,26 @@ internal static class GenerateCommand
         var topP = new Option<float>("--top-p") { Description = "Sample only from the most likely tokens whose probabilities reach P (1: all).", DefaultValueFactory = _ => 1f };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the sampler; the same seed, prompt and options give the same text. Fixed by default, so runs repeat.", DefaultValueFactory = _ => 0UL };
         var model = new Option<FileInfo?>("--model") { Description = $"Language model file (default: weights/{DefaultModel})." };
+        var threads = new Option<int>("--threads")
+        {
+            Description = "Intra-op threads of each step, counting the caller: they split its large products (the same text as one thread).",
+            DefaultValueFactory = _ => 1,
+        };
         var command = new Command("generate", "Generate text with a language model, streaming it as it is sampled; tokens per second go to stderr.")
         {
-            prompt, tokens, temperature, topK, topP, seed, model,
+            prompt, tokens, temperature, topK, topP, seed, model, threads,
         };
         command.SetAction(parse => CliErrors.Run(context, () => Generate(
             context, parse.GetValue(prompt), parse.GetValue(tokens),
             new DecodingOptions { Sample = true, Temperature = parse.GetValue(temperature), TopK = parse.GetValue(topK), TopP = parse.GetValue(topP) },
-            parse.GetValue(seed), parse.GetValue(model))));
+            parse.GetValue(seed), parse.GetValue(model), parse.GetValue(threads))));
         return command;
     }
 
-    private static int Generate(CliContext context, string? promptText, int count, DecodingOptions sampling, ulong seed, FileInfo? modelFile)
+    private static int Generate(CliContext context, string? promptText, int count, DecodingOptions sampling, ulong seed, FileInfo? modelFile, int threads)
     {
+        if (threads < 1 || threads > RnnSession.MaxThreads)
+            throw CliErrors.Usage($"--threads must be in 1..{RnnSession.MaxThreads}, got {threads}");
         if (count is < 1 or > MaxTokens)
             throw CliErrors.Usage($"--tokens must be 1 to {MaxTokens:N0}, got {count:N0}");
         if (!(sampling.Temperature > 0f) || float.IsInfinity(sampling.Temperature))
@@ -54,7 +61,7 @@ internal static class GenerateCommand
         if (prompt.Length == 0)
             throw CliErrors.BadData($"--prompt: the prompt has no tokens for {Path.GetFileName(path)}; leave --prompt out to start from a newline");
 
-        using LanguageModelSession session = model.CreateSession();
+        using LanguageModelSession session = model.CreateSession(threads);
         session.Seed(seed);
         foreach (int token in prompt)
             session.Feed(token);

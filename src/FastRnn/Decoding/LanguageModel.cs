@@ -98,5 +98,13 @@ public sealed class LanguageModel
     public string DecodeText(ReadOnlySpan<int> ids) => Decoding.Tokenizer.Decode(Tokenizer, ids, Vocabulary, []);
 
     /// <summary>A session: the state of one stream and every buffer, allocated now.</summary>
-    public LanguageModelSession CreateSession() => new(this);
+    public LanguageModelSession CreateSession() => new(this, threads: 1);
+
+    /// <summary>
+    /// A session whose steps split their products across <paramref name="threads"/> intra-op threads, counting the
+    /// caller (<see cref="RnnModel.CreateSession(int, int, int)"/>): the latency of one token on several cores, with
+    /// the same numbers as one thread to the bit.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="threads"/> is outside 1..<see cref="RnnSession.MaxThreads"/>.</exception>
+    public LanguageModelSession CreateSession(int threads) => new(this, threads);
 }

@@ -20,11 +20,11 @@ public sealed class LanguageModelSession : IDisposable
     private SplitMix64 _random;
     private bool _fed;
 
-    internal LanguageModelSession(LanguageModel model)
+    internal LanguageModelSession(LanguageModel model, int threads)
     {
         _model = model;
         _vocabulary = model.Vocabulary.Count;
-        _rnn = model.Rnn.CreateSession(1, 1);
+        _rnn = model.Rnn.CreateSession(1, 1, threads);
         _input = _arena.Reserve(model.Config.InputSize);
         _hidden = _arena.Reserve(model.Config.OutputHiddenSize);
         _logProbs = _arena.Reserve(_vocabulary);
@@ -43,6 +43,12 @@ public sealed class LanguageModelSession : IDisposable
             return _fed ? _arena[_logProbs] : throw new InvalidOperationException("feed a token first: the model predicts what follows it");
         }
     }
+
+    /// <summary>Intra-op threads of each step, counting the caller.</summary>
+    public int Threads => Rnn.Threads;
+
+    /// <summary>The session's worker threads, for tests.</summary>
+    internal WorkerTeam Team => Rnn.Team;
 
     /// <summary>Back to the zero state.</summary>
     public void Reset()
@@ -68,7 +74,7 @@ public sealed class LanguageModelSession : IDisposable
             _model.Embedding[token].CopyTo(input);
             rnn.Step(input, hidden);
         }
-        _model.Output.Forward(hidden, logProbs);
+        _model.Output.Forward(rnn.Team, hidden, hidden.Length, logProbs, _vocabulary, 1);
         Softmax.LogInPlace(logProbs, _arena[_scratch]);
         _fed = true;
     }

@@ -1,4 +1,5 @@
 using FastRnn.Kernels;
+using FastRnn.Runtime;
 
 namespace FastRnn.Layers;
 
@@ -23,6 +24,10 @@ internal sealed class Linear
     /// <summary>y_n = W x_n + b for <paramref name="count"/> rows.</summary>
     public void Forward(ReadOnlySpan<float> x, int xStride, Span<float> y, int yStride, int count)
         => _weight.Multiply(x, xStride, y, yStride, count, _bias, accumulate: false);
+
+    /// <summary>The same, split by panels across <paramref name="team"/> when the product is large enough (the same bits).</summary>
+    public void Forward(WorkerTeam team, ReadOnlySpan<float> x, int xStride, Span<float> y, int yStride, int count)
+        => team.Multiply(_weight, x, xStride, y, yStride, count, _bias, accumulate: false);
 
     /// <summary>y = W x + b for one vector.</summary>
     public void Forward(ReadOnlySpan<float> x, Span<float> y) => Forward(x, Inputs, y, Outputs, 1);

@@ -136,7 +136,7 @@ public sealed class LanguageModelPool : IDisposable
 
         // Rows 0..n − 1 of the top layer are the stepped requests' outputs, contiguous: one product for all of them.
         int v = _vocabulary;
-        _model.Output.Forward(_pool.OutputRows(n), _pool.OutputLength, _logProbs, v, n);
+        _model.Output.Forward(_pool.Team, _pool.OutputRows(n), _pool.OutputLength, _logProbs, v, n);
         int generated = 0;
         for (int row = 0; row < n; row++)
         {

@@ -115,6 +115,9 @@ public sealed partial class StreamPool : IDisposable
     /// <summary>The model the streams run.</summary>
     public RnnModel Model => _model;
 
+    /// <summary>The pool's intra-op threads, for products its owner runs on the tick's rows (a language model's output layer).</summary>
+    internal WorkerTeam Team => _team;
+
     /// <summary>Floats of one stream's input frame, I.</summary>
     public int InputLength => _config.InputSize;
 

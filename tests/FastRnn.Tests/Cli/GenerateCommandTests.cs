@@ -79,6 +79,15 @@ public sealed class GenerateCommandTests : IDisposable
     }
 
     [Fact]
+    public void TwoThreads_GiveTheSameText()
+    {
+        string one = Generate("--seed", "9", "--prompt", "abc", "--tokens", "300").Out;
+        CliResult two = Generate("--seed", "9", "--prompt", "abc", "--tokens", "300", "--threads", "2");
+        Assert.Equal(0, two.ExitCode);
+        Assert.Equal(one, two.Out);
+    }
+
+    [Fact]
     public void TopKOne_IsGreedy_WhateverTheSeed()
     {
         var model = LanguageModel.Load(_model);
@@ -129,6 +138,7 @@ public sealed class GenerateCommandTests : IDisposable
     [InlineData("--top-p", "0", "--top-p must be in (0, 1]")]
     [InlineData("--top-p", "1.5", "--top-p must be in (0, 1]")]
     [InlineData("--seed", "-1", "-1")]
+    [InlineData("--threads", "0", "--threads must be in 1..")]
     public void BadOptions_AreUsageErrors(string option, string value, string message)
         => Generate(option, value).Failed(1, message);
 

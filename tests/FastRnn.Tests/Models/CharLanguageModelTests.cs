@@ -23,12 +23,15 @@ public class CharLanguageModelTests
 
     private static readonly string ModelPath = Fixtures.ShippedModel("char-lm.frnn");
 
-    [Fact]
-    public void BitsPerToken_OnTheValidationSlice_MatchesPyTorch()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void BitsPerToken_OnTheValidationSlice_MatchesPyTorch(int threads)
     {
         var (text, goldenBits, characters) = Golden();
         var model = LanguageModel.Load(ModelPath);
-        using var session = model.CreateSession();
+        using var session = model.CreateSession(threads);
+        Assert.Equal(threads, session.Threads);
 
         int[] ids = model.EncodeText(text);
         double bits = session.BitsPerToken(ids);
@@ -59,6 +62,41 @@ public class CharLanguageModelTests
         Assert.Equal(ComparedTokens, expected.Length);
         Assert.Equal(expected, model.DecodeText(again));
         Assert.NotEqual(expected, model.DecodeText(otherSeed));
+    }
+
+    [Fact]
+    public void TwoThreads_GiveOneThreadsBits_AtEveryStep_AndAllocateNothingOnEitherThread()
+    {
+        var (text, _, _) = Golden();
+        var model = LanguageModel.Load(ModelPath);
+        using var one = model.CreateSession();
+        using var two = model.CreateSession(threads: 2);
+        int[] ids = model.EncodeText(text[..600]);
+        foreach (int id in ids)
+        {
+            one.Feed(id);
+            two.Feed(id);
+            Assert.True(one.NextLogProbabilities.SequenceEqual(two.NextLogProbabilities), "log-probabilities on two threads differ from one thread's");
+        }
+
+        int[] prompt = model.EncodeText("Joh3:16 ");
+        var generated = new int[GeneratedTokens];
+        Generate(two, prompt, SamplingSeed, generated); // warm: the workers' first sleep and wake set up their wait
+        long workers = two.Team.WorkerAllocatedBytes;
+        Allocations.AssertNone(() => Generate(two, prompt, SamplingSeed, generated), "sampling on two threads");
+        Assert.Equal(workers, two.Team.WorkerAllocatedBytes);
+
+        var alone = new int[GeneratedTokens];
+        Generate(one, prompt, SamplingSeed, alone);
+        Assert.Equal(alone, generated);
+    }
+
+    [Fact]
+    public void CreateSession_WithBadThreadCount_NamesTheLimit()
+    {
+        var model = LanguageModel.Load(ModelPath);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => model.CreateSession(threads: 0));
+        Assert.Contains($"1..{RnnSession.MaxThreads}", e.Message);
     }
 
     [Fact]
