@@ -13,6 +13,7 @@ namespace FastRnn.Benchmarks;
 /// <see cref="Tokens"/> characters — one after another with one <see cref="LanguageModelSession"/>, all together in a
 /// <see cref="LanguageModelPool"/>, and by ONNX Runtime stepping a batch of R through the same model as one ONNX graph
 /// per step (<see cref="OnnxLanguageModelRunner"/>). At R = 1 the rows are the latency of one generated character.
+/// Every contender gets the same intra-op threads (FastRnn's <c>threads</c>, ONNX Runtime's <c>IntraOpNumThreads</c>).
 /// The setup checks that all three generate the same text.
 /// </summary>
 [MemoryDiagnoser]
@@ -34,14 +35,18 @@ public class LanguageModelBenchmarks
     [Params(1, 16, 64)]
     public int Requests { get; set; }
 
+    /// <summary>Intra-op threads on each side.</summary>
+    [Params(1, 2)]
+    public int Threads { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
         string path = Path.Combine(HeldOutDates.Folder, "char-lm.frnn");
         _model = LanguageModel.Load(path);
-        _session = _model.CreateSession();
-        _pool = new LanguageModelPool(_model, Requests, Tokens);
-        _onnx = new OnnxLanguageModelRunner(path, Requests);
+        _session = _model.CreateSession(Threads);
+        _pool = new LanguageModelPool(_model, Requests, Tokens, Threads);
+        _onnx = new OnnxLanguageModelRunner(path, Requests, Threads);
         _options = DecodingOptions.Greedy(Tokens);
         // Request r starts from character r + 1 of the vocabulary (id 0 is <unk>), so the rows generate different text.
         _prompts = [.. Enumerable.Range(0, Requests).Select(r => new ReadOnlyMemory<int>([1 + r % (_model.Vocabulary.Count - 1)]))];
