@@ -63,8 +63,7 @@ internal static class GenerateCommand
 
         using LanguageModelSession session = model.CreateSession(threads);
         session.Seed(seed);
-        foreach (int token in prompt)
-            session.Feed(token);
+        session.Feed(prompt); // the whole prompt as one sequence
 
         TextWriter output = context.Out;
         int previous = prompt[^1];

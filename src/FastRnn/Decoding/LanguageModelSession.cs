@@ -15,7 +15,11 @@ public sealed class LanguageModelSession : IDisposable
     private readonly ArenaSlice _hidden;    // (H_out)
     private readonly ArenaSlice _logProbs;  // (V)
     private readonly ArenaSlice _scratch;   // (V)
+    private readonly ArenaSlice _pieceInputs; // (PieceLength, E): a piece's embedded tokens, unless the model has tables
+    private readonly ArenaSlice _pieceHidden; // (PieceLength, H_out): a piece's top-layer outputs
+    private readonly ArenaSlice _pieceLogits; // (_logitRows, V): log-probabilities of a block of a piece's positions
     private readonly int _vocabulary;
+    private readonly int _logitRows;
     private RnnSession? _rnn;
     private SplitMix64 _random;
     private bool _fed;
@@ -24,15 +28,30 @@ public sealed class LanguageModelSession : IDisposable
     {
         _model = model;
         _vocabulary = model.Vocabulary.Count;
-        _rnn = model.Rnn.CreateSession(1, 1, threads);
+        _rnn = model.Rnn.CreateSession(1, PieceLength, threads);
         _input = _arena.Reserve(model.Config.InputSize);
         _hidden = _arena.Reserve(model.Config.OutputHiddenSize);
         _logProbs = _arena.Reserve(_vocabulary);
         _scratch = _arena.Reserve(_vocabulary);
+        _pieceInputs = _arena.Reserve(model.Projection is null ? (long)PieceLength * model.Config.InputSize : 0);
+        _pieceHidden = _arena.Reserve((long)PieceLength * model.Config.OutputHiddenSize);
+        _logitRows = Math.Clamp(MaxLogitFloats / _vocabulary, 1, PieceLength);
+        _pieceLogits = _arena.Reserve((long)_logitRows * _vocabulary);
         _arena.Build();
     }
 
-    /// <summary>log p(next token) over the vocabulary after the last <see cref="Feed"/>.</summary>
+    /// <summary>
+    /// Tokens that <see cref="Feed(ReadOnlySpan{int})"/> and <see cref="BitsPerToken"/> run as one sequence: each
+    /// layer's input projection is one product over the piece (as <see cref="RnnSession.Run(ReadOnlySpan{float}, Span{float})"/>
+    /// does) instead of one per token.
+    /// </summary>
+    public const int PieceLength = 64;
+
+    // BitsPerToken's log-probabilities for several positions at once take at most this many floats (1 MiB), so a
+    // large vocabulary costs fewer rows per block rather than a large buffer.
+    private const int MaxLogitFloats = 1 << 18;
+
+    /// <summary>log p(next token) over the vocabulary after the last <see cref="Feed(int)"/> or <see cref="Feed(ReadOnlySpan{int})"/>.</summary>
     /// <exception cref="InvalidOperationException">No token was fed since the session was created or reset.</exception>
     /// <exception cref="ObjectDisposedException">The session was disposed.</exception>
     public ReadOnlySpan<float> NextLogProbabilities
@@ -79,6 +98,62 @@ public sealed class LanguageModelSession : IDisposable
         _fed = true;
     }
 
+    /// <summary>
+    /// Reads a whole prompt and computes the distribution of the token after its last one: the same state and
+    /// distribution as feeding the tokens one at a time, within float32 rounding (a piece of up to
+    /// <see cref="PieceLength"/> tokens runs as one sequence, its input projections hoisted out of the recurrence,
+    /// which sums in another order than a step), in a fraction of the time. An empty span changes nothing.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An id is outside the vocabulary (checked before any is read).</exception>
+    public void Feed(ReadOnlySpan<int> tokens)
+    {
+        RnnSession rnn = Rnn;
+        CheckTokens(tokens, nameof(tokens));
+        if (tokens.Length <= 1)
+        {
+            if (tokens.Length == 1)
+                Feed(tokens[0]);
+            return;
+        }
+        int h = _model.Config.OutputHiddenSize;
+        Span<float> last = default;
+        for (int start = 0; start < tokens.Length; start += PieceLength)
+        {
+            int n = Math.Min(PieceLength, tokens.Length - start);
+            Span<float> hidden = _arena[_pieceHidden][..(n * h)];
+            RunPiece(rnn, tokens.Slice(start, n), hidden);
+            last = hidden[^h..];
+        }
+        Span<float> logProbs = _arena[_logProbs];
+        _model.Output.Forward(rnn.Team, last, h, logProbs, _vocabulary, 1);
+        Softmax.LogInPlace(logProbs, _arena[_scratch]);
+        _fed = true;
+    }
+
+    // The top layer's outputs for a piece of tokens, (n, H_out), through the embedding tables or the embedded vectors.
+    private void RunPiece(RnnSession rnn, ReadOnlySpan<int> piece, Span<float> hidden)
+    {
+        if (_model.Projection is { } projection)
+        {
+            rnn.RunTokens(piece, projection, hidden);
+            return;
+        }
+        int e = _model.Config.InputSize;
+        Span<float> inputs = _arena[_pieceInputs][..(piece.Length * e)];
+        for (int i = 0; i < piece.Length; i++)
+            _model.Embedding[piece[i]].CopyTo(inputs.Slice(i * e, e));
+        rnn.Run(inputs, hidden);
+    }
+
+    private void CheckTokens(ReadOnlySpan<int> tokens, string name)
+    {
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            if ((uint)tokens[i] >= (uint)_vocabulary)
+                throw new ArgumentOutOfRangeException(name, tokens[i], $"token {i} is outside the vocabulary 0..{_vocabulary - 1}");
+        }
+    }
+
     /// <summary>Seeds the generator <see cref="Sample"/> draws from; the same seed gives the same tokens.</summary>
     public void Seed(ulong seed) => _random = new SplitMix64(seed);
 
@@ -94,24 +169,44 @@ public sealed class LanguageModelSession : IDisposable
 
     /// <summary>
     /// Average −log₂ p(token_t | tokens before it) over t = 1..n−1 of <paramref name="tokens"/>, starting from the zero
-    /// state and feeding token 0 first: bits per character for a character model.
+    /// state and feeding token 0 first: bits per character for a character model. The tokens run in pieces as
+    /// <see cref="Feed(ReadOnlySpan{int})"/> runs them, and each block of positions' output layer is one product;
+    /// afterwards the session is where feeding tokens 0..n−2 leaves it.
     /// </summary>
+    /// <exception cref="ArgumentException">Fewer than two tokens.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An id is outside the vocabulary (checked before any is read).</exception>
     public double BitsPerToken(ReadOnlySpan<int> tokens)
     {
-        ThrowIfDisposed();
+        RnnSession rnn = Rnn;
         if (tokens.Length < 2)
             throw new ArgumentException("need at least two tokens: the first is only context", nameof(tokens));
+        CheckTokens(tokens, nameof(tokens));
         Reset();
+        int h = _model.Config.OutputHiddenSize, v = _vocabulary;
+        ReadOnlySpan<int> context = tokens[..^1]; // position t predicts token t + 1
+        Span<float> scratch = _arena[_scratch], row = default;
         double nats = 0;
-        for (int t = 0; t + 1 < tokens.Length; t++)
+        for (int start = 0; start < context.Length; start += PieceLength)
         {
-            Feed(tokens[t]);
-            int next = tokens[t + 1];
-            if ((uint)next >= (uint)_vocabulary)
-                throw new ArgumentOutOfRangeException(nameof(tokens), next, $"token {t + 1} is outside the vocabulary");
-            nats -= _arena[_logProbs][next];
+            int n = Math.Min(PieceLength, context.Length - start);
+            Span<float> hidden = _arena[_pieceHidden][..(n * h)];
+            RunPiece(rnn, context.Slice(start, n), hidden);
+            for (int first = 0; first < n; first += _logitRows)
+            {
+                int rows = Math.Min(_logitRows, n - first);
+                Span<float> logits = _arena[_pieceLogits][..(rows * v)];
+                _model.Output.Forward(rnn.Team, hidden[(first * h)..], h, logits, v, rows);
+                for (int r = 0; r < rows; r++)
+                {
+                    row = logits.Slice(r * v, v);
+                    Softmax.LogInPlace(row, scratch);
+                    nats -= row[tokens[start + first + r + 1]];
+                }
+            }
         }
-        return nats / (tokens.Length - 1) / Math.Log(2);
+        row.CopyTo(_arena[_logProbs]);
+        _fed = true;
+        return nats / context.Length / Math.Log(2);
     }
 
     /// <summary>

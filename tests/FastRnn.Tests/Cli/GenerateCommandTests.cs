@@ -63,8 +63,7 @@ public sealed class GenerateCommandTests : IDisposable
         var model = LanguageModel.Load(_model);
         using var session = model.CreateSession();
         session.Seed(seed);
-        foreach (int token in model.EncodeText(prompt))
-            session.Feed(token);
+        session.Feed(model.EncodeText(prompt)); // the prompt as one sequence, as the command feeds it
         var options = new DecodingOptions { Sample = true, Temperature = temperature, TopK = topK, TopP = topP };
         var drawn = new List<int>();
         for (int i = 0; i < 80; i++)
@@ -93,9 +92,7 @@ public sealed class GenerateCommandTests : IDisposable
         var model = LanguageModel.Load(_model);
         using var session = model.CreateSession();
         var greedy = new List<int>();
-        session.Feed(model.EncodeText("cab")[0]);
-        session.Feed(model.EncodeText("cab")[1]);
-        session.Feed(model.EncodeText("cab")[2]);
+        session.Feed(model.EncodeText("cab"));
         for (int i = 0; i < 60; i++)
         {
             ReadOnlySpan<float> logProbs = session.NextLogProbabilities;

@@ -91,6 +91,67 @@ public class CharLanguageModelTests
         Assert.Equal(alone, generated);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(LanguageModelSession.PieceLength)]
+    [InlineData(LanguageModelSession.PieceLength + 1)]
+    [InlineData(3 * LanguageModelSession.PieceLength - 5)]
+    public void FeedingAPrompt_AsOneSequence_MatchesFeedingItOneTokenAtATime(int length)
+    {
+        var (text, _, _) = Golden();
+        var model = LanguageModel.Load(ModelPath);
+        using var whole = model.CreateSession();
+        using var single = model.CreateSession();
+        int[] prompt = model.EncodeText(text[..length]);
+        whole.Feed(prompt);
+        foreach (int id in prompt)
+            single.Feed(id);
+        Compare.Close(single.NextLogProbabilities, whole.NextLogProbabilities, 1e-4, "log-probabilities after the prompt");
+
+        // The state carries on: the next tokens, one at a time on both, still agree.
+        foreach (int id in model.EncodeText(text.Substring(length, 20)))
+        {
+            whole.Feed(id);
+            single.Feed(id);
+        }
+        Compare.Close(single.NextLogProbabilities, whole.NextLogProbabilities, 1e-4, "log-probabilities 20 tokens later");
+    }
+
+    [Fact]
+    public void FeedingAPrompt_AndBitsPerToken_AllocateNothing()
+    {
+        var (text, _, _) = Golden();
+        var model = LanguageModel.Load(ModelPath);
+        using var session = model.CreateSession();
+        int[] ids = model.EncodeText(text[..500]);
+        session.Feed(ids);
+        session.BitsPerToken(ids);
+        Allocations.AssertNone(() =>
+        {
+            for (int i = 0; i < 5; i++)
+            {
+                session.Reset();
+                session.Feed(ids);
+                session.BitsPerToken(ids);
+            }
+        }, "feeding a prompt and measuring bits per token");
+    }
+
+    [Fact]
+    public void FeedingAPrompt_WithAnIdOutsideTheVocabulary_NamesIt_AndChangesNothing()
+    {
+        var model = LanguageModel.Load(ModelPath);
+        using var session = model.CreateSession();
+        session.Feed(model.EncodeText("In the beginning"));
+        float[] before = session.NextLogProbabilities.ToArray();
+        int[] bad = [.. model.EncodeText("God"), model.Vocabulary.Count, 3];
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => session.Feed(bad));
+        Assert.Contains("token 3 is outside the vocabulary", e.Message);
+        Assert.Equal(before, session.NextLogProbabilities.ToArray());
+        Assert.Throws<ArgumentOutOfRangeException>(() => session.BitsPerToken([1, -1]));
+    }
+
     [Fact]
     public void CreateSession_WithBadThreadCount_NamesTheLimit()
     {
