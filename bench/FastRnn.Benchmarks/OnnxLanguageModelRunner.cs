@@ -9,7 +9,8 @@ namespace FastRnn.Benchmarks;
 
 /// <summary>
 /// ONNX Runtime's contender for token-by-token generation with a shipped LSTM language model (embedding, stacked LSTM,
-/// output layer): one ONNX graph of a single step for a batch of B rows, built from the same .frnn tensors —
+/// output layer): one ONNX graph of a single step for a batch of B rows — or of T steps, for a prompt or a text scored
+/// as one sequence, with log-probabilities at every position as a model's forward pass gives them — built from the same .frnn tensors —
 /// Gather → one LSTM node per layer → MatMul + Add → LogSoftmax — as an exporter would write it. Every input and output
 /// is pre-bound to pinned arrays, and the states are double-buffered (two bindings, each step's outputs the next step's
 /// inputs), so a step copies nothing.
@@ -21,18 +22,19 @@ internal sealed class OnnxLanguageModelRunner : IDisposable
     private readonly RunOptions _runOptions = new();
     private readonly List<OrtValue> _values = [];
     private readonly float[][][] _states; // [set][layer · 2 + (h | c)]: (1, B, H) each, flattened
-    private readonly long[] _tokenInput; // (1, B)
+    private readonly long[] _tokenInput; // (T, B)
     private int _current;
 
-    public OnnxLanguageModelRunner(string frnnPath, int batch, int threads = 1)
+    public OnnxLanguageModelRunner(string frnnPath, int batch, int threads = 1, int steps = 1)
     {
         using FrnnFile file = FrnnFile.Open(frnnPath);
         int layers = checked((int)file.GetInt64("rnn.num_layers")), hidden = checked((int)file.GetInt64("rnn.hidden_size"));
         int vocabulary = file.GetTensorInfo("embedding.weight").Shape[0];
         Batch = batch;
+        Steps = steps;
         Vocabulary = vocabulary;
-        _tokenInput = new long[batch];
-        LogProbabilities = new float[batch * vocabulary];
+        _tokenInput = new long[steps * batch];
+        LogProbabilities = new float[steps * batch * vocabulary];
         _states = [new float[2 * layers][], new float[2 * layers][]];
         for (int set = 0; set < 2; set++)
         {
@@ -41,8 +43,8 @@ internal sealed class OnnxLanguageModelRunner : IDisposable
         }
 
         using SessionOptions options = OnnxSessionOptions.Create(threads);
-        _session = new InferenceSession(Build(file, layers, hidden, vocabulary, batch), options);
-        OrtValue tokens = Pin(_tokenInput, 1, batch), logProbs = Pin(LogProbabilities, 1, batch, vocabulary);
+        _session = new InferenceSession(Build(file, layers, hidden, vocabulary, batch, steps), options);
+        OrtValue tokens = Pin(_tokenInput, steps, batch), logProbs = Pin(LogProbabilities, steps, batch, vocabulary);
         for (int b = 0; b < 2; b++)
         {
             OrtIoBinding binding = _session.CreateIoBinding();
@@ -61,16 +63,19 @@ internal sealed class OnnxLanguageModelRunner : IDisposable
 
     public int Batch { get; }
 
+    /// <summary>T, the steps of one call.</summary>
+    public int Steps { get; }
+
     public int Vocabulary { get; }
 
-    /// <summary>(B, V): log p(next token) of every row after the last <see cref="Step"/>.</summary>
+    /// <summary>(T, B, V): log p(next token) of every row at every position of the last <see cref="Step"/>.</summary>
     public float[] LogProbabilities { get; }
 
-    /// <summary>Feeds row b token <paramref name="tokens"/>[b] and computes every row's next distribution.</summary>
+    /// <summary>Feeds row b token <paramref name="tokens"/>[t · B + b] at position t and computes every distribution.</summary>
     public void Step(ReadOnlySpan<int> tokens)
     {
-        for (int b = 0; b < Batch; b++)
-            _tokenInput[b] = tokens[b];
+        for (int i = 0; i < _tokenInput.Length; i++)
+            _tokenInput[i] = tokens[i];
         _session.RunWithBinding(_runOptions, _bindings[_current]);
         _current = 1 - _current;
     }
@@ -95,21 +100,21 @@ internal sealed class OnnxLanguageModelRunner : IDisposable
         _session.Dispose();
     }
 
-    private static byte[] Build(FrnnFile file, int layers, int hidden, int vocabulary, int batch)
+    private static byte[] Build(FrnnFile file, int layers, int hidden, int vocabulary, int batch, int steps)
     {
         GateOrder order = GateOrder.Onnx(RecurrentKind.Lstm);
         int rows = 4 * hidden, embedding = file.GetTensorInfo("embedding.weight").Shape[1];
         var graph = new GraphProto
         {
             Name = "lm_step",
-            Input = { TokenValue("tokens", 1, batch) },
-            Output = { Value("log_probs", 1, batch, vocabulary) },
+            Input = { TokenValue("tokens", steps, batch) },
+            Output = { Value("log_probs", steps, batch, vocabulary) },
             Initializer = { FloatTensor("embedding", file.GetFloat32("embedding.weight").ToArray(), vocabulary, embedding) },
         };
-        graph.Node.Add(new NodeProto { Name = "embed", OpType = "Gather", Input = { "embedding", "tokens" }, Output = { "x0" } }); // (1, B, E)
+        graph.Node.Add(new NodeProto { Name = "embed", OpType = "Gather", Input = { "embedding", "tokens" }, Output = { "x0" } }); // (T, B, E)
         var stateShape = new TensorProto { Name = "state_shape", DataType = (int)TensorProto.Types.DataType.Int64 };
         stateShape.Dims.Add(3);
-        stateShape.Int64Data.Add([1, batch, hidden]);
+        stateShape.Int64Data.Add([steps, batch, hidden]);
         graph.Initializer.Add(stateShape);
         for (int layer = 0; layer < layers; layer++)
         {
@@ -132,7 +137,7 @@ internal sealed class OnnxLanguageModelRunner : IDisposable
                 Output = { $"y{layer}", $"h{layer}_out", $"c{layer}_out" },
                 Attribute = { IntAttribute("hidden_size", hidden) },
             });
-            // Y is (1, 1, B, H): the next layer's X is (1, B, H).
+            // Y is (T, 1, B, H): the next layer's X is (T, B, H).
             graph.Node.Add(new NodeProto { Name = $"squeeze{layer}", OpType = "Reshape", Input = { $"y{layer}", "state_shape" }, Output = { $"x{layer + 1}" } });
         }
 
