@@ -16,24 +16,44 @@ public sealed partial class RnnSession
     private readonly record struct DirectionBuffers(ArenaSlice Gates, ArenaSlice Scratch, ArenaSlice StepGates, ArenaSlice Saved);
 
     /// <summary>
-    /// Whether a session with this many threads runs a bidirectional layer's directions side by side. Two threads only:
-    /// with more, the directions run one after the other, each product split across all of them.
+    /// Whether a session with this many threads may run a bidirectional layer's directions side by side (and so needs
+    /// a second set of direction buffers): two threads, and at least one layer whose two recurrent matrices fit the
+    /// cache together (<see cref="FitTogether"/>). With more threads the directions run one after the other, each
+    /// product split across all of them.
     /// </summary>
-    private static bool PairsDirections(RnnConfig config, int threads) => config.Bidirectional && threads == 2;
+    private static bool PairsDirections(RnnModel model, int threads)
+    {
+        if (!model.Config.Bidirectional || threads != 2)
+            return false;
+        for (int layer = 0; layer < model.Config.NumLayers; layer++)
+        {
+            if (FitTogether(model, layer))
+                return true;
+        }
+        return false;
+    }
 
-    // Whether this layer's directions go to the two threads: each must be at least as much work as the smallest product
-    // the team would split, and the two recurrent matrices, read at every step, must stay in the shared cache together.
-    // Beyond that, side by side they evict each other and both stream from DRAM, while split by panels one direction's
-    // matrix stays cached at a time (Zen 5, bidirectional LSTM 1024, 2 × 16 MiB of W_hh: 295-316 µs a step split by
-    // panels, 579-601 side by side; 512, 2 × 4 MiB: the same either way; 256: 9.7-10.8 against 10.5-12.8).
+    // Whether both directions' recurrent matrices, read at every step, stay in the shared cache together. Beyond that,
+    // side by side they evict each other and both stream from DRAM, while split by panels one direction's matrix stays
+    // cached at a time (Zen 5, bidirectional LSTM 1024, 2 × 16 MiB of W_hh: 295-316 µs a step split by panels,
+    // 579-601 side by side; 512, 2 × 4 MiB: the same either way; 256: 9.7-10.8 against 10.5-12.8).
+    private static bool FitTogether(RnnModel model, int layer)
+        => !KernelSelector.StreamsFromMemory(model.Cell(layer, 0).RecurrentWeightBytes + model.Cell(layer, 1).RecurrentWeightBytes);
+
+    // Whether this layer's directions go to the two threads: they fit the cache together, and each direction's
+    // products over the piece (counted as its input projection and recurrence, G·H × (input + H_out) per row) are
+    // at least the smallest product the team would split.
     private bool RunsDirectionsTogether(int layer, int xWidth, int steps)
     {
         if (_together is null)
             return false;
-        RecurrentCell forward = _model.Cell(layer, 0), backward = _model.Cell(layer, 1);
+        RecurrentCell forward = _model.Cell(layer, 0);
         return (long)steps * BatchSize * forward.GateRows * (xWidth + forward.OutputSize) >= WorkerTeam.MinParallelMultiplyAdds
-            && !KernelSelector.StreamsFromMemory(forward.RecurrentWeightBytes + backward.RecurrentWeightBytes);
+            && FitTogether(_model, layer);
     }
+
+    /// <summary>Layers run with their directions side by side since the session was created, for tests.</summary>
+    internal long LayersRunSideBySide { get; private set; }
 
     // One direction of one layer over the whole piece, on `team`, in `buffers`: the input projection (or the table
     // rows of the tokens) for every step, then the recurrence.
@@ -81,6 +101,7 @@ public sealed partial class RnnSession
                 (_layer, _xWidth, _steps, _projection) = (layer, xWidth, steps, projection);
                 try
                 {
+                    session.LayersRunSideBySide++;
                     session._team.RunTogether(this);
                 }
                 finally

@@ -68,7 +68,7 @@ public sealed partial class RnnSession : IDisposable
             _cell = layout.Reserve(c.Kind == RecurrentKind.Lstm ? states * c.HiddenSize : 0);
             _layerOut = layout.Reserve(c.NumLayers > 1 ? rows * c.OutputSize : 0);
             _reorder = layout.Reserve(states * Math.Max(c.OutputHiddenSize, c.HiddenSize));
-            _buffers = new DirectionBuffers[PairsDirections(c, threads) ? 2 : 1];
+            _buffers = new DirectionBuffers[PairsDirections(model, threads) ? 2 : 1];
             for (int d = 0; d < _buffers.Length; d++)
             {
                 _buffers[d] = new DirectionBuffers(

@@ -135,14 +135,14 @@ public sealed class LanguageModelSession : IDisposable
     {
         if (_model.Projection is { } projection)
         {
-            rnn.RunTokens(piece, projection, hidden);
+            rnn.RunTokens(piece, projection, hidden, []); // every piece runs whole, whatever lengths the file names
             return;
         }
         int e = _model.Config.InputSize;
         Span<float> inputs = _arena[_pieceInputs][..(piece.Length * e)];
         for (int i = 0; i < piece.Length; i++)
             _model.Embedding[piece[i]].CopyTo(inputs.Slice(i * e, e));
-        rnn.Run(inputs, hidden);
+        rnn.Run(inputs, hidden, []);
     }
 
     private void CheckTokens(ReadOnlySpan<int> tokens, string name)

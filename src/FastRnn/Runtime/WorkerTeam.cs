@@ -5,7 +5,8 @@ namespace FastRnn.Runtime;
 
 /// <summary>
 /// The intra-op threads of one session: the calling thread plus <c>threads − 1</c> workers that split each large
-/// matrix product by panels (32 output rows). Nothing is allocated per product.
+/// matrix product by panels (32 output rows), or run a few long independent pieces of work at once
+/// (<see cref="RunTogether"/>). Nothing is allocated per product.
 /// </summary>
 /// <remarks>
 /// <para><b>Private caches.</b> Worker i always takes the same panel range of a given matrix, so from step to step its
@@ -138,6 +139,22 @@ internal sealed unsafe class WorkerTeam : IDisposable
     // waits for theirs, then clears the publication and rethrows a worker's failure.
     private void RunPublished()
     {
+        if (_stopping)
+        {
+            // Disposed: no worker is left to take a share, so the caller takes them all, in order.
+            try
+            {
+                for (int i = 0; i < Threads; i++)
+                    Share(i);
+            }
+            finally
+            {
+                _w = null;
+                _task = null;
+            }
+            return;
+        }
+
         Volatile.Write(ref _pending, Threads - 1);
         Interlocked.Increment(ref _generation);
         for (int i = 0; i < _wake.Length; i++)
@@ -146,19 +163,24 @@ internal sealed unsafe class WorkerTeam : IDisposable
                 _wake[i].Release();
         }
 
+        bool callerDone = false;
         try
         {
             Share(0);
+            callerDone = true;
         }
         finally
         {
             // Even if the caller's share failed, the workers still read the published (pinned) work: wait for them
-            // before the caller unpins it.
+            // before the caller unpins it. The caller's exception is the one that propagates then; a worker's from
+            // the same work is dropped with it rather than left for the next product to report.
             var spin = new SpinWait();
             while (Volatile.Read(ref _pending) != 0)
                 spin.SpinOnce(sleep1Threshold: -1);
             _w = null;
             _task = null;
+            if (!callerDone)
+                Interlocked.Exchange(ref _failure, null);
         }
 
         Exception? failure = Interlocked.Exchange(ref _failure, null);

@@ -146,6 +146,31 @@ public class EmbeddingProjectionTests
         Assert.Contains("tokens has 1 ids; expected B = 2", shape.Message);
     }
 
+    [Fact]
+    public void RunTokens_WithABadId_OnTwoThreadsSideBySide_ThrowsThatError_AndTheNextRunIsRight()
+    {
+        const int steps = 40, batch = 2;
+        var config = new RnnConfig { Kind = RecurrentKind.Lstm, InputSize = EmbeddingSize, HiddenSize = 26, Bidirectional = true };
+        var parameters = StreamModels.Parameters(config, initialState: false, seed: 51);
+        RnnModel model = RnnModel.FromPyTorch(config, parameters);
+        (Embedding embedding, float[] table) = RandomEmbedding(Vocabulary, EmbeddingSize, seed: 52);
+        EmbeddingProjection projection = EmbeddingProjection.TryBuild(embedding, model)!;
+        using RnnSession session = model.CreateSession(batch, steps, threads: 2);
+        int[] tokens = RandomTokens(steps * batch, seed: 53), bad = (int[])tokens.Clone();
+        bad[^1] = Vocabulary; // read by both directions: the forward one last, the backward one first
+        var output = new float[steps * batch * config.OutputSize];
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => session.RunTokens(bad, projection, output));
+        Assert.Contains($"outside the vocabulary 0..{Vocabulary - 1}", error.Message);
+
+        // Neither thread's failure is left behind for the next run to report.
+        session.Reset();
+        session.RunTokens(tokens, projection, output);
+        Assert.True(session.LayersRunSideBySide > 0, "the layer did not run its directions side by side");
+        (double[] expected, _, _) = ReferenceRnn.Run(config, parameters, Embed(tokens, table), steps, batch);
+        Compare.Close(expected.Select(v => (float)v).ToArray(), output, 2e-5, "after the failed run");
+    }
+
     private static (Embedding Embedding, float[] Table) RandomEmbedding(int vocabulary, int size, int seed)
     {
         float[] table = StreamModels.Uniform(new Random(seed), vocabulary * size, 1f);

@@ -62,8 +62,9 @@ public class ThreadedSessionTests
         }
     }
 
-    // Bidirectional layers small enough that no product of theirs is split (so the directions run side by side, one per
-    // thread), with and without per-stream lengths, projections, two layers and both GRU forms.
+    // Bidirectional layers whose directions run side by side on two threads (one per thread; at these sizes the panel
+    // split would not split their recurrences at all), with and without per-stream lengths, projections, two layers and
+    // both GRU forms.
     public static IEnumerable<object[]> BidirectionalConfigs() =>
     [
         [new RnnConfig { Kind = RecurrentKind.Lstm, InputSize = 24, HiddenSize = 48, NumLayers = 2, Bidirectional = true }, 1, null!],
@@ -99,6 +100,44 @@ public class ThreadedSessionTests
             Assert.True(one.HiddenState.SequenceEqual(two.HiddenState));
             Assert.True(one.CellState.SequenceEqual(two.CellState));
         }
+        Assert.Equal(2 * config.NumLayers, two.LayersRunSideBySide);
+    }
+
+    [Fact]
+    public void Run_Bidirectional_OnThreeThreads_SplitsEachProductInstead_AndMatches()
+    {
+        var config = new RnnConfig { Kind = RecurrentKind.Gru, InputSize = 160, HiddenSize = 192, NumLayers = 2, Bidirectional = true };
+        var random = new Random(11);
+        var parameters = OnnxFeatureTests.RandomParameters(config, random);
+        float[] input = Uniform(random, Steps * 2 * config.InputSize);
+        var model = RnnModel.FromPyTorch(config, parameters);
+        using var one = model.CreateSession(2, Steps);
+        using var three = model.CreateSession(2, Steps, threads: 3);
+        var y1 = new float[Steps * 2 * config.OutputSize];
+        var y3 = new float[y1.Length];
+        one.Run(input, y1);
+        three.Run(input, y3);
+        var (y, _, _) = ReferenceRnn.Run(config, parameters, input, Steps, 2);
+        Compare.Close(y.Select(v => (float)v).ToArray(), y3, 2e-5, "three threads against the double reference");
+        Assert.Equal(y1, y3);
+        Assert.Equal(0, three.LayersRunSideBySide);
+    }
+
+    [Fact]
+    public void Team_AfterDispose_RunsEveryShareOnTheCaller()
+    {
+        var config = new RnnConfig { Kind = RecurrentKind.Lstm, InputSize = 128, HiddenSize = 128, Bidirectional = true };
+        var model = RnnModel.FromPyTorch(config, OnnxFeatureTests.RandomParameters(config, new Random(12)));
+        float[] input = Uniform(new Random(13), Steps * config.InputSize);
+        using var one = model.CreateSession(1, Steps);
+        using var two = model.CreateSession(1, Steps, threads: 2);
+        var expected = new float[Steps * config.OutputSize];
+        var actual = new float[expected.Length];
+        one.Run(input, expected);
+        two.Team.Dispose(); // the workers stop; the session does not know
+        two.Run(input, actual);
+        Assert.Equal(expected, actual);
+        Assert.True(two.LayersRunSideBySide > 0);
     }
 
     [Fact]

@@ -89,6 +89,23 @@ public class CharLanguageModelTests
         var alone = new int[GeneratedTokens];
         Generate(one, prompt, SamplingSeed, alone);
         Assert.Equal(alone, generated);
+        Assert.Equal(one.BitsPerToken(ids), two.BitsPerToken(ids));
+    }
+
+    [Fact]
+    public void AfterBitsPerToken_TheSessionIsWhereFeedingAllButTheLastTokenLeavesIt()
+    {
+        var (text, _, _) = Golden();
+        var model = LanguageModel.Load(ModelPath);
+        using var scored = model.CreateSession();
+        using var fed = model.CreateSession();
+        int[] ids = model.EncodeText(text[..150]);
+        scored.BitsPerToken(ids);
+        fed.Feed(ids.AsSpan(0, ids.Length - 1));
+        Compare.Close(fed.NextLogProbabilities, scored.NextLogProbabilities, 1e-5, "log-probabilities after BitsPerToken");
+        scored.Feed(ids[^1]);
+        fed.Feed(ids[^1]);
+        Compare.Close(fed.NextLogProbabilities, scored.NextLogProbabilities, 1e-5, "and one token later");
     }
 
     [Theory]
