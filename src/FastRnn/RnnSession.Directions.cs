@@ -117,7 +117,7 @@ public sealed partial class RnnSession
         {
             if (index > 1)
                 return;
-            session.RunDirection(session._directionTeams![index], session._buffers[index], _layer, index,
+            session.RunDirection(session._soloTeams![index], session._buffers[index], _layer, index,
                 new ReadOnlySpan<float>(_x, _xLength), _xWidth, new ReadOnlySpan<int>(_tokens, _tokensLength), _projection,
                 new Span<float>(_y, _yLength), _steps, new ReadOnlySpan<int>(_lengths, _lengthsLength));
         }

@@ -119,6 +119,12 @@ public sealed partial class RnnSession
         int width = _config.OutputSize;
         Span<float> layerOut = _arena[_layerOut];
 
+        if (RunsLayersTogether(steps, lengths))
+        {
+            _pipeline!.Run(input, tokens, projection, output, layerOut[..(steps * batch * width)], steps);
+            return;
+        }
+
         ReadOnlySpan<float> x = input;
         int xWidth = _config.InputSize;
         for (int layer = 0; layer < layers; layer++)

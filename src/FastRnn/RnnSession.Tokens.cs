@@ -51,6 +51,7 @@ public sealed partial class RnnSession
         int steps = tokens.Length / batch;
         CheckRun(output, steps, sequenceLengths);
         projection.ThrowUnlessFor(_model, "session");
+        projection.CheckTokens(tokens); // all of them first: a piece's layers may already be running on two threads
 
         for (int start = 0; start < steps; start += MaxSequenceLength)
         {

@@ -26,10 +26,11 @@ public sealed partial class RnnSession : IDisposable
     private readonly ArenaSlice _cell;     // (L·D, B, H), empty unless LSTM
     private readonly ArenaSlice _layerOut; // (maxT·B, D·H_out): the intermediate layer's outputs, if L > 1
     private readonly ArenaSlice _reorder;   // a copy of the larger state, for ReorderStreams
-    private readonly DirectionBuffers[] _buffers; // one set, or one per direction where they run side by side
+    private readonly DirectionBuffers[] _buffers; // one set, or one per thread where directions or layers run side by side
     private readonly WorkerTeam _team;    // the caller alone, or the caller and its workers
-    private readonly WorkerTeam[]? _directionTeams; // bidirectional on two threads: one one-thread team per direction
-    private readonly DirectionsTogether? _together;   // the task that runs a layer's two directions on the two threads
+    private readonly WorkerTeam[]? _soloTeams; // with two sets of buffers: a one-thread team for each of the two threads
+    private readonly DirectionsTogether? _together; // the task that runs a layer's two directions on the two threads
+    private readonly LayersTogether? _pipeline;     // the task that runs a stack's layers a chunk apart on the two threads
     private readonly int[] _defaultLengths; // (B): the model's constant sequence lengths for every stream, or empty
     private bool _disposed;
 
@@ -68,7 +69,7 @@ public sealed partial class RnnSession : IDisposable
             _cell = layout.Reserve(c.Kind == RecurrentKind.Lstm ? states * c.HiddenSize : 0);
             _layerOut = layout.Reserve(c.NumLayers > 1 ? rows * c.OutputSize : 0);
             _reorder = layout.Reserve(states * Math.Max(c.OutputHiddenSize, c.HiddenSize));
-            _buffers = new DirectionBuffers[PairsDirections(model, threads) ? 2 : 1];
+            _buffers = new DirectionBuffers[PairsDirections(model, threads) || PipelinesLayers(model, threads, batchSize) ? 2 : 1];
             for (int d = 0; d < _buffers.Length; d++)
             {
                 _buffers[d] = new DirectionBuffers(
@@ -86,8 +87,11 @@ public sealed partial class RnnSession : IDisposable
         _team = new WorkerTeam(threads);
         if (_buffers.Length == 2)
         {
-            _directionTeams = [new WorkerTeam(1), new WorkerTeam(1)];
-            _together = new DirectionsTogether(this);
+            _soloTeams = [new WorkerTeam(1), new WorkerTeam(1)];
+            if (_config.Bidirectional)
+                _together = new DirectionsTogether(this);
+            else
+                _pipeline = new LayersTogether(this);
         }
         Reset();
     }
@@ -185,7 +189,7 @@ public sealed partial class RnnSession : IDisposable
             return;
         _disposed = true;
         _team.Dispose();
-        foreach (WorkerTeam team in _directionTeams ?? [])
+        foreach (WorkerTeam team in _soloTeams ?? [])
             team.Dispose();
         _arena.Release();
     }

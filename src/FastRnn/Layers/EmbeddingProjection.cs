@@ -92,6 +92,17 @@ internal sealed class EmbeddingProjection
             throw new ArgumentException($"the embedding's tables were built for another model's first layer than this {owner}'s", "projection");
     }
 
+    /// <summary>Throws if any token is outside the vocabulary, naming the first such position.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A token is outside the vocabulary.</exception>
+    public void CheckTokens(ReadOnlySpan<int> tokens)
+    {
+        for (int n = 0; n < tokens.Length; n++)
+        {
+            if ((uint)tokens[n] >= (uint)Vocabulary)
+                throw new ArgumentOutOfRangeException(nameof(tokens), tokens[n], $"token {n} has id {tokens[n]}, outside the vocabulary 0..{Vocabulary - 1}");
+        }
+    }
+
     /// <summary>
     /// gates[n] = row tokens[n] of direction <paramref name="direction"/>'s table, for every n: the gate inputs (count,
     /// G·H) of the layer's step, as <see cref="RecurrentCell.ProjectInputs"/> would write them for the embedded tokens.

@@ -171,6 +171,30 @@ public class EmbeddingProjectionTests
         Compare.Close(expected.Select(v => (float)v).ToArray(), output, 2e-5, "after the failed run");
     }
 
+    [Fact]
+    public void RunTokens_WithABadId_OnTwoThreadsPipelined_ThrowsThatError_AndTheNextRunIsRight()
+    {
+        const int steps = 48, batch = 1;
+        var config = new RnnConfig { Kind = RecurrentKind.Gru, InputSize = EmbeddingSize, HiddenSize = 40, NumLayers = 2 };
+        var parameters = StreamModels.Parameters(config, initialState: false, seed: 61);
+        RnnModel model = RnnModel.FromPyTorch(config, parameters);
+        (Embedding embedding, float[] table) = RandomEmbedding(Vocabulary, EmbeddingSize, seed: 62);
+        EmbeddingProjection projection = EmbeddingProjection.TryBuild(embedding, model)!;
+        using RnnSession session = model.CreateSession(batch, steps, threads: 2);
+        int[] tokens = RandomTokens(steps * batch, seed: 63), bad = (int[])tokens.Clone();
+        bad[40] = -1; // in the third chunk: refused before either thread starts, named by its place in the sequence
+        var output = new float[steps * batch * config.OutputSize];
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => session.RunTokens(bad, projection, output));
+        Assert.Contains("token 40 has id -1", error.Message);
+
+        session.Reset();
+        session.RunTokens(tokens, projection, output);
+        Assert.Equal(1, session.PiecesPipelined);
+        (double[] expected, _, _) = ReferenceRnn.Run(config, parameters, Embed(tokens, table), steps, batch);
+        Compare.Close(expected.Select(v => (float)v).ToArray(), output, 2e-5, "after the failed run");
+    }
+
     private static (Embedding Embedding, float[] Table) RandomEmbedding(int vocabulary, int size, int seed)
     {
         float[] table = StreamModels.Uniform(new Random(seed), vocabulary * size, 1f);

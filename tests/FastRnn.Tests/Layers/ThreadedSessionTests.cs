@@ -77,19 +77,46 @@ public class ThreadedSessionTests
     [MemberData(nameof(BidirectionalConfigs))]
     public void Run_Bidirectional_OnTwoThreads_MatchesDoubleReference_AndOneThreadBitForBit(RnnConfig config, int batch, int[]? lengths)
     {
-        var random = new Random(config.HiddenSize + batch);
+        using RnnSession two = RunTwiceOnOneAndTwoThreads(config, batch, Steps, lengths);
+        Assert.Equal(2 * config.NumLayers, two.LayersRunSideBySide);
+    }
+
+    // Forward stacks whose layers run a chunk apart on two threads: two and three layers (the third back on the caller),
+    // a projected LSTM, both GRU forms, a plain RNN, one and several streams, and piece lengths that end on a whole
+    // chunk, a partial one, and a one-step remainder that joins the chunk before.
+    public static IEnumerable<object[]> StackedConfigs() =>
+    [
+        [new RnnConfig { Kind = RecurrentKind.Lstm, InputSize = 24, HiddenSize = 48, NumLayers = 2 }, 1, 40],
+        [new RnnConfig { Kind = RecurrentKind.Gru, InputSize = 40, HiddenSize = 64, NumLayers = 3 }, 1, 49],
+        [new RnnConfig { Kind = RecurrentKind.Lstm, InputSize = 16, HiddenSize = 36, ProjSize = 20, NumLayers = 2 }, 3, 32],
+        [new RnnConfig { Kind = RecurrentKind.Gru, InputSize = 8, HiddenSize = 96, GruResetAfter = false, NumLayers = 2 }, 2, 45],
+        [new RnnConfig { Kind = RecurrentKind.Rnn, InputSize = 30, HiddenSize = 120, NumLayers = 4 }, 1, 64],
+    ];
+
+    [Theory]
+    [MemberData(nameof(StackedConfigs))]
+    public void Run_Stacked_OnTwoThreads_MatchesDoubleReference_AndOneThreadBitForBit(RnnConfig config, int batch, int steps)
+    {
+        using RnnSession two = RunTwiceOnOneAndTwoThreads(config, batch, steps, lengths: null);
+        Assert.Equal(2, two.PiecesPipelined);
+    }
+
+    // Runs the same input twice (the second run from the state the first left) on one thread and on two, checking the
+    // two-thread outputs and states against the double reference and one thread's bits; returns the two-thread session.
+    private static RnnSession RunTwiceOnOneAndTwoThreads(RnnConfig config, int batch, int steps, int[]? lengths)
+    {
+        var random = new Random(config.HiddenSize + batch + steps);
         var parameters = OnnxFeatureTests.RandomParameters(config, random);
-        float[] input = Uniform(random, Steps * batch * config.InputSize);
+        float[] input = Uniform(random, steps * batch * config.InputSize);
         var model = RnnModel.FromPyTorch(config, parameters);
 
-        using var one = model.CreateSession(batch, Steps);
-        using var two = model.CreateSession(batch, Steps, threads: 2);
-        var y1 = new float[Steps * batch * config.OutputSize];
+        using var one = model.CreateSession(batch, steps);
+        RnnSession two = model.CreateSession(batch, steps, threads: 2);
+        var y1 = new float[steps * batch * config.OutputSize];
         var y2 = new float[y1.Length];
-        // Twice: the second run starts from the state the first left, in both directions' buffers.
         for (int run = 0; run < 2; run++)
         {
-            var (y, hn, cn) = ReferenceRnn.Run(config, parameters, input, Steps, batch,
+            var (y, hn, cn) = ReferenceRnn.Run(config, parameters, input, steps, batch,
                 run == 0 ? null : two.HiddenState.ToArray(), run == 0 ? null : two.CellState.ToArray(), lengths);
             one.Run(input, y1, lengths);
             two.Run(input, y2, lengths);
@@ -100,7 +127,30 @@ public class ThreadedSessionTests
             Assert.True(one.HiddenState.SequenceEqual(two.HiddenState));
             Assert.True(one.CellState.SequenceEqual(two.CellState));
         }
-        Assert.Equal(2 * config.NumLayers, two.LayersRunSideBySide);
+        return two;
+    }
+
+    [Fact]
+    public void Run_Stacked_OnTwoThreads_AllocatesNothingOnAnyThread_AndRaggedPiecesRunLayerByLayer()
+    {
+        var config = new RnnConfig { Kind = RecurrentKind.Lstm, InputSize = 32, HiddenSize = 64, NumLayers = 2 };
+        var model = RnnModel.FromPyTorch(config, OnnxFeatureTests.RandomParameters(config, new Random(8)));
+        using var session = model.CreateSession(batchSize: 1, maxSequenceLength: 64, threads: 2);
+        float[] sequence = Uniform(new Random(9), 64 * config.InputSize), outputs = new float[64 * config.OutputSize];
+        session.Run(sequence, outputs);
+        Thread.Sleep(50); // let the worker sleep once and be woken (see above)
+        session.Run(sequence, outputs);
+
+        long workersBefore = session.Team.WorkerAllocatedBytes, callerBefore = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 500; i++)
+            session.Run(sequence, outputs);
+        long workersAfter = session.Team.WorkerAllocatedBytes, callerAfter = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Equal(callerBefore, callerAfter);
+        Assert.Equal(workersBefore, workersAfter);
+        Assert.Equal(502, session.PiecesPipelined);
+
+        session.Run(sequence, outputs, [50]);
+        Assert.Equal(502, session.PiecesPipelined);
     }
 
     [Fact]
