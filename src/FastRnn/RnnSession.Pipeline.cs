@@ -12,7 +12,7 @@ namespace FastRnn;
 // 2^17 multiply-adds at all (hidden 128 and below at one stream), so those stacks got nothing from a second thread.
 public sealed partial class RnnSession
 {
-    /// <summary>Steps a layer runs before the next layer may start on them.</summary>
+    /// <summary>Steps a layer runs before the next layer may start on them (a chunk has at most one more).</summary>
     private const int PipelineChunk = 16;
 
     /// <summary>
@@ -41,7 +41,8 @@ public sealed partial class RnnSession
     // chunks to overlap, and the top layer's products over the piece at least the smallest product the team would split.
     private bool RunsLayersTogether(int steps, ReadOnlySpan<int> lengths)
     {
-        if (_pipeline is null || !lengths.IsEmpty || steps < 2 * PipelineChunk)
+        // Its parts wait on each other, so both threads must really run at once.
+        if (_pipeline is null || !_team.RunsConcurrently || !lengths.IsEmpty || steps < 2 * PipelineChunk)
             return false;
         RecurrentCell top = _model.Cell(_config.NumLayers - 1, 0);
         return (long)steps * BatchSize * top.GateRows * (top.InputSize + top.OutputSize) >= WorkerTeam.MinParallelMultiplyAdds;

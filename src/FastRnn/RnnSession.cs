@@ -69,11 +69,14 @@ public sealed partial class RnnSession : IDisposable
             _cell = layout.Reserve(c.Kind == RecurrentKind.Lstm ? states * c.HiddenSize : 0);
             _layerOut = layout.Reserve(c.NumLayers > 1 ? rows * c.OutputSize : 0);
             _reorder = layout.Reserve(states * Math.Max(c.OutputHiddenSize, c.HiddenSize));
-            _buffers = new DirectionBuffers[PairsDirections(model, threads) || PipelinesLayers(model, threads, batchSize) ? 2 : 1];
+            bool pairs = PairsDirections(model, threads), pipelines = !pairs && PipelinesLayers(model, threads, batchSize);
+            _buffers = new DirectionBuffers[pairs || pipelines ? 2 : 1];
             for (int d = 0; d < _buffers.Length; d++)
             {
+                // The second set of a pipelined stack holds one chunk's gate rows, not a whole piece's.
+                long gateRows = d == 1 && pipelines ? Math.Min(rows, (PipelineChunk + 1L) * batchSize) : rows;
                 _buffers[d] = new DirectionBuffers(
-                    Gates: layout.Reserve(rows * c.GateCount * c.HiddenSize),
+                    Gates: layout.Reserve(gateRows * c.GateCount * c.HiddenSize),
                     Scratch: layout.Reserve(model.Cells.Max(cell => cell.ScratchLength(batchSize))),
                     StepGates: layout.Reserve((long)batchSize * c.GateCount * c.HiddenSize),
                     Saved: layout.Reserve((long)batchSize * (c.OutputHiddenSize + (c.Kind == RecurrentKind.Lstm ? c.HiddenSize : 0))));

@@ -69,6 +69,10 @@ internal sealed unsafe class WorkerTeam : IDisposable
     /// <summary>Threads in the team, the caller included.</summary>
     public int Threads { get; }
 
+    /// <summary>Whether <see cref="RunTogether"/> runs its parts at once: the team has workers and they have not been
+    /// stopped. Otherwise the caller runs every part in turn, so a task whose parts wait on each other must not be given.</summary>
+    public bool RunsConcurrently => Threads > 1 && !_stopping;
+
     /// <summary>
     /// Starts a time step: its products with one vector visit their panels in the direction opposite to the last
     /// step's (<see cref="PanelSweep"/>), so each begins with the weights the same product read last, still in the
