@@ -63,15 +63,23 @@ public sealed partial class RnnSession
     {
         RecurrentCell cell = _model.Cell(layer, d);
         Span<float> gates = _arena[buffers.Gates][..(steps * BatchSize * cell.GateRows)];
-        if (layer == 0 && projection is not null)
-            projection.Gather(d, tokens, gates);
-        else
-            cell.ProjectInputs(team, x, xWidth, steps * BatchSize, gates);
+        ProjectRows(team, cell, layer, d, x, xWidth, tokens, projection, 0, steps * BatchSize, gates);
         bool backward = d == 1 || _config.Reverse;
         if (lengths.IsEmpty)
-            Recur(team, buffers, cell, layer, d, gates, y, steps, backward);
+            Recur(team, buffers, cell, layer, d, gates, y, 0, steps, backward);
         else
             RecurRagged(team, buffers, cell, layer, d, gates, y, steps, backward, lengths);
+    }
+
+    // gx of rows first .. first + count − 1 of a piece (row t·B + b is step t of stream b) into gates: the tokens' table
+    // rows for a first layer fed through its embedding, else W_ih x for those rows.
+    private static void ProjectRows(WorkerTeam team, RecurrentCell cell, int layer, int d, ReadOnlySpan<float> x, int xWidth,
+                                    ReadOnlySpan<int> tokens, EmbeddingProjection? projection, int first, int count, Span<float> gates)
+    {
+        if (layer == 0 && projection is not null)
+            projection.Gather(d, tokens.Slice(first, count), gates);
+        else
+            cell.ProjectInputs(team, x.Slice(first * xWidth, count * xWidth), xWidth, count, gates);
     }
 
     /// <summary>

@@ -146,16 +146,18 @@ public sealed partial class RnnSession
         }
     }
 
-    // Every stream is `steps` long: one batched step per time index.
-    private void Recur(WorkerTeam team, in DirectionBuffers buffers, RecurrentCell cell, int layer, int d, Span<float> gates, Span<float> y, int steps, bool backward)
+    // Steps start .. end − 1 of a piece whose every stream runs them all (backward: end − 1 first), one batched step per
+    // time index; gates holds the gx rows of those steps only.
+    private void Recur(WorkerTeam team, in DirectionBuffers buffers, RecurrentCell cell, int layer, int d, Span<float> gates, Span<float> y,
+                       int start, int end, bool backward)
     {
         int batch = BatchSize, g = cell.GateRows, hOut = _config.OutputHiddenSize, width = _config.OutputSize;
         Span<float> h = LayerHidden(layer, d), c = LayerCell(layer, d), scratch = _arena[buffers.Scratch];
-        for (int s = 0; s < steps; s++)
+        for (int s = 0; s < end - start; s++)
         {
-            int t = backward ? steps - 1 - s : s;
+            int t = backward ? end - 1 - s : start + s;
             team.NextStep();
-            cell.StepFromGates(team, gates.Slice(t * batch * g, batch * g), h, c, scratch, batch);
+            cell.StepFromGates(team, gates.Slice((t - start) * batch * g, batch * g), h, c, scratch, batch);
             for (int b = 0; b < batch; b++)
                 h.Slice(b * hOut, hOut).CopyTo(y.Slice((t * batch + b) * width + d * hOut, hOut));
         }

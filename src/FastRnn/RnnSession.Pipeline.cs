@@ -123,15 +123,14 @@ public sealed partial class RnnSession
         private bool RunLayer(int index, int layer)
         {
             RnnSession s = session;
-            int batch = s.BatchSize, layers = s._config.NumLayers, width = s._config.OutputSize, hOut = s._config.OutputHiddenSize, steps = _steps;
+            int batch = s.BatchSize, layers = s._config.NumLayers, steps = _steps;
             WorkerTeam team = s._soloTeams![index];
             DirectionBuffers buffers = s._buffers[index];
             RecurrentCell cell = s._model.Cell(layer, 0);
-            int g = cell.GateRows;
-            int xWidth = layer == 0 ? s._config.InputSize : width;
+            int xWidth = layer == 0 ? s._config.InputSize : s._config.OutputSize;
             ReadOnlySpan<float> x = layer == 0 ? new ReadOnlySpan<float>(_input, _inputLength) : LayerOutput(layer - 1, layers);
+            ReadOnlySpan<int> tokens = new(_tokens, _tokensLength);
             Span<float> y = LayerOutput(layer, layers), gates = s._arena[buffers.Gates];
-            Span<float> h = s.LayerHidden(layer, 0), c = s.LayerCell(layer, 0), scratch = s._arena[buffers.Scratch];
             var spin = new SpinWait();
             for (int start = 0; start < steps;)
             {
@@ -145,18 +144,9 @@ public sealed partial class RnnSession
                         spin.SpinOnce(sleep1Threshold: -1);
                     }
                 }
-                Span<float> chunkGates = gates[..(rows * g)];
-                if (layer == 0 && _projection is not null)
-                    _projection.Gather(0, new ReadOnlySpan<int>(_tokens, _tokensLength).Slice(start * batch, rows), chunkGates);
-                else
-                    cell.ProjectInputs(team, x.Slice(start * batch * xWidth, rows * xWidth), xWidth, rows, chunkGates);
-                for (int t = start; t < end; t++)
-                {
-                    team.NextStep();
-                    cell.StepFromGates(team, chunkGates.Slice((t - start) * batch * g, batch * g), h, c, scratch, batch);
-                    for (int b = 0; b < batch; b++)
-                        h.Slice(b * hOut, hOut).CopyTo(y.Slice((t * batch + b) * width, hOut));
-                }
+                Span<float> chunkGates = gates[..(rows * cell.GateRows)];
+                ProjectRows(team, cell, layer, 0, x, xWidth, tokens, _projection, start * batch, rows, chunkGates);
+                s.Recur(team, buffers, cell, layer, 0, chunkGates, y, start, end, backward: false);
                 Volatile.Write(ref _progress[layer], end);
                 start = end;
             }

@@ -113,13 +113,9 @@ internal sealed class EmbeddingProjection
         int g = GateRows;
         if (gates.Length < (long)tokens.Length * g)
             throw new ArgumentException($"{tokens.Length} tokens need {(long)tokens.Length * g} gate floats; the buffer has {gates.Length}", nameof(gates));
+        CheckTokens(tokens);
         ReadOnlySpan<float> table = _tables[direction];
         for (int n = 0; n < tokens.Length; n++)
-        {
-            int id = tokens[n];
-            if ((uint)id >= (uint)Vocabulary)
-                throw new ArgumentOutOfRangeException(nameof(tokens), id, $"token {n} has id {id}, outside the vocabulary 0..{Vocabulary - 1}");
-            table.Slice(id * g, g).CopyTo(gates.Slice(n * g, g));
-        }
+            table.Slice(tokens[n] * g, g).CopyTo(gates.Slice(n * g, g));
     }
 }

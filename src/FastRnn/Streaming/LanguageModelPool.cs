@@ -32,9 +32,9 @@ public sealed class LanguageModelPool : IDisposable
     /// <param name="model">The language model the requests generate with.</param>
     /// <param name="capacity">The most requests open at once (and so the largest batch a step advances).</param>
     /// <param name="maxTokens">The most tokens one request may generate.</param>
-    /// <param name="threads">Intra-op threads for each step's recurrent products, counting the caller, as for
-    /// <see cref="StreamPool"/>; the tokens are the same as on one thread (the products are split by output rows, each
-    /// summed as one thread sums it). The output layer and the sampling run on the caller.</param>
+    /// <param name="threads">Intra-op threads for each step's recurrent products and output layer, counting the caller, as
+    /// for <see cref="StreamPool"/>; the tokens are the same as on one thread (the products are split by output rows, each
+    /// summed as one thread sums it). The sampling runs on the caller.</param>
     /// <exception cref="ArgumentException">An argument is out of range.</exception>
     public LanguageModelPool(LanguageModel model, int capacity, int maxTokens = 256, int threads = 1)
     {
