@@ -138,11 +138,20 @@ public class QuantizedKernelTests
                     x[i] = round == 0 ? (sbyte)(i % 3 == 0 ? -127 : 127) : (sbyte)random.Next(-127, 128);
                 int[] xQuads = System.Runtime.InteropServices.MemoryMarshal.Cast<sbyte, int>(x).ToArray();
                 int[] fast = new int[32], reference = new int[32], rowSums = PanelRowSums(panel, quads);
-                kernel.Dot(ref panel[0], ref rowSums[0], ref xQuads[0], quads, ref fast[0]);
-                scalar.Dot(ref panel[0], ref rowSums[0], ref xQuads[0], quads, ref reference[0]);
+                kernel.Dot(ref panel[0], ref rowSums[0], kernel.Prepare(xQuads, new int[2 * quads]), quads, ref fast[0]);
+                scalar.Dot(ref panel[0], ref rowSums[0], scalar.Prepare(xQuads, new int[2 * quads]), quads, ref reference[0]);
                 Assert.Equal(reference, fast);
             }
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Int8Kernels))]
+    public void Int8Prepare_RefusesABufferTooShortForTheOperandsAndSigns(string name)
+    {
+        Int8Kernel kernel = Int8KernelNamed(name);
+        var e = Assert.Throws<ArgumentException>(() => kernel.Prepare(new int[5], new int[9]));
+        Assert.Contains("5 quads need 10", e.Message);
     }
 
     [Fact]

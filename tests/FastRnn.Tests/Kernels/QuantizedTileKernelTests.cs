@@ -160,9 +160,12 @@ public class QuantizedTileKernelTests
                     int[] xQuads = System.Runtime.InteropServices.MemoryMarshal.Cast<sbyte, int>(x).ToArray();
                     int[] tiled = new int[count * PackedMatrix.PanelRows], reference = new int[count * PackedMatrix.PanelRows];
                     int[] rowSums = PanelRowSums(panel, quads);
-                    kernel.DotTiled(ref panel[0], ref rowSums[0], ref xQuads[0], xStride, quads, count, ref tiled[0]);
+                    kernel.DotTiled(ref panel[0], ref rowSums[0], kernel.Prepare(xQuads, new int[2 * xQuads.Length]), xStride, quads, count, ref tiled[0]);
                     for (int n = 0; n < count; n++)
-                        scalar.Dot(ref panel[0], ref rowSums[0], ref xQuads[n * xStride], quads, ref reference[n * PackedMatrix.PanelRows]);
+                    {
+                        int[] alone = xQuads.AsSpan(n * xStride, quads).ToArray();
+                        scalar.Dot(ref panel[0], ref rowSums[0], scalar.Prepare(alone, new int[2 * quads]), quads, ref reference[n * PackedMatrix.PanelRows]);
+                    }
                     Assert.True(reference.AsSpan().SequenceEqual(tiled), $"{name}: {count} vectors of {quads} quads, round {round}");
                 }
             }

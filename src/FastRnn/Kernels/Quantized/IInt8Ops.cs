@@ -25,13 +25,20 @@ internal interface IInt8Ops<TAcc, TBytes>
 
     static abstract TAcc Zero { get; }
 
-    /// <summary>The four signed activation bytes of one column quad, in every 32-bit lane.</summary>
+    /// <summary>Four bytes (a quad of activations, or of what <see cref="Magnitude"/> and <see cref="Signs"/> made of one), in every 32-bit lane.</summary>
     static abstract TBytes BroadcastQuad(int quad);
+
+    /// <summary>Width consecutive quads, as they are (for <see cref="Int8Operands.Prepare"/>).</summary>
+    static abstract TBytes LoadQuads(ref int source);
+
+    /// <summary>Width consecutive quads, stored as they are.</summary>
+    static abstract void StoreQuads(TBytes quads, ref int destination);
 
     /// <summary>What the unsigned operand adds to x per byte: 0 for the sign trick, 128 for the offset (see remarks).</summary>
     static abstract int ActivationOffset { get; }
 
-    /// <summary>The unsigned operand per byte: |x| for the sign trick, x + 128 for the offset.</summary>
+    /// <summary>The unsigned operand per byte: |x| for the sign trick, x + 128 for the offset (bytewise, applied once per
+    /// product by <see cref="Int8Operands.Prepare"/>).</summary>
     static abstract TBytes Magnitude(TBytes x);
 
     /// <summary>What <see cref="DotQuads"/> needs to move x's signs onto the weights (x itself, or a negative mask; unused

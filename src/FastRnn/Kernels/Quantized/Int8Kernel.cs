@@ -8,18 +8,22 @@ internal abstract class Int8Kernel
     /// <summary>The name of the integer instructions, for diagnostics (e.g. <c>avx-vnni</c>).</summary>
     public abstract string Name { get; }
 
+    /// <summary>The quantized activations' operands for these kernels (<see cref="Int8Operands.Prepare"/>): once per
+    /// product, for every vector and segment at once; <paramref name="buffer"/> holds at least 2 · quads.Length ints.</summary>
+    public abstract Int8Operands Prepare(ReadOnlySpan<int> quads, Span<int> buffer);
+
     /// <inheritdoc cref="Int8PanelKernel{TOps, TAcc, TBytes}.Dot"/>
-    public abstract void Dot(ref sbyte panel, ref int rowSums, ref int xQuads, int quads, ref int acc);
+    public abstract void Dot(ref sbyte panel, ref int rowSums, Int8Operands x, int quads, ref int acc);
 
     /// <summary>
     /// <see cref="Dot"/> for <paramref name="panels"/> consecutive panels of one segment (<paramref name="panelStride"/>
     /// bytes apart), their 32 row sums each in a row from <paramref name="rowSums"/>, their sums in a row into <paramref name="acc"/>;
     /// last panel first when <paramref name="reverse"/> (<see cref="PanelSweep"/>).
     /// </summary>
-    public abstract void DotPanels(ref sbyte panel, int panelStride, ref int rowSums, ref int xQuads, int quads, int panels, ref int acc, bool reverse = false);
+    public abstract void DotPanels(ref sbyte panel, int panelStride, ref int rowSums, Int8Operands x, int quads, int panels, ref int acc, bool reverse = false);
 
     /// <inheritdoc cref="Int8TileKernel{TOps, TAcc, TBytes}.Dot"/>
-    public abstract void DotTiled(ref sbyte panel, ref int rowSums, ref int xQuads, int xStride, int quads, int count, ref int acc);
+    public abstract void DotTiled(ref sbyte panel, ref int rowSums, Int8Operands x, int xStride, int quads, int count, ref int acc);
 }
 
 /// <summary><see cref="Int8Kernel"/> for one <see cref="IInt8Ops{TAcc, TBytes}"/> struct.</summary>
@@ -30,20 +34,22 @@ internal sealed class Int8Kernel<TOps, TAcc, TBytes>(string name) : Int8Kernel
 {
     public override string Name => name;
 
-    public override void Dot(ref sbyte panel, ref int rowSums, ref int xQuads, int quads, ref int acc)
-        => Int8PanelKernel<TOps, TAcc, TBytes>.Dot(ref panel, ref rowSums, ref xQuads, quads, ref acc);
+    public override Int8Operands Prepare(ReadOnlySpan<int> quads, Span<int> buffer) => Int8Operands.Prepare<TOps, TAcc, TBytes>(quads, buffer);
 
-    public override void DotPanels(ref sbyte panel, int panelStride, ref int rowSums, ref int xQuads, int quads, int panels, ref int acc, bool reverse = false)
+    public override void Dot(ref sbyte panel, ref int rowSums, Int8Operands x, int quads, ref int acc)
+        => Int8PanelKernel<TOps, TAcc, TBytes>.Dot(ref panel, ref rowSums, x, quads, ref acc);
+
+    public override void DotPanels(ref sbyte panel, int panelStride, ref int rowSums, Int8Operands x, int quads, int panels, ref int acc, bool reverse = false)
     {
         var sweep = new PanelSweep(0, panels, reverse);
         for (int i = 0; i < panels; i++)
         {
             int p = sweep[i];
             int lane = p * PackedMatrix.PanelRows;
-            Int8PanelKernel<TOps, TAcc, TBytes>.Dot(ref Unsafe.Add(ref panel, (nint)p * panelStride), ref Unsafe.Add(ref rowSums, lane), ref xQuads, quads, ref Unsafe.Add(ref acc, lane));
+            Int8PanelKernel<TOps, TAcc, TBytes>.Dot(ref Unsafe.Add(ref panel, (nint)p * panelStride), ref Unsafe.Add(ref rowSums, lane), x, quads, ref Unsafe.Add(ref acc, lane));
         }
     }
 
-    public override void DotTiled(ref sbyte panel, ref int rowSums, ref int xQuads, int xStride, int quads, int count, ref int acc)
-        => Int8TileKernel<TOps, TAcc, TBytes>.Dot(ref panel, ref rowSums, ref xQuads, xStride, quads, count, ref acc);
+    public override void DotTiled(ref sbyte panel, ref int rowSums, Int8Operands x, int xStride, int quads, int count, ref int acc)
+        => Int8TileKernel<TOps, TAcc, TBytes>.Dot(ref panel, ref rowSums, x, xStride, quads, count, ref acc);
 }

@@ -16,6 +16,12 @@ internal readonly struct Int8OpsAvx2 : IInt8Ops<Vector256<int>, Vector256<sbyte>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<sbyte> BroadcastQuad(int quad) => Vector256.Create(quad).AsSByte();
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<sbyte> LoadQuads(ref int source) => Vector256.LoadUnsafe(ref source).AsSByte();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreQuads(Vector256<sbyte> quads, ref int destination) => quads.AsInt32().StoreUnsafe(ref destination);
+
     public static int ActivationOffset => 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -20,6 +20,12 @@ internal readonly struct Int8OpsAvx512 : IInt8Ops<Vector512<int>, Vector512<sbyt
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<sbyte> BroadcastQuad(int quad) => Vector512.Create(quad).AsSByte();
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<sbyte> LoadQuads(ref int source) => Vector512.LoadUnsafe(ref source).AsSByte();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreQuads(Vector512<sbyte> quads, ref int destination) => quads.AsInt32().StoreUnsafe(ref destination);
+
     public static int ActivationOffset => 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -11,6 +11,10 @@ internal readonly struct Int8OpsScalar : IInt8Ops<int, int>
 
     public static int BroadcastQuad(int quad) => quad;
 
+    public static int LoadQuads(ref int source) => source;
+
+    public static void StoreQuads(int quads, ref int destination) => destination = quads;
+
     public static int ActivationOffset => 0;
 
     public static int Magnitude(int x) => x;

@@ -16,6 +16,12 @@ internal readonly struct Int8OpsSsse3 : IInt8Ops<Vector128<int>, Vector128<sbyte
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<sbyte> BroadcastQuad(int quad) => Vector128.Create(quad).AsSByte();
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<sbyte> LoadQuads(ref int source) => Vector128.LoadUnsafe(ref source).AsSByte();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreQuads(Vector128<sbyte> quads, ref int destination) => quads.AsInt32().StoreUnsafe(ref destination);
+
     public static int ActivationOffset => 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -19,11 +19,11 @@ internal static class Int8PanelKernel<TOps, TAcc, TBytes>
 
     /// <param name="panel">The segment's first quad in the panel (<see cref="Int8Panels"/> layout).</param>
     /// <param name="rowSums">The panel's 32 row sums of the segment (<see cref="Int8Segment.RowSums"/>).</param>
-    /// <param name="xQuads">The quantized activations, four bytes per int, zero-padded to whole quads.</param>
+    /// <param name="x">The quantized activations' operands (<see cref="Int8Operands"/>), zero-padded to whole quads.</param>
     /// <param name="quads">Quads in the segment.</param>
     /// <param name="acc">32 int32 sums, written (not accumulated).</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Dot(ref sbyte panel, ref int rowSums, ref int xQuads, int quads, ref int acc)
+    public static void Dot(ref sbyte panel, ref int rowSums, Int8Operands x, int quads, ref int acc)
     {
         if (TOps.Width == 1)
         {
@@ -32,8 +32,7 @@ internal static class Int8PanelKernel<TOps, TAcc, TBytes>
                 TAcc sum = TOps.Zero;
                 for (int k = 0; k < quads; k++)
                 {
-                    TBytes x = TOps.BroadcastQuad(Unsafe.Add(ref xQuads, k));
-                    sum = TOps.DotQuads(sum, TOps.Magnitude(x), TOps.Signs(x), TOps.LoadWeights(ref Unsafe.Add(ref panel, (k * P + r) * 4)));
+                    sum = TOps.DotQuads(sum, TOps.BroadcastQuad(x.Operand(k)), TOps.BroadcastQuad(x.Signs(k)), TOps.LoadWeights(ref Unsafe.Add(ref panel, (k * P + r) * 4)));
                 }
                 TOps.Store(sum, ref Unsafe.Add(ref acc, r));
             }
@@ -54,8 +53,7 @@ internal static class Int8PanelKernel<TOps, TAcc, TBytes>
             ref sbyte wq = ref Unsafe.Add(ref panel, q * P * 4);
             if (v == 8)
             {
-                TBytes x = TOps.BroadcastQuad(Unsafe.Add(ref xQuads, q));
-                TBytes magnitude = TOps.Magnitude(x), signs = TOps.Signs(x);
+                TBytes magnitude = TOps.BroadcastQuad(x.Operand(q)), signs = TOps.BroadcastQuad(x.Signs(q));
                 a0 = TOps.DotQuads(a0, magnitude, signs, TOps.LoadWeights(ref wq));
                 a1 = TOps.DotQuads(a1, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, step)));
                 a2 = TOps.DotQuads(a2, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 2 * step)));
@@ -67,15 +65,13 @@ internal static class Int8PanelKernel<TOps, TAcc, TBytes>
             }
             else if (v == 4)
             {
-                TBytes x = TOps.BroadcastQuad(Unsafe.Add(ref xQuads, q));
-                TBytes magnitude = TOps.Magnitude(x), signs = TOps.Signs(x);
+                TBytes magnitude = TOps.BroadcastQuad(x.Operand(q)), signs = TOps.BroadcastQuad(x.Signs(q));
                 a0 = TOps.DotQuads(a0, magnitude, signs, TOps.LoadWeights(ref wq));
                 a1 = TOps.DotQuads(a1, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, step)));
                 a2 = TOps.DotQuads(a2, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 2 * step)));
                 a3 = TOps.DotQuads(a3, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 3 * step)));
-                x = TOps.BroadcastQuad(Unsafe.Add(ref xQuads, q + 1));
-                magnitude = TOps.Magnitude(x);
-                signs = TOps.Signs(x);
+                magnitude = TOps.BroadcastQuad(x.Operand(q + 1));
+                signs = TOps.BroadcastQuad(x.Signs(q + 1));
                 a4 = TOps.DotQuads(a4, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 4 * step)));
                 a5 = TOps.DotQuads(a5, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 5 * step)));
                 a6 = TOps.DotQuads(a6, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 6 * step)));
@@ -83,23 +79,19 @@ internal static class Int8PanelKernel<TOps, TAcc, TBytes>
             }
             else
             {
-                TBytes x = TOps.BroadcastQuad(Unsafe.Add(ref xQuads, q));
-                TBytes magnitude = TOps.Magnitude(x), signs = TOps.Signs(x);
+                TBytes magnitude = TOps.BroadcastQuad(x.Operand(q)), signs = TOps.BroadcastQuad(x.Signs(q));
                 a0 = TOps.DotQuads(a0, magnitude, signs, TOps.LoadWeights(ref wq));
                 a1 = TOps.DotQuads(a1, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, step)));
-                x = TOps.BroadcastQuad(Unsafe.Add(ref xQuads, q + 1));
-                magnitude = TOps.Magnitude(x);
-                signs = TOps.Signs(x);
+                magnitude = TOps.BroadcastQuad(x.Operand(q + 1));
+                signs = TOps.BroadcastQuad(x.Signs(q + 1));
                 a2 = TOps.DotQuads(a2, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 2 * step)));
                 a3 = TOps.DotQuads(a3, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 3 * step)));
-                x = TOps.BroadcastQuad(Unsafe.Add(ref xQuads, q + 2));
-                magnitude = TOps.Magnitude(x);
-                signs = TOps.Signs(x);
+                magnitude = TOps.BroadcastQuad(x.Operand(q + 2));
+                signs = TOps.BroadcastQuad(x.Signs(q + 2));
                 a4 = TOps.DotQuads(a4, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 4 * step)));
                 a5 = TOps.DotQuads(a5, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 5 * step)));
-                x = TOps.BroadcastQuad(Unsafe.Add(ref xQuads, q + 3));
-                magnitude = TOps.Magnitude(x);
-                signs = TOps.Signs(x);
+                magnitude = TOps.BroadcastQuad(x.Operand(q + 3));
+                signs = TOps.BroadcastQuad(x.Signs(q + 3));
                 a6 = TOps.DotQuads(a6, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 6 * step)));
                 a7 = TOps.DotQuads(a7, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, 7 * step)));
             }
@@ -108,8 +100,7 @@ internal static class Int8PanelKernel<TOps, TAcc, TBytes>
         for (; q < quads; q++)
         {
             ref sbyte wq = ref Unsafe.Add(ref panel, q * P * 4);
-            TBytes x = TOps.BroadcastQuad(Unsafe.Add(ref xQuads, q));
-            TBytes magnitude = TOps.Magnitude(x), signs = TOps.Signs(x);
+            TBytes magnitude = TOps.BroadcastQuad(x.Operand(q)), signs = TOps.BroadcastQuad(x.Signs(q));
             a0 = TOps.DotQuads(a0, magnitude, signs, TOps.LoadWeights(ref wq));
             a1 = TOps.DotQuads(a1, magnitude, signs, TOps.LoadWeights(ref Unsafe.Add(ref wq, step)));
             if (v > 2)

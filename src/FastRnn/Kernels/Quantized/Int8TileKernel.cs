@@ -10,7 +10,7 @@ namespace FastRnn.Kernels;
 /// </summary>
 /// <remarks>
 /// <para><b>Micro-tile.</b> Up to <see cref="TileVectorsFor"/> vectors × one strip of two loads (2 · Width rows, 8 · Width
-/// bytes per quad). Per quad and vector the activations are broadcast and turned into the unsigned operand once; per
+/// bytes per quad). Per quad and vector the activations' operand and signs (<see cref="Int8Operands"/>) are broadcast once; per
 /// vector and load the dot product accumulates against the shared weights. With the sign trick a tile is four vectors:
 /// eight accumulators, two weight registers and the per-vector temporaries (magnitude, signs, the signed weights,
 /// vpmaddubsw's pairs and its constant of ones) fit AVX2's sixteen registers; six vectors would not. The sign trick
@@ -43,19 +43,19 @@ internal static class Int8TileKernel<TOps, TAcc, TBytes>
 
     /// <param name="panel">The segment's first quad in the panel (<see cref="Int8Panels"/> layout).</param>
     /// <param name="rowSums">The panel's 32 row sums of the segment (<see cref="Int8Segment.RowSums"/>).</param>
-    /// <param name="xQuads">The first vector's quantized activations for the segment.</param>
-    /// <param name="xStride">Ints (quads) from one vector's activations to the next's.</param>
+    /// <param name="x">The first vector's activation operands for the segment (<see cref="Int8Operands"/>).</param>
+    /// <param name="xStride">Quads from one vector's activations to the next's.</param>
     /// <param name="quads">Quads in the segment.</param>
     /// <param name="count">Vectors.</param>
     /// <param name="acc">count · 32 int32 sums, written (not accumulated).</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Dot(ref sbyte panel, ref int rowSums, ref int xQuads, int xStride, int quads, int count, ref int acc)
+    public static void Dot(ref sbyte panel, ref int rowSums, Int8Operands x, int xStride, int quads, int count, ref int acc)
     {
         if (TOps.Width == 1)
         {
             // The scalar twin: vector after vector through the one-vector kernel.
             for (int n = 0; n < count; n++)
-                Int8PanelKernel<TOps, TAcc, TBytes>.Dot(ref panel, ref rowSums, ref Unsafe.Add(ref xQuads, (nint)n * xStride), quads, ref Unsafe.Add(ref acc, n * P));
+                Int8PanelKernel<TOps, TAcc, TBytes>.Dot(ref panel, ref rowSums, x.From(n * xStride), quads, ref Unsafe.Add(ref acc, n * P));
             return;
         }
 
@@ -69,10 +69,10 @@ internal static class Int8TileKernel<TOps, TAcc, TBytes>
             for (int m0 = 0; m0 < count; m0 += tileVectors)
             {
                 int vectors = Math.Min(tileVectors, count - m0);
-                ref int xTile = ref Unsafe.Add(ref xQuads, (nint)m0 * xStride + q0);
+                Int8Operands xTile = x.From(m0 * xStride + q0);
                 ref int accTile = ref Unsafe.Add(ref acc, m0 * P);
                 for (int lane = 0; lane < P; lane += stripRows)
-                    Tile(vectors, ref Unsafe.Add(ref panel, (q0 * P + lane) * 4), ref xTile, xStride, qLength, ref Unsafe.Add(ref accTile, lane));
+                    Tile(vectors, ref Unsafe.Add(ref panel, (q0 * P + lane) * 4), xTile, xStride, qLength, ref Unsafe.Add(ref accTile, lane));
             }
         }
         for (int n = 0; n < count; n++)
@@ -80,16 +80,16 @@ internal static class Int8TileKernel<TOps, TAcc, TBytes>
     }
 
     /// <summary>The micro-tile compiled for <paramref name="vectors"/> (1 to <see cref="TileVectorsFor"/>) vectors.</summary>
-    private static void Tile(int vectors, ref sbyte strip, ref int x, int xStride, int quads, ref int acc)
+    private static void Tile(int vectors, ref sbyte strip, Int8Operands x, int xStride, int quads, ref int acc)
     {
         switch (vectors)
         {
-            case 6: Tile<SixVectors>(ref strip, ref x, xStride, quads, ref acc); break;
-            case 5: Tile<FiveVectors>(ref strip, ref x, xStride, quads, ref acc); break;
-            case 4: Tile<FourVectors>(ref strip, ref x, xStride, quads, ref acc); break;
-            case 3: Tile<ThreeVectors>(ref strip, ref x, xStride, quads, ref acc); break;
-            case 2: Tile<TwoVectors>(ref strip, ref x, xStride, quads, ref acc); break;
-            default: Tile<OneVector>(ref strip, ref x, xStride, quads, ref acc); break;
+            case 6: Tile<SixVectors>(ref strip, x, xStride, quads, ref acc); break;
+            case 5: Tile<FiveVectors>(ref strip, x, xStride, quads, ref acc); break;
+            case 4: Tile<FourVectors>(ref strip, x, xStride, quads, ref acc); break;
+            case 3: Tile<ThreeVectors>(ref strip, x, xStride, quads, ref acc); break;
+            case 2: Tile<TwoVectors>(ref strip, x, xStride, quads, ref acc); break;
+            default: Tile<OneVector>(ref strip, x, xStride, quads, ref acc); break;
         }
     }
 
@@ -99,16 +99,16 @@ internal static class Int8TileKernel<TOps, TAcc, TBytes>
     /// TN.Count are JIT-time constants.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Tile<TN>(ref sbyte strip, ref int x, int xStride, int quads, ref int acc)
+    private static void Tile<TN>(ref sbyte strip, Int8Operands x, int xStride, int quads, ref int acc)
         where TN : ITileVectors
     {
         int n = TN.Count, w = TOps.Width, step = 4 * w;
-        ref int x0 = ref x;
-        ref int x1 = ref Unsafe.Add(ref x, n > 1 ? xStride : 0);
-        ref int x2 = ref Unsafe.Add(ref x, n > 2 ? 2 * xStride : 0);
-        ref int x3 = ref Unsafe.Add(ref x, n > 3 ? 3 * xStride : 0);
-        ref int x4 = ref Unsafe.Add(ref x, n > 4 ? 4 * xStride : 0);
-        ref int x5 = ref Unsafe.Add(ref x, n > 5 ? 5 * xStride : 0);
+        Int8Operands x0 = x;
+        Int8Operands x1 = x.From(n > 1 ? xStride : 0);
+        Int8Operands x2 = x.From(n > 2 ? 2 * xStride : 0);
+        Int8Operands x3 = x.From(n > 3 ? 3 * xStride : 0);
+        Int8Operands x4 = x.From(n > 4 ? 4 * xStride : 0);
+        Int8Operands x5 = x.From(n > 5 ? 5 * xStride : 0);
 
         TAcc c00 = TOps.Load(ref acc), c01 = TOps.Load(ref Unsafe.Add(ref acc, w));
         TAcc c10 = n > 1 ? TOps.Load(ref Unsafe.Add(ref acc, P)) : TOps.Zero, c11 = n > 1 ? TOps.Load(ref Unsafe.Add(ref acc, P + w)) : TOps.Zero;
@@ -121,47 +121,41 @@ internal static class Int8TileKernel<TOps, TAcc, TBytes>
         for (int q = 0; q < quads; q++)
         {
             TBytes w0 = TOps.LoadWeights(ref wq), w1 = TOps.LoadWeights(ref Unsafe.Add(ref wq, step));
-            TBytes v = TOps.BroadcastQuad(Unsafe.Add(ref x0, q));
-            TBytes magnitude = TOps.Magnitude(v), signs = TOps.Signs(v);
+            TBytes magnitude = TOps.BroadcastQuad(x0.Operand(q)), signs = TOps.BroadcastQuad(x0.Signs(q));
             c00 = TOps.DotQuads(c00, magnitude, signs, w0);
             c01 = TOps.DotQuads(c01, magnitude, signs, w1);
             if (n > 1)
             {
-                v = TOps.BroadcastQuad(Unsafe.Add(ref x1, q));
-                magnitude = TOps.Magnitude(v);
-                signs = TOps.Signs(v);
+                magnitude = TOps.BroadcastQuad(x1.Operand(q));
+                signs = TOps.BroadcastQuad(x1.Signs(q));
                 c10 = TOps.DotQuads(c10, magnitude, signs, w0);
                 c11 = TOps.DotQuads(c11, magnitude, signs, w1);
             }
             if (n > 2)
             {
-                v = TOps.BroadcastQuad(Unsafe.Add(ref x2, q));
-                magnitude = TOps.Magnitude(v);
-                signs = TOps.Signs(v);
+                magnitude = TOps.BroadcastQuad(x2.Operand(q));
+                signs = TOps.BroadcastQuad(x2.Signs(q));
                 c20 = TOps.DotQuads(c20, magnitude, signs, w0);
                 c21 = TOps.DotQuads(c21, magnitude, signs, w1);
             }
             if (n > 3)
             {
-                v = TOps.BroadcastQuad(Unsafe.Add(ref x3, q));
-                magnitude = TOps.Magnitude(v);
-                signs = TOps.Signs(v);
+                magnitude = TOps.BroadcastQuad(x3.Operand(q));
+                signs = TOps.BroadcastQuad(x3.Signs(q));
                 c30 = TOps.DotQuads(c30, magnitude, signs, w0);
                 c31 = TOps.DotQuads(c31, magnitude, signs, w1);
             }
             if (n > 4)
             {
-                v = TOps.BroadcastQuad(Unsafe.Add(ref x4, q));
-                magnitude = TOps.Magnitude(v);
-                signs = TOps.Signs(v);
+                magnitude = TOps.BroadcastQuad(x4.Operand(q));
+                signs = TOps.BroadcastQuad(x4.Signs(q));
                 c40 = TOps.DotQuads(c40, magnitude, signs, w0);
                 c41 = TOps.DotQuads(c41, magnitude, signs, w1);
             }
             if (n > 5)
             {
-                v = TOps.BroadcastQuad(Unsafe.Add(ref x5, q));
-                magnitude = TOps.Magnitude(v);
-                signs = TOps.Signs(v);
+                magnitude = TOps.BroadcastQuad(x5.Operand(q));
+                signs = TOps.BroadcastQuad(x5.Signs(q));
                 c50 = TOps.DotQuads(c50, magnitude, signs, w0);
                 c51 = TOps.DotQuads(c51, magnitude, signs, w1);
             }

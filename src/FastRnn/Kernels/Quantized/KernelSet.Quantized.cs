@@ -42,10 +42,11 @@ internal abstract partial class KernelSet
         Span<int> quads = QuantizedScratch.Quads(count * quadsPerVector);
         Span<float> scales = QuantizedScratch.Scales(count * segments.Length);
         QuantizeActivations(segments, x, xStride, count, quads, quadsPerVector, scales);
+        Int8Operands operands = Int8.Prepare(quads, QuantizedScratch.Operands(2 * quads.Length));
 
         if (count == 1)
         {
-            MultiplyInt8Vector(w, q, quads, scales, y, bias, accumulate, firstPanel, panels, reverse);
+            MultiplyInt8Vector(w, q, operands, scales, y, bias, accumulate, firstPanel, panels, reverse);
             return;
         }
         Span<int> acc = QuantizedScratch.IntegerSums(count * P);
@@ -61,7 +62,7 @@ internal abstract partial class KernelSet
                 Int8Segment s = segments[i];
                 ref sbyte segment = ref q.PanelRef(s, p);
                 ref int rowSums = ref s.RowSums[p * P];
-                Int8.DotTiled(ref segment, ref rowSums, ref quads[quadStart], quadsPerVector, s.Quads, count, ref acc[0]);
+                Int8.DotTiled(ref segment, ref rowSums, operands.From(quadStart), quadsPerVector, s.Quads, count, ref acc[0]);
                 quadStart += s.Quads;
                 // Segments add up in sums; the last one's scaling goes straight to y with bias and destination.
                 ref float rowScales = ref s.Scales[p * P];
@@ -143,7 +144,7 @@ internal abstract partial class KernelSet
     // segments in turn (two streams, 32 KiB runs at H = 1024) was 4-6 % slower (Zen 5). A backward sweep visits the
     // segments last to first as well, so that it begins with what the last step read last; integer sums are exact and
     // the epilogue's order does not follow the visit, so no bit depends on the direction.
-    private void MultiplyInt8Vector(PackedMatrix w, Int8Panels q, ReadOnlySpan<int> quads, ReadOnlySpan<float> activationScales, Span<float> y,
+    private void MultiplyInt8Vector(PackedMatrix w, Int8Panels q, Int8Operands operands, ReadOnlySpan<float> activationScales, Span<float> y,
         ReadOnlySpan<float> bias, bool accumulate, int firstPanel, int panels, bool reverse)
     {
         const int P = PackedMatrix.PanelRows;
@@ -157,7 +158,7 @@ internal abstract partial class KernelSet
             for (int before = 0; before < i; before++)
                 quadStart += segments[before].Quads;
             Int8Segment s = segments[i];
-            Int8.DotPanels(ref q.PanelRef(s, firstPanel), s.PanelStride, ref s.RowSums[rowStart], ref Unsafe.AsRef(in quads[quadStart]), s.Quads, panels, ref acc[i * lanes], reverse);
+            Int8.DotPanels(ref q.PanelRef(s, firstPanel), s.PanelStride, ref s.RowSums[rowStart], operands.From(quadStart), s.Quads, panels, ref acc[i * lanes], reverse);
         }
 
         ref float rowBias = ref BiasFrom(bias, rowStart);

@@ -9,12 +9,16 @@ namespace FastRnn.Kernels;
 internal static class QuantizedScratch
 {
     [ThreadStatic] private static int[]? t_quads;
+    [ThreadStatic] private static int[]? t_operands;
     [ThreadStatic] private static float[]? t_scales;
     [ThreadStatic] private static float[]? t_sums;
     [ThreadStatic] private static float[]? t_partials;
     [ThreadStatic] private static int[]? t_integerSums;
 
     public static Span<int> Quads(int length) => Grow(ref t_quads, length);
+
+    /// <summary>What the kernels multiply, made of the quads (<see cref="Int8Operands"/>).</summary>
+    public static Span<int> Operands(int length) => Grow(ref t_operands, length);
 
     public static Span<float> Scales(int length) => Grow(ref t_scales, length);
 
