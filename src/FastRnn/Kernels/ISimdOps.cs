@@ -21,9 +21,13 @@ internal interface ISimdOps<TVector>
 
     static abstract void Store(TVector value, ref float destination, nuint elementOffset);
 
-    /// <summary>Width bfloat16 values widened to float: a bfloat16 is the upper half of a binary32, so the widening is
-    /// a zero-extension and a 16-bit shift, exact.</summary>
-    static abstract TVector LoadBFloat16(ref ushort source, nuint elementOffset);
+    /// <summary>
+    /// 2 · Width bfloat16 values, stored in pairs (see <see cref="BFloat16Panels"/>), widened to float: the first of each
+    /// pair into <paramref name="low"/>, the second into <paramref name="high"/>. A bfloat16 is the upper half of a
+    /// binary32, so a pair read as one 32-bit lane is widened by a 16-bit shift (the first) and a mask (the second),
+    /// both exact, with no zero-extending shuffle.
+    /// </summary>
+    static abstract void LoadBFloat16Pairs(ref ushort source, nuint elementOffset, out TVector low, out TVector high);
 
     static abstract TVector Broadcast(float value);
 

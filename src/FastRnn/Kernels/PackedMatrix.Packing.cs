@@ -38,7 +38,7 @@ internal sealed partial class PackedMatrix
     /// has its panels shared among that many threads (<see cref="ParallelPacking"/>); the packed bits and the checksum
     /// are the same.</para></remarks>
     internal static unsafe void PackColumns<T>(ReadOnlySpan<T> source, int rows, int cols, Span<T> packed, int packedCols, int colOffset,
-        bool nonTemporal, SourceChecksum? checksum, int threads = 1)
+        bool nonTemporal, SourceChecksum? checksum, int threads = 1, bool pairRows = false)
         where T : unmanaged
     {
         if (typeof(T) != typeof(float) && typeof(T) != typeof(ushort))
@@ -51,7 +51,7 @@ internal sealed partial class PackedMatrix
         fixed (T* from = source)
         fixed (T* to = packed)
         {
-            var packer = new ColumnPanels<T>(from, rows, cols, to, packedCols, colOffset, nonTemporal, checksum is not null);
+            var packer = new ColumnPanels<T>(from, rows, cols, to, packedCols, colOffset, nonTemporal, checksum is not null, pairRows);
             uint crc = ParallelPacking.Run(packer, panels, (long)rows * cols * sizeof(T), threads, checksum is not null);
             checksum?.Complete(crc);
         }
@@ -61,7 +61,7 @@ internal sealed partial class PackedMatrix
     /// One panel of <see cref="PackColumns"/>: its 32 source rows (one contiguous run) into the panel's columns. Full
     /// panels go through 8 × 8 transposes in registers, eight columns at a time; the rest element by element.
     /// </summary>
-    private readonly unsafe struct ColumnPanels<T>(T* source, int rows, int cols, T* packed, int packedCols, int colOffset, bool nonTemporal, bool checksum)
+    private readonly unsafe struct ColumnPanels<T>(T* source, int rows, int cols, T* packed, int packedCols, int colOffset, bool nonTemporal, bool checksum, bool pairRows)
         : IPanelPacker
         where T : unmanaged
     {
@@ -113,6 +113,12 @@ internal sealed partial class PackedMatrix
                         Unsafe.Add(ref lane, j * PanelRows) = Unsafe.Add(ref row, j);
                 }
             }
+            if (!Wide && pairRows)
+            {
+                // While the panel is in the cache: each column's rows r and r + 16 side by side (BFloat16Panels).
+                for (int j = 0; j < cols; j++)
+                    PairRows(ref Unsafe.As<T, ushort>(ref Unsafe.Add(ref panel, (nint)j * PanelRows)));
+            }
             return crc;
         }
 
@@ -122,6 +128,26 @@ internal sealed partial class PackedMatrix
             if (_streams && _transposed > 0)
                 Sse.StoreFence();
         }
+    }
+
+    /// <summary>One panel column of 16-bit elements, rows in order, rearranged in place so that element 2·i is row i and
+    /// element 2·i + 1 is row i + 16 (<see cref="BFloat16Panels.Position"/>).</summary>
+    private static void PairRows(ref ushort column)
+    {
+        if (Sse2.IsSupported)
+        {
+            Vector128<ushort> a = Vector128.LoadUnsafe(ref column), b = Vector128.LoadUnsafe(ref column, 8);
+            Vector128<ushort> c = Vector128.LoadUnsafe(ref column, 16), d = Vector128.LoadUnsafe(ref column, 24);
+            Sse2.UnpackLow(a, c).StoreUnsafe(ref column);
+            Sse2.UnpackHigh(a, c).StoreUnsafe(ref column, 8);
+            Sse2.UnpackLow(b, d).StoreUnsafe(ref column, 16);
+            Sse2.UnpackHigh(b, d).StoreUnsafe(ref column, 24);
+            return;
+        }
+        Span<ushort> rows = stackalloc ushort[PanelRows];
+        MemoryMarshal.CreateReadOnlySpan(ref column, PanelRows).CopyTo(rows);
+        for (int r = 0; r < PanelRows; r++)
+            Unsafe.Add(ref column, BFloat16Panels.Position(r)) = rows[r];
     }
 
     /// <summary>

@@ -19,10 +19,14 @@ internal readonly struct SimdOpsAvx512 : ISimdOps<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Vector512<float> value, ref float destination, nuint elementOffset) => value.StoreUnsafe(ref destination, elementOffset);
 
-    // vpmovzxwd from memory, then a 16-bit shift: two instructions per sixteen weights.
+    // One 64-byte load, then a shift and a mask: two instructions per sixteen weights, neither a shuffle.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> LoadBFloat16(ref ushort source, nuint elementOffset)
-        => Avx512F.ShiftLeftLogical(Avx512F.ConvertToVector512Int32(Vector256.LoadUnsafe(ref source, elementOffset)), 16).AsSingle();
+    public static void LoadBFloat16Pairs(ref ushort source, nuint elementOffset, out Vector512<float> low, out Vector512<float> high)
+    {
+        Vector512<uint> pairs = Vector512.LoadUnsafe(ref source, elementOffset).AsUInt32();
+        low = (pairs << 16).AsSingle();
+        high = (pairs & Vector512.Create(0xFFFF0000u)).AsSingle();
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Broadcast(float value) => Vector512.Create(value);

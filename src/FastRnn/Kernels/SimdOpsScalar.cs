@@ -18,8 +18,16 @@ internal readonly struct SimdOpsScalar : ISimdOps<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(float value, ref float destination, nuint elementOffset) => Unsafe.Add(ref destination, elementOffset) = value;
 
+    /// <summary>One bfloat16 widened to float (exact): what the scalar twin reads, element by element.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float LoadBFloat16(ref ushort source, nuint elementOffset) => BitConverter.Int32BitsToSingle(Unsafe.Add(ref source, elementOffset) << 16);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void LoadBFloat16Pairs(ref ushort source, nuint elementOffset, out float low, out float high)
+    {
+        low = LoadBFloat16(ref source, elementOffset);
+        high = LoadBFloat16(ref source, elementOffset + 1);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Broadcast(float value) => value;

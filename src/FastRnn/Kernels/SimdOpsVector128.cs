@@ -21,10 +21,13 @@ internal readonly struct SimdOpsVector128 : ISimdOps<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Vector128<float> value, ref float destination, nuint elementOffset) => value.StoreUnsafe(ref destination, elementOffset);
 
-    // Four bfloat16 are 64 bits: load them as one ulong, widen the low four u16 lanes to u32 and shift into place.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> LoadBFloat16(ref ushort source, nuint elementOffset)
-        => Vector128.ShiftLeft(Vector128.WidenLower(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<ushort, byte>(ref Unsafe.Add(ref source, elementOffset)))).AsUInt16()), 16).AsSingle();
+    public static void LoadBFloat16Pairs(ref ushort source, nuint elementOffset, out Vector128<float> low, out Vector128<float> high)
+    {
+        Vector128<uint> pairs = Vector128.LoadUnsafe(ref source, elementOffset).AsUInt32();
+        low = (pairs << 16).AsSingle();
+        high = (pairs & Vector128.Create(0xFFFF0000u)).AsSingle();
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Broadcast(float value) => Vector128.Create(value);

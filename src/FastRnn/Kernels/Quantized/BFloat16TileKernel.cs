@@ -13,8 +13,9 @@ namespace FastRnn.Kernels;
 /// the odd columns in order — and adds the two at the end (its accumulator sets a and b; an odd last column is even).
 /// This kernel runs exactly those chains, as two passes over the columns (even, then odd), and ends with the same add.
 /// A chain cut by a K block continues through <c>partials</c>: a float stored and loaded again is unchanged.</para>
-/// <para><b>Micro-tile.</b> Up to <see cref="TileVectors"/> (6) vectors × one strip of two vectors (2 · Width rows) of
-/// one parity: per column two weight loads, widened once, and six broadcasts for twelve FMAs. Twelve accumulators
+/// <para><b>Micro-tile.</b> Up to <see cref="TileVectors"/> (6) vectors × one strip of two vectors (rows [l, l + Width)
+/// and [16 + l, 16 + l + Width), one load of row pairs, see <see cref="BFloat16Panels"/>) of one parity: per column
+/// one weight load widened into two vectors, and six broadcasts for twelve FMAs. Twelve accumulators
 /// cover the FMA latency on two pipes, and 12 + 2 + 1 registers fit AVX2's and SSE's sixteen — the shape of
 /// <see cref="GemmKernel{TOps, TVector}"/>, for the same reasons; with AVX-512 a strip is the whole panel column.</para>
 /// <para><b>Blocking.</b> A K block is <see cref="BlockColumns"/> columns, 16 KiB of bfloat16 (a panel column is one
@@ -56,7 +57,6 @@ internal static class BFloat16TileKernel<TOps, TVector>
 
         // Chains start at zero, as the one-vector kernel's accumulators do (fma(w, x, +0) rounds w · x alone).
         MemoryMarshal.CreateSpan(ref partials, count * PartialsPerVector).Clear();
-        int stripRows = 2 * TOps.Width;
         for (int k0 = 0; k0 < cols; k0 += BlockColumns)
         {
             int kLength = Math.Min(BlockColumns, cols - k0);
@@ -67,7 +67,8 @@ internal static class BFloat16TileKernel<TOps, TVector>
                 int vectors = Math.Min(TileVectors, count - m0);
                 ref float xTile = ref Unsafe.Add(ref x, (nint)m0 * xStride);
                 ref float chainsTile = ref Unsafe.Add(ref partials, m0 * PartialsPerVector);
-                for (int lane = 0; lane < P; lane += stripRows)
+                // A strip is one pair load per column: rows [lane, lane + Width) and [16 + lane, 16 + lane + Width).
+                for (int lane = 0; lane < P / 2; lane += TOps.Width)
                 {
                     for (int parity = 0; parity < 2; parity++)
                     {
@@ -76,7 +77,7 @@ internal static class BFloat16TileKernel<TOps, TVector>
                         if (columns == 0)
                             continue;
                         int first = k0 + parity;
-                        Tile(vectors, ref Unsafe.Add(ref panel, first * P + lane), ref Unsafe.Add(ref xTile, first), xStride, columns,
+                        Tile(vectors, ref Unsafe.Add(ref panel, first * P + 2 * lane), ref Unsafe.Add(ref xTile, first), xStride, columns,
                             ref Unsafe.Add(ref chainsTile, parity * P + lane));
                     }
                 }
@@ -108,7 +109,7 @@ internal static class BFloat16TileKernel<TOps, TVector>
     }
 
     /// <summary>
-    /// chains_i[0..2·Width) += strip · x_i over <paramref name="columns"/> columns two apart, for the
+    /// chains_i[0..Width) and chains_i[16..16 + Width) += strip · x_i over <paramref name="columns"/> columns two apart, for the
     /// <typeparamref name="TN"/> vectors i (x_i at <paramref name="x"/> + i · xStride, read at every other float; chain i
     /// at <paramref name="chains"/> + i · <see cref="PartialsPerVector"/>). Accumulators of vectors past TN.Count are
     /// never touched: the conditions below are JIT-time constants.
@@ -117,8 +118,8 @@ internal static class BFloat16TileKernel<TOps, TVector>
     private static void Tile<TN>(ref ushort strip, ref float x, int xStride, int columns, ref float chains)
         where TN : ITileVectors
     {
-        int n = TN.Count, w = TOps.Width;
-        const int c = PartialsPerVector;
+        int n = TN.Count;
+        const int c = PartialsPerVector, w = P / 2; // a strip's second rows are 16 lanes on
         ref float x0 = ref x;
         ref float x1 = ref Unsafe.Add(ref x, n > 1 ? xStride : 0);
         ref float x2 = ref Unsafe.Add(ref x, n > 2 ? 2 * xStride : 0);
@@ -136,7 +137,7 @@ internal static class BFloat16TileKernel<TOps, TVector>
         ref ushort wj = ref strip;
         for (int j = 0; j < columns; j++)
         {
-            TVector w0 = TOps.LoadBFloat16(ref wj, 0), w1 = TOps.LoadBFloat16(ref wj, (nuint)w);
+            TOps.LoadBFloat16Pairs(ref wj, 0, out TVector w0, out TVector w1);
             nint k = 2 * j;
             TVector b = TOps.Broadcast(Unsafe.Add(ref x0, k));
             c00 = TOps.MultiplyAdd(w0, b, c00);
