@@ -33,6 +33,7 @@ internal sealed unsafe class WorkerTeam : IDisposable
     private readonly SemaphoreSlim[] _wake;
     private readonly int[] _sleeping;
     private readonly long[] _allocated; // each worker's GC.GetAllocatedBytesForCurrentThread after its last product
+    private readonly long[] _completed; // the generation each worker last finished its share of
     private long _generation;
     private int _pending;
     private volatile bool _stopping;
@@ -57,6 +58,7 @@ internal sealed unsafe class WorkerTeam : IDisposable
         _wake = new SemaphoreSlim[threads - 1];
         _sleeping = new int[threads - 1];
         _allocated = new long[threads - 1];
+        _completed = new long[threads - 1];
         for (int i = 0; i < _workers.Length; i++)
         {
             _wake[i] = new SemaphoreSlim(0);
@@ -160,7 +162,7 @@ internal sealed unsafe class WorkerTeam : IDisposable
         }
 
         Volatile.Write(ref _pending, Threads - 1);
-        Interlocked.Increment(ref _generation);
+        long generation = Interlocked.Increment(ref _generation);
         for (int i = 0; i < _wake.Length; i++)
         {
             if (Interlocked.Exchange(ref _sleeping[i], 0) == 1)
@@ -190,6 +192,20 @@ internal sealed unsafe class WorkerTeam : IDisposable
         Exception? failure = Interlocked.Exchange(ref _failure, null);
         if (failure is not null)
             throw new InvalidOperationException($"a worker thread failed: {failure.Message}", failure);
+        CheckInStep(generation);
+    }
+
+    // Every worker counted itself done with this very product: a worker that counted itself done with another one
+    // would leave rows of this product unwritten or written from the wrong inputs, so it is an exception rather than
+    // wrong numbers. A few reads per product.
+    private void CheckInStep(long generation)
+    {
+        for (int i = 0; i < _completed.Length; i++)
+        {
+            long completed = Volatile.Read(ref _completed[i]);
+            if (completed != generation)
+                throw new InvalidOperationException($"worker {i + 1} of {Threads} finished work {completed}, not the work {generation} in flight: the team is out of step");
+        }
     }
 
     /// <summary>Bytes the workers have allocated on their own threads, as of their last product (for tests: it must not grow).</summary>
@@ -283,6 +299,7 @@ internal sealed unsafe class WorkerTeam : IDisposable
                 Interlocked.CompareExchange(ref _failure, e, null);
             }
             Volatile.Write(ref _allocated[slot], GC.GetAllocatedBytesForCurrentThread());
+            Volatile.Write(ref _completed[slot], seen);
             Interlocked.Decrement(ref _pending);
         }
     }
