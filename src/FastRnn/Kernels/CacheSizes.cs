@@ -28,7 +28,13 @@ internal static class CacheSizes
     }
 
     /// <summary>The largest cache in /sys/devices/system/cpu/cpu0/cache, in bytes; 0 where there is none to read.</summary>
-    private static long LargestCacheBytes()
+    private static long LargestCacheBytes() => CacheBytes(level: null);
+
+    /// <summary>CPU 0's level-2 cache (its own core's), in bytes; 0 where the operating system does not say.</summary>
+    public static long Level2Bytes() => CacheBytes(level: 2);
+
+    // The largest cache CPU 0 lists, of the given level or of any.
+    private static long CacheBytes(int? level)
     {
         const string root = "/sys/devices/system/cpu/cpu0/cache";
         long largest = 0;
@@ -38,7 +44,9 @@ internal static class CacheSizes
                 return 0;
             foreach (string index in Directory.EnumerateDirectories(root, "index*"))
             {
-                string sizeFile = Path.Combine(index, "size");
+                string sizeFile = Path.Combine(index, "size"), levelFile = Path.Combine(index, "level");
+                if (level is { } wanted && (!File.Exists(levelFile) || File.ReadAllText(levelFile).Trim() != wanted.ToString(CultureInfo.InvariantCulture)))
+                    continue;
                 if (File.Exists(sizeFile))
                     largest = Math.Max(largest, ParseSize(File.ReadAllText(sizeFile).Trim()));
             }

@@ -65,7 +65,7 @@ internal sealed class SimdKernelSet<TOps, TVector> : KernelSet
             return;
         }
         GemmKernel<TOps, TVector>.Multiply(w, ref x, xStride, ref y, yStride, count, ref bias, hasBias, accumulate, firstPanel, panels,
-            prefetch: streams || KernelSelector.StreamsFromMemory(w.WeightBytes));
+            prefetch: streams || KernelSelector.TiledProductPrefetches(w.WeightBytes));
     }
 
     // [A | B] times [a ; b]: one vector (and the scalar reference, any count) runs each panel of both halves into one
@@ -81,7 +81,7 @@ internal sealed class SimdKernelSet<TOps, TVector> : KernelSet
         if (count > 1 && TOps.Width > 1)
         {
             // Both halves stream from DRAM when the pair does (a step reads all of it), though neither alone might.
-            bool prefetch = streams || KernelSelector.StreamsFromMemory(pair.WeightBytes);
+            bool prefetch = streams || KernelSelector.TiledProductPrefetches(pair.WeightBytes);
             GemmKernel<TOps, TVector>.Multiply(first, ref x, xStride, ref y, yStride, count, ref bias, hasBias, accumulate, firstPanel, panels, prefetch);
             GemmKernel<TOps, TVector>.Multiply(second, ref secondX, xStride, ref y, yStride, count, ref bias, hasBias: false, accumulate: true, firstPanel, panels, prefetch);
             return;

@@ -47,8 +47,8 @@ internal sealed class GruResetAfterCell : RecurrentCell
             return;
         }
         Span<float> hidden = scratch[..(batch * GateRows)];
-        team.Multiply(_recurrent, h, HiddenSize, hidden, GateRows, batch, _recurrentBias, accumulate: false, StepStreams);
-        ProjectInputs(team, x, xStride, batch, gates, StepStreams);
+        team.Multiply(_recurrent, h, HiddenSize, hidden, GateRows, batch, _recurrentBias, accumulate: false, StepStreams(batch));
+        ProjectInputs(team, x, xStride, batch, gates, StepStreams(batch));
         Update(gates, hidden, h, batch);
     }
 

@@ -52,9 +52,9 @@ internal sealed class GruResetBeforeCell : RecurrentCell
             base.StepFromInput(team, x, xStride, gates, h, c, scratch, batch);
             return;
         }
-        team.Multiply(_resetUpdate, h, HiddenSize, scratch[..(batch * GateRows)], GateRows, batch, _recurrentBias, accumulate: false, StepStreams);
-        ProjectInputs(team, x, xStride, batch, gates, StepStreams);
-        Finish(team, gates, h, scratch, batch, StepStreams);
+        team.Multiply(_resetUpdate, h, HiddenSize, scratch[..(batch * GateRows)], GateRows, batch, _recurrentBias, accumulate: false, StepStreams(batch));
+        ProjectInputs(team, x, xStride, batch, gates, StepStreams(batch));
+        Finish(team, gates, h, scratch, batch, StepStreams(batch));
     }
 
     // With gx in gates and W_hr;hz h in the first 2H of each hidden row: r, z, r ⊙ h, W_hn (r ⊙ h), then h'.

@@ -51,9 +51,13 @@ internal abstract class RecurrentCell
     /// Whether one step from its input reads so many weights (W_ih and the recurrent matrices together) that they come
     /// from DRAM at every step, so that its tiled products prefetch them even where one matrix alone would fit the cache.
     /// Set by cells whose step runs separate products (<see cref="MarkStepWeights"/>); a sequence's recurrence reads its
-    /// recurrent matrices alone and keeps them in cache.
+    /// recurrent matrices alone and keeps them in cache. A step of one stream asks whether they come from DRAM
+    /// (<see cref="KernelSelector.StreamsFromMemory"/>, which also stops its panels sweeping backwards); a step of several
+    /// whether its tiled products prefetch (<see cref="KernelSelector.TiledProductPrefetches"/>).
     /// </summary>
-    protected bool StepStreams { get; private set; }
+    protected bool StepStreams(int batch) => batch == 1 ? _stepStreams : _stepPrefetches;
+
+    private bool _stepStreams, _stepPrefetches;
 
     /// <summary>Bytes of the weights the recurrence reads at every step: W_hh, and W_hr for a projected LSTM.</summary>
     public long RecurrentWeightBytes { get; private set; }
@@ -66,7 +70,9 @@ internal abstract class RecurrentCell
     protected void MarkStepWeights(params PackedMatrix[] recurrent)
     {
         MarkRecurrentWeights(recurrent);
-        StepStreams = KernelSelector.StreamsFromMemory(InputWeights.WeightBytes + RecurrentWeightBytes);
+        long stepBytes = InputWeights.WeightBytes + RecurrentWeightBytes;
+        _stepStreams = KernelSelector.StreamsFromMemory(stepBytes);
+        _stepPrefetches = KernelSelector.TiledProductPrefetches(stepBytes);
     }
 
     /// <summary>gx[n] = W_ih x[n] + bias for n in 0..count; x rows start every <paramref name="xStride"/> floats, gx rows every G·H.</summary>
@@ -82,8 +88,8 @@ internal abstract class RecurrentCell
     /// </summary>
     public virtual void StepFromInput(WorkerTeam team, ReadOnlySpan<float> x, int xStride, Span<float> gates, Span<float> h, Span<float> c, Span<float> scratch, int batch)
     {
-        ProjectInputs(team, x, xStride, batch, gates, StepStreams);
-        StepFromGates(team, gates, h, c, scratch, batch, StepStreams);
+        ProjectInputs(team, x, xStride, batch, gates, StepStreams(batch));
+        StepFromGates(team, gates, h, c, scratch, batch, StepStreams(batch));
     }
 
     /// <summary>
@@ -95,7 +101,7 @@ internal abstract class RecurrentCell
         Span<float> h, Span<float> c, Span<float> scratch, int batch)
     {
         projection.Gather(direction, tokens[..batch], gates);
-        StepFromGates(team, gates, h, c, scratch, batch, StepStreams);
+        StepFromGates(team, gates, h, c, scratch, batch, StepStreams(batch));
     }
 
     /// <summary>
