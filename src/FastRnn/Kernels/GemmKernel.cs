@@ -17,8 +17,12 @@ namespace FastRnn.Kernels;
 /// path, which CI machines may not have, run exactly the logic the AVX2 and Vector128 paths are tested with.</para>
 /// <para><b>Blocking.</b> Panels (32 output rows) are the outer loop, so a worker thread can own a range of them. Inside a
 /// panel each strip is cut into K blocks of <see cref="StripBlockBytes"/> (16 KiB): the block stays in L1 while every
-/// tile of X passes over it, and X itself (M·K floats for a sequence's input projection) is re-read from L2. A second
-/// and later K block accumulates into Y.</para>
+/// tile of X passes over it, and X itself is re-read from L2. A second and later K block accumulates into Y. X is
+/// blocked by rows around all of that (<see cref="RowBlock"/>): a sequence's input projection has M = T·B rows (256
+/// KiB to 16 MiB of X for T = 256, B = 1 to 16, K = 256 to 1024), and a whole X swept once per strip came from L3 or
+/// DRAM for every strip; a block of rows that fits in half the L2 is swept by every strip, and the next block then
+/// reads the weights again, which costs a row block's FMAs per weight (at least six, and 64 or more for K ≤ 1024 with
+/// 512 KiB of L2).</para>
 /// <para><b>Edges.</b> The last tile of X may have fewer than six rows: a tile of one to six rows is its own
 /// instantiation (see <see cref="Tile{TRows}"/>), so it does only its rows' work and stores straight into Y. A strip past
 /// the matrix's last row is computed into a stack buffer and only its real lanes are copied to Y; output rows past
@@ -44,15 +48,46 @@ internal static class GemmKernel<TOps, TVector>
         PackedMatrix w, ref float x, int xStride, ref float y, int yStride, int m, ref float bias, bool hasBias, bool accumulate,
         int firstPanel, int panels, bool prefetch)
     {
-        int stripWidth = StripWidth;
-        int k = w.Cols;
-        // Columns per K block: a strip column is stripWidth floats, read with a stride of a whole panel column.
-        int kBlock = Math.Max(16, StripBlockBytes / (PackedMatrix.PanelRows * sizeof(float)));
         // An edge tile (fewer than six rows of X, or a strip past the matrix's last row) is computed into this and
         // copied out, so that the tile itself stores all twelve accumulators unconditionally: conditional stores
         // make the JIT keep accumulators in memory inside the loop.
         Span<float> edge = stackalloc float[TileRows * 2 * 16];
         ref float scratch = ref edge[0];
+        int rowBlock = RowBlock(m, w.Cols, KernelSelector.GemmRowBlockBytes);
+        for (int firstRow = 0; firstRow < m; firstRow += rowBlock)
+        {
+            int rows = Math.Min(rowBlock, m - firstRow);
+            MultiplyRows(
+                w, ref Unsafe.Add(ref x, (nint)firstRow * xStride), xStride, ref Unsafe.Add(ref y, (nint)firstRow * yStride), yStride, rows,
+                ref bias, hasBias, accumulate, firstPanel, panels, prefetch, ref scratch);
+        }
+    }
+
+    /// <summary>
+    /// Rows of X per block: all of them when M·K floats fit in <paramref name="blockBytes"/>, else the fewest equal
+    /// blocks that do, rounded up to whole tiles (at least one tile).
+    /// </summary>
+    internal static int RowBlock(int m, int k, long blockBytes)
+    {
+        long rowBytes = (long)k * sizeof(float);
+        long fit = Math.Max(1, blockBytes / rowBytes);
+        if (m <= fit)
+            return m;
+        int blocks = (int)((m + fit - 1) / fit);
+        int rows = (m + blocks - 1) / blocks;
+        return Math.Max(TileRows, (rows + TileRows - 1) / TileRows * TileRows);
+    }
+
+    // Every panel of the range against M rows of X that fit in L2 together.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MultiplyRows(
+        PackedMatrix w, ref float x, int xStride, ref float y, int yStride, int m, ref float bias, bool hasBias, bool accumulate,
+        int firstPanel, int panels, bool prefetch, ref float scratch)
+    {
+        int stripWidth = StripWidth;
+        int k = w.Cols;
+        // Columns per K block: a strip column is stripWidth floats, read with a stride of a whole panel column.
+        int kBlock = Math.Max(16, StripBlockBytes / (PackedMatrix.PanelRows * sizeof(float)));
         for (int p = firstPanel; p < firstPanel + panels; p++)
         {
             ref float panel = ref w.PanelRef(p);

@@ -25,6 +25,7 @@ public static class KernelSelector
     private static KernelSet? s_default;
     private static long s_streamingBytes;
     private static long s_tiledPrefetchBytes;
+    private static long s_gemmRowBlockBytes;
     private static readonly KernelSet?[] s_sets = new KernelSet?[4];
 
     /// <summary>The variant every model in this process uses (see <see cref="ForWeights"/> for the one exception).</summary>
@@ -83,6 +84,23 @@ public static class KernelSelector
             long streaming = StreamingBytes, l2 = CacheSizes.Level2Bytes();
             bool set = !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(StreamingBytesVariable));
             return s_tiledPrefetchBytes = set || l2 <= 0 ? streaming : Math.Min(streaming, 8 * l2);
+        }
+    }
+
+    /// <summary>
+    /// Bytes of X (rows × K floats) a tiled product keeps in L2 while every strip of weights passes over them: half a
+    /// core's L2 (the other half holds the strips' K blocks, Y's tiles and what the prefetch brings), 256 KiB where the
+    /// operating system does not say. A product over more rows of X runs block after block of rows, each against all
+    /// the weights.
+    /// </summary>
+    internal static long GemmRowBlockBytes
+    {
+        get
+        {
+            if (s_gemmRowBlockBytes > 0)
+                return s_gemmRowBlockBytes;
+            long l2 = CacheSizes.Level2Bytes();
+            return s_gemmRowBlockBytes = l2 > 0 ? l2 / 2 : 256L << 10;
         }
     }
 

@@ -160,6 +160,50 @@ public class GemmKernelTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void ManyRowBlocks_MatchTheDoubleReference_AndEachRowAloneBitForBit(KernelIsa isa)
+    {
+        // 1,000 rows of K = 300 are 1.2 MB of X, more than half of any L2 this runs on: the product runs block after
+        // block of rows. A row's sums are the same FMAs in the same order in any block and any tile, so each equals the
+        // row multiplied alone in a tile of six (the row and five neighbours), and the double-precision reference.
+        const int m = 1000, n = 70, k = 300;
+        Assert.True(GemmKernel<SimdOpsScalar, float>.RowBlock(m, k, KernelSelector.GemmRowBlockBytes) < m, "the product must cover several row blocks");
+        var random = new Random(31);
+        KernelSet kernels = KernelSelector.Get(isa);
+        float[] w = Random(random, n * k), x = Random(random, m * k), bias = Random(random, n);
+        var packed = PackedMatrix.FromRowMajor(w, n, k);
+        var y = new float[m * n];
+        kernels.Multiply(packed, x, k, y, n, m, bias, accumulate: false);
+        var six = new float[6 * n];
+        double tolerance = 2e-6 * Math.Sqrt(k) + 1e-6;
+        for (int first = 0; first < m; first += 97)
+        {
+            int start = Math.Min(first, m - 6);
+            kernels.Multiply(packed, x.AsSpan(start * k, 6 * k), k, six, n, 6, bias, accumulate: false);
+            Assert.True(six.AsSpan().SequenceEqual(y.AsSpan(start * n, 6 * n)), $"{isa}: rows {start}..{start + 5} differ from the same rows in a tile of six");
+            for (int col = 0; col < n; col++)
+            {
+                double expected = bias[col];
+                for (int j = 0; j < k; j++)
+                    expected += (double)x[first * k + j] * w[col * k + j];
+                Assert.True(Math.Abs(expected - y[first * n + col]) <= tolerance, $"{isa} y[{first},{col}] = {y[first * n + col]}, expected {expected}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(100, 256, 256 << 10, 100)]   // 100 KiB of X fits: one block
+    [InlineData(256, 1024, 256 << 10, 66)]   // 1 MiB: four blocks of 64 rows, rounded up to whole tiles
+    [InlineData(4096, 512, 256 << 10, 132)]  // 8 MiB: 32 blocks of 128, rounded to 22 tiles
+    [InlineData(300, 100_000, 256 << 10, 6)] // not even one row fits: one tile at a time
+    [InlineData(7, 100_000, 256 << 10, 6)]
+    public void RowBlock_IsTheFewestEqualBlocksThatFit_InWholeTiles(int m, int k, int blockBytes, int expected)
+    {
+        int rows = GemmKernel<SimdOpsScalar, float>.RowBlock(m, k, blockBytes);
+        Assert.Equal(expected, rows);
+    }
+
     [Fact]
     public void MultiplyPanels_OutsideTheMatrix_Throws()
     {
