@@ -66,6 +66,50 @@ internal abstract partial class KernelSet
             ref MemoryMarshal.GetReference(bias), !bias.IsEmpty, accumulate, firstPanel, panels, streams, reverse);
     }
 
+    /// <summary>
+    /// Two independent matrix–vector products over the panels [firstPanel, firstPanel + panels) of two matrices with the
+    /// same rows: ya = biasA + A·xa and yb = biasB + B·xb (an empty bias adds nothing). Where this width has the kernel
+    /// and both matrices are float32, one pass reads the two weight streams together (a GRU step's W_ih x and W_hh h, bound
+    /// by how fast its weights come in); otherwise one product after the other. <paramref name="reverse"/> as in
+    /// <see cref="Multiply"/>: the panels last to first, the same bits.
+    /// </summary>
+    public void MultiplyTwoPanels(
+        PackedMatrix a, ReadOnlySpan<float> xa, Span<float> ya, ReadOnlySpan<float> biasA,
+        PackedMatrix b, ReadOnlySpan<float> xb, Span<float> yb, ReadOnlySpan<float> biasB, int firstPanel, int panels, bool reverse = false)
+    {
+        if (a.Rows != b.Rows)
+            throw new ArgumentException($"matrices ({a.Rows}, {a.Cols}) and ({b.Rows}, {b.Cols}) must have the same rows to be multiplied side by side");
+        if (!CanMultiplyTwo || a.Element != WeightElement.Float32 || b.Element != WeightElement.Float32)
+        {
+            MultiplyPanels(a, xa, a.Cols, ya, a.Rows, 1, biasA, accumulate: false, firstPanel, panels, reverse: reverse);
+            MultiplyPanels(b, xb, b.Cols, yb, b.Rows, 1, biasB, accumulate: false, firstPanel, panels, reverse: reverse);
+            return;
+        }
+        if (panels <= 0)
+            return;
+        if (xa.Length < a.Cols || xb.Length < b.Cols || ya.Length < a.Rows || yb.Length < b.Rows)
+        {
+            throw new ArgumentException(
+                $"matrices ({a.Rows}, {a.Cols}) and ({b.Rows}, {b.Cols}) side by side: x has {xa.Length} and {xb.Length} floats, y {ya.Length} and {yb.Length}");
+        }
+        if ((!biasA.IsEmpty && biasA.Length < a.Rows) || (!biasB.IsEmpty && biasB.Length < b.Rows))
+            throw new ArgumentException($"biases have {biasA.Length} and {biasB.Length} floats; the matrices have {a.Rows} rows");
+        if (firstPanel < 0 || firstPanel + panels > a.PanelCount)
+            throw new ArgumentOutOfRangeException(nameof(firstPanel), $"panels [{firstPanel}, {firstPanel + panels}) are outside 0..{a.PanelCount}");
+        MultiplyTwoCore(
+            a, ref MemoryMarshal.GetReference(xa), ref MemoryMarshal.GetReference(ya), ref MemoryMarshal.GetReference(biasA), !biasA.IsEmpty,
+            b, ref MemoryMarshal.GetReference(xb), ref MemoryMarshal.GetReference(yb), ref MemoryMarshal.GetReference(biasB), !biasB.IsEmpty,
+            new PanelSweep(firstPanel, panels, reverse));
+    }
+
+    /// <summary>Whether <see cref="MultiplyTwoPanels"/> reads both matrices in one pass with this width.</summary>
+    protected abstract bool CanMultiplyTwo { get; }
+
+    /// <inheritdoc cref="MultiplyTwoPanels"/>
+    protected abstract void MultiplyTwoCore(
+        PackedMatrix a, ref float xa, ref float ya, ref float biasA, bool hasBiasA,
+        PackedMatrix b, ref float xb, ref float yb, ref float biasB, bool hasBiasB, PanelSweep sweep);
+
     /// <summary>LSTM update: gates (4H) pre-activations, c (H) updated in place, m (H) ← o⊙tanh(c).</summary>
     public void Lstm(Span<float> gates, Span<float> c, Span<float> m)
     {

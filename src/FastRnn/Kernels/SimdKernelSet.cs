@@ -110,6 +110,24 @@ internal sealed class SimdKernelSet<TOps, TVector> : KernelSet
         }
     }
 
+    protected override bool CanMultiplyTwo => PanelKernel<TOps, TVector>.CanMultiplyTwo;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    protected override void MultiplyTwoCore(
+        PackedMatrix a, ref float xa, ref float ya, ref float biasA, bool hasBiasA,
+        PackedMatrix b, ref float xb, ref float yb, ref float biasB, bool hasBiasB, PanelSweep sweep)
+    {
+        for (int i = 0; i < sweep.Count; i++)
+        {
+            int p = sweep[i];
+            int rowStart = p * PackedMatrix.PanelRows;
+            PanelKernel<TOps, TVector>.MultiplyTwo(
+                ref a.PanelRef(p), ref xa, a.Cols, ref Unsafe.Add(ref ya, rowStart), ref Unsafe.Add(ref biasA, hasBiasA ? rowStart : 0), hasBiasA,
+                ref b.PanelRef(p), ref xb, b.Cols, ref Unsafe.Add(ref yb, rowStart), ref Unsafe.Add(ref biasB, hasBiasB ? rowStart : 0), hasBiasB,
+                Math.Min(PackedMatrix.PanelRows, a.Rows - rowStart));
+        }
+    }
+
     private static void MultiplyScalar(
         PackedMatrix w, ref float x, int xStride, ref float y, int yStride, int count, ref float bias, bool hasBias, bool accumulate,
         PanelSweep sweep)

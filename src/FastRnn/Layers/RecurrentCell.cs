@@ -57,6 +57,13 @@ internal abstract class RecurrentCell
     /// </summary>
     protected bool StepStreams(int batch) => batch == 1 ? _stepStreams : _stepPrefetches;
 
+    /// <summary>
+    /// Whether a step's weights lie beyond what a core's L2 can keep (<see cref="KernelSelector.TiledProductPrefetches"/>
+    /// of W_ih and the recurrent matrices together): a step of one stream is then bound by how fast they come from L3 or
+    /// DRAM, and cells whose products cannot be summed read them side by side (<see cref="WorkerTeam.MultiplyTwo"/>).
+    /// </summary>
+    internal bool StepWeightsOutOfCache => _stepPrefetches;
+
     private bool _stepStreams, _stepPrefetches;
 
     /// <summary>Bytes of the weights the recurrence reads at every step: W_hh, and W_hr for a projected LSTM.</summary>

@@ -47,6 +47,9 @@ internal sealed unsafe class WorkerTeam : IDisposable
     private bool _accumulate;
     private bool _streams;
     private bool _reverse;
+    private PackedMatrix? _w2;   // the second matrix of MultiplyTwo, with its vector, output and bias; null for one product
+    private float* _x2, _y2, _bias2;
+    private int _x2Length, _y2Length, _bias2Length;
     private bool _sweepBackward; // this step's single-vector products visit their panels last to first
     private ITeamTask? _task;    // published instead of a product by RunTogether
 
@@ -126,6 +129,39 @@ internal sealed unsafe class WorkerTeam : IDisposable
     }
 
     /// <summary>
+    /// <see cref="KernelSet.MultiplyTwoPanels"/> over all panels of two matrices with the same rows, one vector each (a
+    /// GRU step's W_ih x and W_hh h), split by panels across the team like <see cref="Multiply"/>; the same bits as one
+    /// thread.
+    /// </summary>
+    public void MultiplyTwo(PackedMatrix a, ReadOnlySpan<float> xa, Span<float> ya, ReadOnlySpan<float> biasA,
+                            PackedMatrix b, ReadOnlySpan<float> xb, Span<float> yb, ReadOnlySpan<float> biasB, bool streams)
+    {
+        bool reverse = _sweepBackward && !streams && !KernelSelector.StreamsFromMemory(a.WeightBytes + b.WeightBytes);
+        if (Threads == 1 || a.PanelCount < Threads || (long)a.Rows * (a.Cols + b.Cols) < MinParallelMultiplyAdds)
+        {
+            a.KernelsFor(1).MultiplyTwoPanels(a, xa, ya, biasA, b, xb, yb, biasB, 0, a.PanelCount, reverse);
+            return;
+        }
+
+        fixed (float* px = xa, py = ya, pb = biasA, px2 = xb, py2 = yb, pb2 = biasB)
+        {
+            _w = a;
+            _x = px;
+            _y = py;
+            _bias = pb;
+            (_xLength, _yLength, _biasLength) = (xa.Length, ya.Length, biasA.Length);
+            _w2 = b;
+            _x2 = px2;
+            _y2 = py2;
+            _bias2 = pb2;
+            (_x2Length, _y2Length, _bias2Length) = (xb.Length, yb.Length, biasB.Length);
+            _count = 1;
+            _reverse = reverse;
+            RunPublished();
+        }
+    }
+
+    /// <summary>
     /// Runs <paramref name="task"/> on every thread of the team at once, the caller as thread 0, and returns when all
     /// are done: work that splits into a few long independent pieces (the two directions of a bidirectional layer)
     /// rather than by panels. A failure on a worker is rethrown here.
@@ -156,6 +192,7 @@ internal sealed unsafe class WorkerTeam : IDisposable
             finally
             {
                 _w = null;
+                _w2 = null;
                 _task = null;
             }
             return;
@@ -184,6 +221,7 @@ internal sealed unsafe class WorkerTeam : IDisposable
             while (Volatile.Read(ref _pending) != 0)
                 spin.SpinOnce(sleep1Threshold: -1);
             _w = null;
+            _w2 = null;
             _task = null;
             if (!callerDone)
                 Interlocked.Exchange(ref _failure, null);
@@ -251,6 +289,14 @@ internal sealed unsafe class WorkerTeam : IDisposable
         int panels = w.PanelCount, share = panels / Threads, extra = panels % Threads;
         int first = index * share + Math.Min(index, extra);
         int mine = share + (index < extra ? 1 : 0);
+        if (_w2 is { } second)
+        {
+            w.KernelsFor(1).MultiplyTwoPanels(
+                w, new ReadOnlySpan<float>(_x, _xLength), new Span<float>(_y, _yLength), new ReadOnlySpan<float>(_bias, _biasLength),
+                second, new ReadOnlySpan<float>(_x2, _x2Length), new Span<float>(_y2, _y2Length), new ReadOnlySpan<float>(_bias2, _bias2Length),
+                first, mine, _reverse);
+            return;
+        }
         w.KernelsFor(_count).MultiplyPanels(
             w, new ReadOnlySpan<float>(_x, _xLength), _xStride, new Span<float>(_y, _yLength), _yStride, _count,
             new ReadOnlySpan<float>(_bias, _biasLength), _accumulate, first, mine, _streams, _reverse);

@@ -1,0 +1,96 @@
+using FastRnn.Kernels;
+
+namespace FastRnn.Tests.Kernels;
+
+/// <summary>
+/// Two independent matrix–vector products read side by side (<c>KernelSet.MultiplyTwoPanels</c>, a GRU step's W_ih x and
+/// W_hh h) for every supported variant, against a double-precision reference: awkward rows (a partial last panel) and
+/// columns (either matrix the wider, by an odd count), with and without biases, over panel ranges, and visiting the
+/// panels backwards without changing a bit.
+/// </summary>
+public class TwoProductKernelTests
+{
+    public static IEnumerable<object[]> Variants() => KernelSelector.Supported.Select(isa => new object[] { isa });
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void BothProducts_MatchTheDoubleReference_ForAwkwardShapes(KernelIsa isa)
+    {
+        var random = new Random(404);
+        KernelSet kernels = KernelSelector.Get(isa);
+        foreach (int rows in new[] { 1, 31, 33, 100, 257 })
+        {
+            foreach ((int colsA, int colsB) in new[] { (1, 1), (3, 7), (17, 17), (100, 33), (31, 257), (64, 64) })
+            {
+                bool biasA = (rows + colsA) % 2 == 0, biasB = (rows + colsB) % 3 != 0;
+                float[] wa = Random(random, rows * colsA), wb = Random(random, rows * colsB);
+                float[] xa = Random(random, colsA), xb = Random(random, colsB), ba = Random(random, rows), bb = Random(random, rows);
+                var a = PackedMatrix.FromRowMajor(wa, rows, colsA);
+                var b = PackedMatrix.FromRowMajor(wb, rows, colsB);
+                float[] ya = Random(random, rows), yb = Random(random, rows);
+                kernels.MultiplyTwoPanels(a, xa, ya, biasA ? ba : default, b, xb, yb, biasB ? bb : default, 0, a.PanelCount);
+                string shape = $"{isa} rows {rows}, columns {colsA} and {colsB}";
+                AssertProduct(wa, xa, biasA ? ba : null, ya, rows, colsA, $"{shape}, A");
+                AssertProduct(wb, xb, biasB ? bb : null, yb, rows, colsB, $"{shape}, B");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void PanelRanges_AndTheBackwardSweep_GiveTheWholeProductsBits(KernelIsa isa)
+    {
+        var random = new Random(405);
+        KernelSet kernels = KernelSelector.Get(isa);
+        const int rows = 200, colsA = 45, colsB = 130; // seven panels, the last partial
+        var a = PackedMatrix.FromRowMajor(Random(random, rows * colsA), rows, colsA);
+        var b = PackedMatrix.FromRowMajor(Random(random, rows * colsB), rows, colsB);
+        float[] xa = Random(random, colsA), xb = Random(random, colsB), ba = Random(random, rows), bb = Random(random, rows);
+        float[] wholeA = new float[rows], wholeB = new float[rows];
+        kernels.MultiplyTwoPanels(a, xa, wholeA, ba, b, xb, wholeB, bb, 0, a.PanelCount);
+
+        float[] splitA = new float[rows], splitB = new float[rows];
+        kernels.MultiplyTwoPanels(a, xa, splitA, ba, b, xb, splitB, bb, 0, 3, reverse: true);
+        kernels.MultiplyTwoPanels(a, xa, splitA, ba, b, xb, splitB, bb, 3, a.PanelCount - 3);
+        Assert.Equal(wholeA, splitA);
+        Assert.Equal(wholeB, splitB);
+
+        float[] backA = new float[rows], backB = new float[rows];
+        kernels.MultiplyTwoPanels(a, xa, backA, ba, b, xb, backB, bb, 0, a.PanelCount, reverse: true);
+        Assert.Equal(wholeA, backA);
+        Assert.Equal(wholeB, backB);
+    }
+
+    [Fact]
+    public void MatricesOfDifferentRows_OrShortSpans_Throw()
+    {
+        KernelSet kernels = KernelSelector.Default;
+        var a = PackedMatrix.FromRowMajor(new float[64 * 4], 64, 4);
+        var b = PackedMatrix.FromRowMajor(new float[32 * 4], 32, 4);
+        var rows = Assert.Throws<ArgumentException>(() => kernels.MultiplyTwoPanels(a, new float[4], new float[64], default, b, new float[4], new float[64], default, 0, 1));
+        Assert.Contains("same rows", rows.Message);
+        var c = PackedMatrix.FromRowMajor(new float[64 * 8], 64, 8);
+        var shortX = Assert.ThrowsAny<ArgumentException>(() => kernels.MultiplyTwoPanels(a, new float[4], new float[64], default, c, new float[7], new float[64], default, 0, 2));
+        Assert.Contains("7", shortX.Message);
+    }
+
+    private static void AssertProduct(float[] w, float[] x, float[]? bias, float[] y, int rows, int cols, string what)
+    {
+        double tolerance = 2e-6 * Math.Sqrt(cols) + 1e-6;
+        for (int r = 0; r < rows; r++)
+        {
+            double expected = bias?[r] ?? 0;
+            for (int j = 0; j < cols; j++)
+                expected += (double)w[r * cols + j] * x[j];
+            Assert.True(Math.Abs(expected - y[r]) <= tolerance, $"{what}: y[{r}] = {y[r]}, expected {expected}");
+        }
+    }
+
+    private static float[] Random(Random random, int length)
+    {
+        var v = new float[length];
+        for (int i = 0; i < v.Length; i++)
+            v[i] = (float)(random.NextDouble() * 2 - 1);
+        return v;
+    }
+}
