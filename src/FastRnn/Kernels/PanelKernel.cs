@@ -173,8 +173,8 @@ internal static class PanelKernel<TOps, TVector>
     public static bool CanMultiplyTwo => TOps.Width > 1 && PackedMatrix.PanelRows / TOps.Width <= 4;
 
     /// <summary>
-    /// Two independent products over one row block of two matrices with the same rows, in one pass:
-    /// yA = (biasA) + panelA · xA and yB = (biasB) + panelB · xB, accumulators 0-3 taking A's columns and 4-7 B's, so
+    /// Two independent products over one row block (panel) each of two matrices, in one pass:
+    /// yA = (accumulate ? yA : 0) + (biasA) + panelA · xA and the same for B, accumulators 0-3 taking A's columns and 4-7 B's, so
     /// that the two weight streams advance together (a GRU step's W_ih x and W_hh h, which cannot be summed).
     /// </summary>
     /// <remarks>
@@ -186,7 +186,7 @@ internal static class PanelKernel<TOps, TVector>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyTwo(
         ref float panelA, ref float xA, int colsA, ref float yA, ref float biasA, bool hasBiasA,
-        ref float panelB, ref float xB, int colsB, ref float yB, ref float biasB, bool hasBiasB, int rows)
+        ref float panelB, ref float xB, int colsB, ref float yB, ref float biasB, bool hasBiasB, int rowsA, int rowsB, bool accumulate)
     {
         int w = TOps.Width;
         int vectorsPerColumn = PackedMatrix.PanelRows / w;
@@ -195,8 +195,8 @@ internal static class PanelKernel<TOps, TVector>
         int j = SideBySide(ref panelA, ref xA, ref panelB, ref xB, Math.Min(colsA, colsB), ref a0, ref a1, ref a2, ref a3, ref b0, ref b1, ref b2, ref b3);
         Rest(ref panelA, ref xA, j, colsA, ref a0, ref a1, ref a2, ref a3);
         Rest(ref panelB, ref xB, j, colsB, ref b0, ref b1, ref b2, ref b3);
-        StoreFour(a0, a1, a2, a3, ref yA, rows, ref biasA, hasBiasA);
-        StoreFour(b0, b1, b2, b3, ref yB, rows, ref biasB, hasBiasB);
+        StoreFour(a0, a1, a2, a3, ref yA, rowsA, ref biasA, hasBiasA, accumulate);
+        StoreFour(b0, b1, b2, b3, ref yB, rowsB, ref biasB, hasBiasB, accumulate);
     }
 
     /// <summary>
@@ -255,7 +255,7 @@ internal static class PanelKernel<TOps, TVector>
     // One matrix's four accumulators of MultiplyTwo into y (+ bias): with two vectors a column, 2 and 3 hold the second
     // column of each iteration and fold into 0 and 1.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreFour(TVector a0, TVector a1, TVector a2, TVector a3, ref float y, int rows, ref float bias, bool hasBias)
+    private static void StoreFour(TVector a0, TVector a1, TVector a2, TVector a3, ref float y, int rows, ref float bias, bool hasBias, bool accumulate)
     {
         if (PackedMatrix.PanelRows / TOps.Width == 2)
         {
@@ -263,7 +263,7 @@ internal static class PanelKernel<TOps, TVector>
             a1 = TOps.Add(a1, a3);
         }
         TVector zero = TOps.Zero;
-        StorePanel(a0, a1, a2, a3, zero, zero, zero, zero, ref y, rows, ref bias, hasBias, accumulate: false);
+        StorePanel(a0, a1, a2, a3, zero, zero, zero, zero, ref y, rows, ref bias, hasBias, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

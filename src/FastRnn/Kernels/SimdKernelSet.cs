@@ -54,6 +54,11 @@ internal sealed class SimdKernelSet<TOps, TVector> : KernelSet
         // accumulators on one column stream. Several vectors: the register-tiled GEMM reuses each weight load.
         if (count == 1)
         {
+            if (!sweep.Reverses && PanelKernel<TOps, TVector>.CanMultiplyTwo && KernelSelector.ReadsAsTwoStreams(w.WeightBytes))
+            {
+                MultiplyHalvesTogether(w, ref x, ref y, ref bias, hasBias, accumulate, firstPanel, panels);
+                return;
+            }
             for (int i = 0; i < panels; i++)
             {
                 int p = sweep[i];
@@ -110,6 +115,25 @@ internal sealed class SimdKernelSet<TOps, TVector> : KernelSet
         }
     }
 
+    // One vector against a matrix beyond the L2's reach: the two halves of the panel range side by side, panel i of the
+    // first half with panel i of the second (MultiplyTwo), so the weights come in as two streams. A lone middle panel
+    // is paired with itself (its second result discarded), so that every row is summed by the same four-accumulator
+    // kernel whatever range a thread is given.
+    private static void MultiplyHalvesTogether(PackedMatrix w, ref float x, ref float y, ref float bias, bool hasBias, bool accumulate, int firstPanel, int panels)
+    {
+        int half = panels / 2;
+        Span<float> discard = stackalloc float[PackedMatrix.PanelRows];
+        for (int i = 0; i < half; i++)
+            MultiplyTwoPanels(w, firstPanel + i, w, firstPanel + half + i, ref x, ref x, ref y, ref y, ref bias, hasBias, ref bias, hasBias, accumulate);
+        if (panels % 2 == 1)
+        {
+            int last = firstPanel + panels - 1;
+            // Indexed by the matrix's rows like y, so that the panel's rows land at discard[0..32).
+            ref float unused = ref Unsafe.Subtract(ref discard[0], last * PackedMatrix.PanelRows);
+            MultiplyTwoPanels(w, last, w, last, ref x, ref x, ref y, ref unused, ref bias, hasBias, ref bias, hasBiasB: false, accumulate);
+        }
+    }
+
     protected override bool CanMultiplyTwo => PanelKernel<TOps, TVector>.CanMultiplyTwo;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -118,14 +142,21 @@ internal sealed class SimdKernelSet<TOps, TVector> : KernelSet
         PackedMatrix b, ref float xb, ref float yb, ref float biasB, bool hasBiasB, PanelSweep sweep)
     {
         for (int i = 0; i < sweep.Count; i++)
-        {
-            int p = sweep[i];
-            int rowStart = p * PackedMatrix.PanelRows;
-            PanelKernel<TOps, TVector>.MultiplyTwo(
-                ref a.PanelRef(p), ref xa, a.Cols, ref Unsafe.Add(ref ya, rowStart), ref Unsafe.Add(ref biasA, hasBiasA ? rowStart : 0), hasBiasA,
-                ref b.PanelRef(p), ref xb, b.Cols, ref Unsafe.Add(ref yb, rowStart), ref Unsafe.Add(ref biasB, hasBiasB ? rowStart : 0), hasBiasB,
-                Math.Min(PackedMatrix.PanelRows, a.Rows - rowStart));
-        }
+            MultiplyTwoPanels(a, sweep[i], b, sweep[i], ref xa, ref xb, ref ya, ref yb, ref biasA, hasBiasA, ref biasB, hasBiasB, accumulate: false);
+    }
+
+    // Panel pa of a times xa and panel pb of b times xb, each into its own rows of ya and yb (y and bias indexed by the
+    // matrices' rows).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MultiplyTwoPanels(
+        PackedMatrix a, int pa, PackedMatrix b, int pb, ref float xa, ref float xb, ref float ya, ref float yb,
+        ref float biasA, bool hasBiasA, ref float biasB, bool hasBiasB, bool accumulate)
+    {
+        int startA = pa * PackedMatrix.PanelRows, startB = pb * PackedMatrix.PanelRows;
+        PanelKernel<TOps, TVector>.MultiplyTwo(
+            ref a.PanelRef(pa), ref xa, a.Cols, ref Unsafe.Add(ref ya, startA), ref Unsafe.Add(ref biasA, hasBiasA ? startA : 0), hasBiasA,
+            ref b.PanelRef(pb), ref xb, b.Cols, ref Unsafe.Add(ref yb, startB), ref Unsafe.Add(ref biasB, hasBiasB ? startB : 0), hasBiasB,
+            Math.Min(PackedMatrix.PanelRows, a.Rows - startA), Math.Min(PackedMatrix.PanelRows, b.Rows - startB), accumulate);
     }
 
     private static void MultiplyScalar(

@@ -61,6 +61,40 @@ public class TwoProductKernelTests
         Assert.Equal(wholeB, backB);
     }
 
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void OneVector_AgainstAMatrixBeyondTheL2_ReadsItsHalvesSideBySide_WithTheSameBitsOverAnySplit(KernelIsa isa)
+    {
+        // 1,057 x 1,100 floats (4.65 MB, 34 panels, the last of one row) lie beyond twice any L2 up to 2 MiB: a product
+        // of one vector pairs panel i of the first half of its range with panel i of the second, and a lone panel of an
+        // odd range with itself.
+        const int rows = 1057, cols = 1100;
+        var random = new Random(406);
+        KernelSet kernels = KernelSelector.Get(isa);
+        float[] w = Random(random, rows * cols), x = Random(random, cols), bias = Random(random, rows), initial = Random(random, rows);
+        var packed = PackedMatrix.FromRowMajor(w, rows, cols);
+        Assert.True(KernelSelector.ReadsAsTwoStreams(packed.WeightBytes));
+
+        float[] whole = (float[])initial.Clone();
+        kernels.Multiply(packed, x, cols, whole, rows, 1, bias, accumulate: true);
+        double tolerance = 2e-6 * Math.Sqrt(cols) + 1e-6;
+        for (int r = 0; r < rows; r++)
+        {
+            double expected = initial[r] + bias[r];
+            for (int j = 0; j < cols; j++)
+                expected += (double)w[r * cols + j] * x[j];
+            Assert.True(Math.Abs(expected - whole[r]) <= tolerance, $"{isa}: y[{r}] = {whole[r]}, expected {expected}");
+        }
+
+        foreach (int cut in new[] { 17, 16, 1, 33 })
+        {
+            float[] split = (float[])initial.Clone();
+            kernels.MultiplyPanels(packed, x, cols, split, rows, 1, bias, accumulate: true, 0, cut);
+            kernels.MultiplyPanels(packed, x, cols, split, rows, 1, bias, accumulate: true, cut, packed.PanelCount - cut);
+            Assert.True(whole.AsSpan().SequenceEqual(split), $"{isa}: panels split at {cut} differ from the whole product");
+        }
+    }
+
     [Fact]
     public void MatricesOfDifferentRows_OrShortSpans_Throw()
     {
