@@ -58,11 +58,11 @@ internal abstract class RecurrentCell
     protected bool StepStreams(int batch) => batch == 1 ? _stepStreams : _stepPrefetches;
 
     /// <summary>
-    /// Whether a step's weights lie beyond what a core's L2 can keep (<see cref="KernelSelector.TiledProductPrefetches"/>
-    /// of W_ih and the recurrent matrices together): a step of one stream is then bound by how fast they come from L3 or
-    /// DRAM, and cells whose products cannot be summed read them side by side (<see cref="WorkerTeam.MultiplyTwo"/>).
+    /// Whether a step's weights (W_ih and the recurrent matrices together) lie beyond twice a core's L2
+    /// (<see cref="KernelSelector.ReadsAsTwoStreams"/>): a step of one stream is then bound by how fast they come from L3
+    /// or DRAM, and cells whose products cannot be summed read them side by side (<see cref="WorkerTeam.MultiplyTwo"/>).
     /// </summary>
-    internal bool StepWeightsOutOfCache => _stepPrefetches;
+    internal bool StepWeightsOutOfCache { get; private set; }
 
     private bool _stepStreams, _stepPrefetches;
 
@@ -80,6 +80,7 @@ internal abstract class RecurrentCell
         long stepBytes = InputWeights.WeightBytes + RecurrentWeightBytes;
         _stepStreams = KernelSelector.StreamsFromMemory(stepBytes);
         _stepPrefetches = KernelSelector.TiledProductPrefetches(stepBytes);
+        StepWeightsOutOfCache = KernelSelector.ReadsAsTwoStreams(stepBytes);
     }
 
     /// <summary>gx[n] = W_ih x[n] + bias for n in 0..count; x rows start every <paramref name="xStride"/> floats, gx rows every G·H.</summary>
