@@ -19,9 +19,6 @@ internal readonly struct PanelSweep(int first, int count, bool reverse)
     /// <summary>The lowest panel of the range.</summary>
     public int First => first;
 
-    /// <summary>Whether the panels are visited last to first.</summary>
-    public bool Reverses => reverse;
-
     /// <summary>Panels in the range.</summary>
     public int Count => count;
 

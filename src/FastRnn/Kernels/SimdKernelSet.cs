@@ -54,9 +54,9 @@ internal sealed class SimdKernelSet<TOps, TVector> : KernelSet
         // accumulators on one column stream. Several vectors: the register-tiled GEMM reuses each weight load.
         if (count == 1)
         {
-            if (!sweep.Reverses && PanelKernel<TOps, TVector>.CanMultiplyTwo && KernelSelector.ReadsAsTwoStreams(w.WeightBytes))
+            if (PanelKernel<TOps, TVector>.CanMultiplyTwo && KernelSelector.ReadsAsTwoStreams(w.WeightBytes))
             {
-                MultiplyHalvesTogether(w, ref x, ref y, ref bias, hasBias, accumulate, firstPanel, panels);
+                MultiplyHalvesTogether(w, ref x, ref y, ref bias, hasBias, accumulate, sweep);
                 return;
             }
             for (int i = 0; i < panels; i++)
@@ -116,22 +116,30 @@ internal sealed class SimdKernelSet<TOps, TVector> : KernelSet
     }
 
     // One vector against a matrix beyond the L2's reach: the two halves of the panel range side by side, panel i of the
-    // first half with panel i of the second (MultiplyTwo), so the weights come in as two streams. A lone middle panel
-    // is paired with itself (its second result discarded), so that every row is summed by the same four-accumulator
-    // kernel whatever range a thread is given.
-    private static void MultiplyHalvesTogether(PackedMatrix w, ref float x, ref float y, ref float bias, bool hasBias, bool accumulate, int firstPanel, int panels)
+    // first half with panel i of the second (MultiplyTwo), so the weights come in as two streams; a backward sweep takes
+    // the pairs last to first. A lone middle panel is paired with itself (its second result discarded), so that every
+    // row is summed by the same four-accumulator kernel whatever range a thread is given and in either direction.
+    private static void MultiplyHalvesTogether(PackedMatrix w, ref float x, ref float y, ref float bias, bool hasBias, bool accumulate, PanelSweep sweep)
     {
-        int half = panels / 2;
-        Span<float> discard = stackalloc float[PackedMatrix.PanelRows];
-        for (int i = 0; i < half; i++)
-            MultiplyTwoPanels(w, firstPanel + i, w, firstPanel + half + i, ref x, ref x, ref y, ref y, ref bias, hasBias, ref bias, hasBias, accumulate);
-        if (panels % 2 == 1)
+        int half = sweep.Count / 2, first = sweep.First;
+        bool backward = sweep[0] != first;
+        if (sweep.Count % 2 == 1 && backward)
+            MultiplyLonePanel(w, first + sweep.Count - 1, ref x, ref y, ref bias, hasBias, accumulate);
+        for (int n = 0; n < half; n++)
         {
-            int last = firstPanel + panels - 1;
-            // Indexed by the matrix's rows like y, so that the panel's rows land at discard[0..32).
-            ref float unused = ref Unsafe.Subtract(ref discard[0], last * PackedMatrix.PanelRows);
-            MultiplyTwoPanels(w, last, w, last, ref x, ref x, ref y, ref unused, ref bias, hasBias, ref bias, hasBiasB: false, accumulate);
+            int i = backward ? half - 1 - n : n;
+            MultiplyTwoPanels(w, first + i, w, first + half + i, ref x, ref x, ref y, ref y, ref bias, hasBias, ref bias, hasBias, accumulate);
         }
+        if (sweep.Count % 2 == 1 && !backward)
+            MultiplyLonePanel(w, first + sweep.Count - 1, ref x, ref y, ref bias, hasBias, accumulate);
+    }
+
+    private static void MultiplyLonePanel(PackedMatrix w, int panel, ref float x, ref float y, ref float bias, bool hasBias, bool accumulate)
+    {
+        Span<float> discard = stackalloc float[PackedMatrix.PanelRows];
+        // Indexed by the matrix's rows like y, so that the panel's rows land at discard[0..32).
+        ref float unused = ref Unsafe.Subtract(ref discard[0], panel * PackedMatrix.PanelRows);
+        MultiplyTwoPanels(w, panel, w, panel, ref x, ref x, ref y, ref unused, ref bias, hasBias, ref bias, hasBiasB: false, accumulate);
     }
 
     protected override bool CanMultiplyTwo => PanelKernel<TOps, TVector>.CanMultiplyTwo;

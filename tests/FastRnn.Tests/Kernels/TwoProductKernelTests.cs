@@ -93,6 +93,17 @@ public class TwoProductKernelTests
             kernels.MultiplyPanels(packed, x, cols, split, rows, 1, bias, accumulate: true, cut, packed.PanelCount - cut);
             Assert.True(whole.AsSpan().SequenceEqual(split), $"{isa}: panels split at {cut} differ from the whole product");
         }
+
+        // A step whose sweep runs backwards (weights in L3, not streaming) takes the pairs last to first: the same bits.
+        foreach ((int firstPanel, int panels) in new[] { (0, packed.PanelCount), (0, 17), (17, packed.PanelCount - 17) })
+        {
+            float[] forward = (float[])initial.Clone(), backward = (float[])initial.Clone();
+            kernels.MultiplyPanels(packed, x, cols, forward, rows, 1, bias, accumulate: true, firstPanel, panels);
+            kernels.MultiplyPanels(packed, x, cols, backward, rows, 1, bias, accumulate: true, firstPanel, panels, reverse: true);
+            Assert.True(forward.AsSpan().SequenceEqual(backward), $"{isa}: panels [{firstPanel}, {firstPanel + panels}) backwards differ");
+            if (panels == packed.PanelCount)
+                Assert.True(forward.AsSpan().SequenceEqual(whole), $"{isa}: the forward sweep differs from the whole product");
+        }
     }
 
     [Fact]
