@@ -27,6 +27,7 @@ public static class KernelSelector
     private static long s_tiledPrefetchBytes;
     private static long s_gemmRowBlockBytes;
     private static long s_twoStreamBytes;
+    private static long s_level2Bytes = -1;
     private static readonly KernelSet?[] s_sets = new KernelSet?[4];
 
     /// <summary>The variant every model in this process uses (see <see cref="ForWeights"/> for the one exception).</summary>
@@ -91,10 +92,12 @@ public static class KernelSelector
         {
             if (s_twoStreamBytes > 0)
                 return s_twoStreamBytes;
-            long l2 = CacheSizes.Level2Bytes();
-            return s_twoStreamBytes = l2 > 0 ? 2 * l2 : StreamingBytes;
+            return s_twoStreamBytes = Level2Bytes > 0 ? 2 * Level2Bytes : StreamingBytes;
         }
     }
+
+    // A core's L2 as the operating system lists it (0 where it does not), read once for the thresholds derived from it.
+    private static long Level2Bytes => s_level2Bytes >= 0 ? s_level2Bytes : s_level2Bytes = CacheSizes.Level2Bytes();
 
     private static long TiledPrefetchBytes
     {
@@ -102,7 +105,7 @@ public static class KernelSelector
         {
             if (s_tiledPrefetchBytes > 0)
                 return s_tiledPrefetchBytes;
-            long streaming = StreamingBytes, l2 = CacheSizes.Level2Bytes();
+            long streaming = StreamingBytes, l2 = Level2Bytes;
             bool set = !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(StreamingBytesVariable));
             return s_tiledPrefetchBytes = set || l2 <= 0 ? streaming : Math.Min(streaming, 8 * l2);
         }
@@ -120,8 +123,7 @@ public static class KernelSelector
         {
             if (s_gemmRowBlockBytes > 0)
                 return s_gemmRowBlockBytes;
-            long l2 = CacheSizes.Level2Bytes();
-            return s_gemmRowBlockBytes = l2 > 0 ? l2 / 2 : 256L << 10;
+            return s_gemmRowBlockBytes = Level2Bytes > 0 ? Level2Bytes / 2 : 256L << 10;
         }
     }
 

@@ -92,8 +92,8 @@ internal sealed unsafe class WorkerTeam : IDisposable
     public bool SweepsBackward => _sweepBackward;
 
     // Whether this product visits its panels backwards (see NextStep).
-    private bool Reverses(PackedMatrix w, int count, bool streams)
-        => _sweepBackward && count == 1 && !streams && !KernelSelector.StreamsFromMemory(w.WeightBytes);
+    private bool Reverses(long weightBytes, int count, bool streams)
+        => _sweepBackward && count == 1 && !streams && !KernelSelector.StreamsFromMemory(weightBytes);
 
     /// <summary>
     /// <see cref="KernelSet.Multiply"/>, split by panels across the team when the product is large enough; the results
@@ -102,7 +102,7 @@ internal sealed unsafe class WorkerTeam : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Multiply(PackedMatrix w, ReadOnlySpan<float> x, int xStride, Span<float> y, int yStride, int count, ReadOnlySpan<float> bias, bool accumulate, bool streams = false)
     {
-        bool reverse = Reverses(w, count, streams);
+        bool reverse = Reverses(w.WeightBytes, count, streams);
         if (Threads == 1 || w.PanelCount < Threads || (long)w.Rows * w.Cols * count < MinParallelMultiplyAdds)
         {
             w.KernelsFor(count).Multiply(w, x, xStride, y, yStride, count, bias, accumulate, streams, reverse);
@@ -136,7 +136,7 @@ internal sealed unsafe class WorkerTeam : IDisposable
     public void MultiplyTwo(PackedMatrix a, ReadOnlySpan<float> xa, Span<float> ya, ReadOnlySpan<float> biasA,
                             PackedMatrix b, ReadOnlySpan<float> xb, Span<float> yb, ReadOnlySpan<float> biasB, bool streams)
     {
-        bool reverse = _sweepBackward && !streams && !KernelSelector.StreamsFromMemory(a.WeightBytes + b.WeightBytes);
+        bool reverse = Reverses(a.WeightBytes + b.WeightBytes, 1, streams);
         if (Threads == 1 || a.PanelCount < Threads || (long)a.Rows * (a.Cols + b.Cols) < MinParallelMultiplyAdds)
         {
             a.KernelsFor(1).MultiplyTwoPanels(a, xa, ya, biasA, b, xb, yb, biasB, 0, a.PanelCount, reverse);
