@@ -147,6 +147,43 @@ public class QuantizedKernelTests
 
     [Theory]
     [MemberData(nameof(Int8Kernels))]
+    public void Int8DotPanels_ReadAsTwoStreams_EqualsTheScalarTwin_InEitherDirection(string name)
+    {
+        Int8Kernel kernel = Int8KernelNamed(name);
+        Int8Kernel scalar = Int8KernelNamed("scalar");
+        var random = new Random(57);
+        const int P = PackedMatrix.PanelRows;
+        foreach (int quads in new[] { 1, 2, 3, 7, 33 })
+        {
+            foreach (int panels in new[] { 1, 2, 3, 6, 7 })
+            {
+                // Panels a stride apart with a gap between them, their own row sums each; all ±127 in the first round.
+                int stride = quads * P * 4 + 64;
+                var bytes = new sbyte[panels * stride];
+                var x = new sbyte[quads * 4];
+                bool extreme = quads == 3;
+                for (int i = 0; i < bytes.Length; i++)
+                    bytes[i] = extreme ? (sbyte)(i % 2 == 0 ? 127 : -127) : (sbyte)random.Next(-127, 128);
+                for (int i = 0; i < x.Length; i++)
+                    x[i] = extreme ? (sbyte)(i % 3 == 0 ? -127 : 127) : (sbyte)random.Next(-127, 128);
+                var rowSums = new int[panels * P];
+                for (int p = 0; p < panels; p++)
+                    PanelRowSums(bytes[(p * stride)..(p * stride + quads * P * 4)], quads).CopyTo(rowSums, p * P);
+                int[] xQuads = System.Runtime.InteropServices.MemoryMarshal.Cast<sbyte, int>(x).ToArray();
+                var reference = new int[panels * P];
+                scalar.DotPanels(ref bytes[0], stride, ref rowSums[0], scalar.Prepare(xQuads, new int[2 * quads]), quads, panels, ref reference[0]);
+                foreach (bool reverse in new[] { false, true })
+                {
+                    var fast = new int[panels * P];
+                    kernel.DotPanels(ref bytes[0], stride, ref rowSums[0], kernel.Prepare(xQuads, new int[2 * quads]), quads, panels, ref fast[0], reverse, twoStreams: true);
+                    Assert.True(reference.AsSpan().SequenceEqual(fast), $"{name}: {panels} panels of {quads} quads, reverse {reverse}");
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Int8Kernels))]
     public void Int8Prepare_RefusesABufferTooShortForTheOperandsAndSigns(string name)
     {
         Int8Kernel kernel = Int8KernelNamed(name);

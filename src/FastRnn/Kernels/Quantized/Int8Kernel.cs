@@ -18,9 +18,13 @@ internal abstract class Int8Kernel
     /// <summary>
     /// <see cref="Dot"/> for <paramref name="panels"/> consecutive panels of one segment (<paramref name="panelStride"/>
     /// bytes apart), their 32 row sums each in a row from <paramref name="rowSums"/>, their sums in a row into <paramref name="acc"/>;
-    /// last panel first when <paramref name="reverse"/> (<see cref="PanelSweep"/>).
+    /// last panel first when <paramref name="reverse"/> (<see cref="PanelSweep"/>). <paramref name="twoStreams"/>: panel i
+    /// of the first half of the range is read side by side with panel i of the second half (a lone middle panel alone),
+    /// pairs last to first when <paramref name="reverse"/>, for weights that come from L3 or DRAM
+    /// (<see cref="KernelSelector.ReadsAsTwoStreams"/>); the sums are exact, so the same either way.
     /// </summary>
-    public abstract void DotPanels(ref sbyte panel, int panelStride, ref int rowSums, Int8Operands x, int quads, int panels, ref int acc, bool reverse = false);
+    public abstract void DotPanels(ref sbyte panel, int panelStride, ref int rowSums, Int8Operands x, int quads, int panels, ref int acc,
+        bool reverse = false, bool twoStreams = false);
 
     /// <inheritdoc cref="Int8TileKernel{TOps, TAcc, TBytes}.Dot"/>
     public abstract void DotTiled(ref sbyte panel, ref int rowSums, Int8Operands x, int xStride, int quads, int count, ref int acc);
@@ -39,15 +43,43 @@ internal sealed class Int8Kernel<TOps, TAcc, TBytes>(string name) : Int8Kernel
     public override void Dot(ref sbyte panel, ref int rowSums, Int8Operands x, int quads, ref int acc)
         => Int8PanelKernel<TOps, TAcc, TBytes>.Dot(ref panel, ref rowSums, x, quads, ref acc);
 
-    public override void DotPanels(ref sbyte panel, int panelStride, ref int rowSums, Int8Operands x, int quads, int panels, ref int acc, bool reverse = false)
+    public override void DotPanels(ref sbyte panel, int panelStride, ref int rowSums, Int8Operands x, int quads, int panels, ref int acc,
+        bool reverse = false, bool twoStreams = false)
     {
+        if (twoStreams && Int8PanelKernel<TOps, TAcc, TBytes>.CanDotTwo && panels > 1)
+        {
+            DotHalvesTogether(ref panel, panelStride, ref rowSums, x, quads, panels, ref acc, reverse);
+            return;
+        }
         var sweep = new PanelSweep(0, panels, reverse);
         for (int i = 0; i < panels; i++)
+            DotOne(ref panel, panelStride, ref rowSums, x, quads, sweep[i], ref acc);
+    }
+
+    // Pairs (i, half + i), first to last or last to first; an odd count's last panel alone, where the sweep's direction
+    // meets it (last forwards, first backwards), so that the pass begins with what the previous one read last.
+    private static void DotHalvesTogether(ref sbyte panel, int panelStride, ref int rowSums, Int8Operands x, int quads, int panels, ref int acc, bool reverse)
+    {
+        int half = panels / 2;
+        if (panels % 2 == 1 && reverse)
+            DotOne(ref panel, panelStride, ref rowSums, x, quads, panels - 1, ref acc);
+        for (int n = 0; n < half; n++)
         {
-            int p = sweep[i];
-            int lane = p * PackedMatrix.PanelRows;
-            Int8PanelKernel<TOps, TAcc, TBytes>.Dot(ref Unsafe.Add(ref panel, (nint)p * panelStride), ref Unsafe.Add(ref rowSums, lane), x, quads, ref Unsafe.Add(ref acc, lane));
+            int i = reverse ? half - 1 - n : n, j = half + i;
+            int laneA = i * PackedMatrix.PanelRows, laneB = j * PackedMatrix.PanelRows;
+            Int8PanelKernel<TOps, TAcc, TBytes>.DotTwo(
+                ref Unsafe.Add(ref panel, (nint)i * panelStride), ref Unsafe.Add(ref rowSums, laneA), ref Unsafe.Add(ref acc, laneA),
+                ref Unsafe.Add(ref panel, (nint)j * panelStride), ref Unsafe.Add(ref rowSums, laneB), ref Unsafe.Add(ref acc, laneB), x, quads);
         }
+        if (panels % 2 == 1 && !reverse)
+            DotOne(ref panel, panelStride, ref rowSums, x, quads, panels - 1, ref acc);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DotOne(ref sbyte panel, int panelStride, ref int rowSums, Int8Operands x, int quads, int p, ref int acc)
+    {
+        int lane = p * PackedMatrix.PanelRows;
+        Int8PanelKernel<TOps, TAcc, TBytes>.Dot(ref Unsafe.Add(ref panel, (nint)p * panelStride), ref Unsafe.Add(ref rowSums, lane), x, quads, ref Unsafe.Add(ref acc, lane));
     }
 
     public override void DotTiled(ref sbyte panel, ref int rowSums, Int8Operands x, int xStride, int quads, int count, ref int acc)

@@ -139,7 +139,8 @@ internal abstract partial class KernelSet
 
     // One vector: each segment's dot products over all the panels in one call, then one epilogue over all their rows,
     // the segments' scaled sums added in column order. A segment's panels are one contiguous run (Int8Panels), so each
-    // call reads one stream: a sequence's recurrence reads W_hh alone, and a step reads W_ih's run, then W_hh's. Per
+    // call reads one stream — two, the halves of the run side by side, once the matrix lies beyond twice the L2: a
+    // sequence's recurrence reads W_hh alone, and a step reads W_ih's run, then W_hh's. Per
     // panel, the calls and bookkeeping cost a tenth of an L2-resident recurrence, and a step that read each panel's two
     // segments in turn (two streams, 32 KiB runs at H = 1024) was 4-6 % slower (Zen 5). A backward sweep visits the
     // segments last to first as well, so that it begins with what the last step read last; integer sums are exact and
@@ -152,13 +153,14 @@ internal abstract partial class KernelSet
         int n = segments.Length, lanes = panels * P;
         int rowStart = firstPanel * P, rows = Math.Min(lanes, w.Rows - rowStart);
         Span<int> acc = QuantizedScratch.IntegerSums(n * lanes);
+        bool twoStreams = KernelSelector.ReadsAsTwoStreams(w.WeightBytes);
         for (int visit = 0; visit < n; visit++)
         {
             int i = reverse ? n - 1 - visit : visit, quadStart = 0;
             for (int before = 0; before < i; before++)
                 quadStart += segments[before].Quads;
             Int8Segment s = segments[i];
-            Int8.DotPanels(ref q.PanelRef(s, firstPanel), s.PanelStride, ref s.RowSums[rowStart], operands.From(quadStart), s.Quads, panels, ref acc[i * lanes], reverse);
+            Int8.DotPanels(ref q.PanelRef(s, firstPanel), s.PanelStride, ref s.RowSums[rowStart], operands.From(quadStart), s.Quads, panels, ref acc[i * lanes], reverse, twoStreams);
         }
 
         ref float rowBias = ref BiasFrom(bias, rowStart);
