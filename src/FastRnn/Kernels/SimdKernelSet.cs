@@ -115,23 +115,21 @@ internal sealed class SimdKernelSet<TOps, TVector> : KernelSet
         }
     }
 
-    // One vector against a matrix beyond the L2's reach: the two halves of the panel range side by side, panel i of the
-    // first half with panel i of the second (MultiplyTwo), so the weights come in as two streams; a backward sweep takes
-    // the pairs last to first. A lone middle panel is paired with itself (its second result discarded), so that every
-    // row is summed by the same four-accumulator kernel whatever range a thread is given and in either direction.
+    // One vector against a matrix beyond the L2's reach: the two halves of the panel range side by side (MultiplyTwo), in
+    // PanelPairs' order, so the weights come in as two streams. An odd range's lone panel is paired with itself (its
+    // second result discarded), so that every row is summed by the same four-accumulator kernel whatever range a
+    // thread is given and in either direction.
     private static void MultiplyHalvesTogether(PackedMatrix w, ref float x, ref float y, ref float bias, bool hasBias, bool accumulate, PanelSweep sweep)
     {
-        int half = sweep.Count / 2, first = sweep.First;
-        bool backward = sweep[0] != first;
-        if (sweep.Count % 2 == 1 && backward)
-            MultiplyLonePanel(w, first + sweep.Count - 1, ref x, ref y, ref bias, hasBias, accumulate);
-        for (int n = 0; n < half; n++)
+        PanelPairs pairs = sweep.Pairs;
+        for (int v = 0; v < pairs.Count; v++)
         {
-            int i = backward ? half - 1 - n : n;
-            MultiplyTwoPanels(w, first + i, w, first + half + i, ref x, ref x, ref y, ref y, ref bias, hasBias, ref bias, hasBias, accumulate);
+            (int a, int b) = pairs[v];
+            if (b < 0)
+                MultiplyLonePanel(w, a, ref x, ref y, ref bias, hasBias, accumulate);
+            else
+                MultiplyTwoPanels(w, a, w, b, ref x, ref x, ref y, ref y, ref bias, hasBias, ref bias, hasBias, accumulate);
         }
-        if (sweep.Count % 2 == 1 && !backward)
-            MultiplyLonePanel(w, first + sweep.Count - 1, ref x, ref y, ref bias, hasBias, accumulate);
     }
 
     private static void MultiplyLonePanel(PackedMatrix w, int panel, ref float x, ref float y, ref float bias, bool hasBias, bool accumulate)

@@ -18,9 +18,8 @@ internal abstract class Int8Kernel
     /// <summary>
     /// <see cref="Dot"/> for <paramref name="panels"/> consecutive panels of one segment (<paramref name="panelStride"/>
     /// bytes apart), their 32 row sums each in a row from <paramref name="rowSums"/>, their sums in a row into <paramref name="acc"/>;
-    /// last panel first when <paramref name="reverse"/> (<see cref="PanelSweep"/>). <paramref name="twoStreams"/>: panel i
-    /// of the first half of the range is read side by side with panel i of the second half (a lone middle panel alone),
-    /// pairs last to first when <paramref name="reverse"/>, for weights that come from L3 or DRAM
+    /// last panel first when <paramref name="reverse"/> (<see cref="PanelSweep"/>). <paramref name="twoStreams"/>: the two
+    /// halves of the range side by side in <see cref="PanelPairs"/>' order, for weights that come from L3 or DRAM
     /// (<see cref="KernelSelector.ReadsAsTwoStreams"/>); the sums are exact, so the same either way.
     /// </summary>
     public abstract void DotPanels(ref sbyte panel, int panelStride, ref int rowSums, Int8Operands x, int quads, int panels, ref int acc,
@@ -56,23 +55,23 @@ internal sealed class Int8Kernel<TOps, TAcc, TBytes>(string name) : Int8Kernel
             DotOne(ref panel, panelStride, ref rowSums, x, quads, sweep[i], ref acc);
     }
 
-    // Pairs (i, half + i), first to last or last to first; an odd count's last panel alone, where the sweep's direction
-    // meets it (last forwards, first backwards), so that the pass begins with what the previous one read last.
+    // The pairs in PanelPairs' order; the lone panel through the one-panel kernel.
     private static void DotHalvesTogether(ref sbyte panel, int panelStride, ref int rowSums, Int8Operands x, int quads, int panels, ref int acc, bool reverse)
     {
-        int half = panels / 2;
-        if (panels % 2 == 1 && reverse)
-            DotOne(ref panel, panelStride, ref rowSums, x, quads, panels - 1, ref acc);
-        for (int n = 0; n < half; n++)
+        PanelPairs pairs = new PanelSweep(0, panels, reverse).Pairs;
+        for (int v = 0; v < pairs.Count; v++)
         {
-            int i = reverse ? half - 1 - n : n, j = half + i;
+            (int i, int j) = pairs[v];
+            if (j < 0)
+            {
+                DotOne(ref panel, panelStride, ref rowSums, x, quads, i, ref acc);
+                continue;
+            }
             int laneA = i * PackedMatrix.PanelRows, laneB = j * PackedMatrix.PanelRows;
             Int8PanelKernel<TOps, TAcc, TBytes>.DotTwo(
                 ref Unsafe.Add(ref panel, (nint)i * panelStride), ref Unsafe.Add(ref rowSums, laneA), ref Unsafe.Add(ref acc, laneA),
                 ref Unsafe.Add(ref panel, (nint)j * panelStride), ref Unsafe.Add(ref rowSums, laneB), ref Unsafe.Add(ref acc, laneB), x, quads);
         }
-        if (panels % 2 == 1 && !reverse)
-            DotOne(ref panel, panelStride, ref rowSums, x, quads, panels - 1, ref acc);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
