@@ -86,6 +86,19 @@ public static class KernelSelector
     /// against 17-18 one after the other, two 12 MiB ones at 13-14 against 10.5-11.</remarks>
     internal static bool ReadsAsTwoStreams(long weightBytes) => weightBytes > TwoStreamBytes;
 
+    /// <summary>
+    /// Whether a bfloat16 product of one vector over <paramref name="weightBytes"/> of weights asks for each line a few
+    /// KiB before it reads it (<see cref="BFloat16PanelKernel{TOps, TVector}.PrefetchBytes"/>): past the same bound as
+    /// <see cref="ReadsAsTwoStreams"/>, where the weights come from L3 or DRAM.
+    /// </summary>
+    /// <remarks>Why bfloat16 prefetches where fp32 and int8 read two streams (Zen 1 guest, one vector, medians): a 16 MiB
+    /// bfloat16 matrix took 1.75 ms read as one stream, 1.37–1.42 prefetched and 1.86–2.07 as two streams of 2 KiB chunks
+    /// (its eight accumulators per panel leave no registers for a second panel in one loop); with the same prefetch,
+    /// fp32's two streams over 32 MiB went from 2.29–2.39 ms to 2.62–2.82, and int8 read as one prefetched stream took
+    /// 0.60–0.67 ms over 8 MiB against 0.55–0.59 as two. Within the L2 the hint costs nothing measurable (64 KiB–1 MiB
+    /// unchanged), but it buys nothing there either.</remarks>
+    internal static bool OneVectorProductPrefetches(long weightBytes) => weightBytes > TwoStreamBytes;
+
     private static long TwoStreamBytes
     {
         get

@@ -27,8 +27,8 @@ internal sealed class SimdKernelSet<TOps, TVector> : KernelSet
 
     public override Int8Kernel Int8 { get; }
 
-    protected override void BFloat16Dot(ref ushort panel, ref float x, int cols, ref float sums)
-        => BFloat16PanelKernel<TOps, TVector>.Dot(ref panel, ref x, cols, ref sums);
+    protected override void BFloat16Dot(ref ushort panel, ref float x, int cols, ref float sums, bool prefetch)
+        => BFloat16PanelKernel<TOps, TVector>.Dot(ref panel, ref x, cols, ref sums, prefetch);
 
     protected override void BFloat16DotTiled(ref ushort panel, ref float x, int xStride, int cols, int count, ref float partials, ref float sums)
         => BFloat16TileKernel<TOps, TVector>.Dot(ref panel, ref x, xStride, cols, count, ref partials, ref sums);

@@ -5,8 +5,8 @@ namespace FastRnn.Tests.Kernels;
 
 /// <summary>
 /// One vector through a bfloat16 or int8 [A | B] pair beyond twice the L2, where int8 reads each block's panels as two
-/// streams (panel i of the first half of the range beside panel i of the second, a lone middle panel alone) and
-/// bfloat16 one panel after another: every row against the double-precision reference of the rounded or quantized
+/// streams (panel i of the first half of the range beside panel i of the second, an odd range's last panel alone) and
+/// bfloat16 one panel after another, prefetched: every row against the double-precision reference of the rounded or quantized
 /// operands, and bit for bit against the tiled product of several vectors (which reads panel by panel), against any
 /// split of the panels and against the backward sweep.
 /// </summary>

@@ -16,7 +16,7 @@ internal abstract partial class KernelSet
     public abstract Int8Kernel Int8 { get; }
 
     /// <summary>sums[0..32) = panel · x over <paramref name="cols"/> columns of 32 bfloat16 (see <see cref="BFloat16PanelKernel{TOps, TVector}"/>).</summary>
-    protected abstract void BFloat16Dot(ref ushort panel, ref float x, int cols, ref float sums);
+    protected abstract void BFloat16Dot(ref ushort panel, ref float x, int cols, ref float sums, bool prefetch);
 
     /// <summary>The same for <paramref name="count"/> vectors at once (see <see cref="BFloat16TileKernel{TOps, TVector}"/>).</summary>
     protected abstract void BFloat16DotTiled(ref ushort panel, ref float x, int xStride, int cols, int count, ref float partials, ref float sums);
@@ -97,6 +97,7 @@ internal abstract partial class KernelSet
             int lanes = panels * P, rowStart = firstPanel * P, rows = Math.Min(lanes, w.Rows - rowStart);
             Span<float> sums = QuantizedScratch.Sums(n * lanes);
             var sweep = new PanelSweep(firstPanel, panels, reverse);
+            bool prefetch = KernelSelector.OneVectorProductPrefetches(w.WeightBytes);
             for (int visit = 0; visit < n; visit++)
             {
                 int i = reverse ? n - 1 - visit : visit;
@@ -104,7 +105,7 @@ internal abstract partial class KernelSet
                 for (int v = 0; v < panels; v++)
                 {
                     int p = sweep[v];
-                    BFloat16Dot(ref b.PanelRef(s, p), ref Unsafe.Add(ref x0, s.Column), s.Cols, ref sums[i * lanes + (p - firstPanel) * P]);
+                    BFloat16Dot(ref b.PanelRef(s, p), ref Unsafe.Add(ref x0, s.Column), s.Cols, ref sums[i * lanes + (p - firstPanel) * P], prefetch);
                 }
             }
             AddSegments(sums, lanes, n);
