@@ -25,9 +25,13 @@ internal interface ISimdOps<TVector>
     /// 2 · Width bfloat16 values, stored in pairs (see <see cref="BFloat16Panels"/>), widened to float: the first of each
     /// pair into <paramref name="low"/>, the second into <paramref name="high"/>. A bfloat16 is the upper half of a
     /// binary32, so a pair read as one 32-bit lane is widened by a 16-bit shift (the first) and a mask (the second),
-    /// both exact, with no zero-extending shuffle.
+    /// both exact, with no zero-extending shuffle. <paramref name="highMask"/> is <see cref="BFloat16HighMask"/>, taken
+    /// by the caller outside its loop: created inside, the JIT loaded the constant again on every iteration.
     /// </summary>
-    static abstract void LoadBFloat16Pairs(ref ushort source, nuint elementOffset, out TVector low, out TVector high);
+    static abstract void LoadBFloat16Pairs(ref ushort source, nuint elementOffset, TVector highMask, out TVector low, out TVector high);
+
+    /// <summary>Every lane 0xFFFF0000 (as float bits): the mask that widens the second bfloat16 of a pair.</summary>
+    static abstract TVector BFloat16HighMask { get; }
 
     static abstract TVector Broadcast(float value);
 

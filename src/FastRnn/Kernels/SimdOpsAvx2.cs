@@ -21,12 +21,14 @@ internal readonly struct SimdOpsAvx2 : ISimdOps<Vector256<float>>
 
     // One 32-byte load, then a shift and a mask: two instructions per eight weights, neither a shuffle.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void LoadBFloat16Pairs(ref ushort source, nuint elementOffset, out Vector256<float> low, out Vector256<float> high)
+    public static void LoadBFloat16Pairs(ref ushort source, nuint elementOffset, Vector256<float> highMask, out Vector256<float> low, out Vector256<float> high)
     {
-        Vector256<uint> pairs = Vector256.LoadUnsafe(ref source, elementOffset).AsUInt32();
-        low = (pairs << 16).AsSingle();
-        high = (pairs & Vector256.Create(0xFFFF0000u)).AsSingle();
+        Vector256<float> pairs = Vector256.LoadUnsafe(ref source, elementOffset).AsSingle();
+        low = (pairs.AsUInt32() << 16).AsSingle();
+        high = pairs & highMask;
     }
+
+    public static Vector256<float> BFloat16HighMask => Vector256.Create(0xFFFF0000u).AsSingle();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Broadcast(float value) => Vector256.Create(value);

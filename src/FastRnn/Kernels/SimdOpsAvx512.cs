@@ -21,12 +21,14 @@ internal readonly struct SimdOpsAvx512 : ISimdOps<Vector512<float>>
 
     // One 64-byte load, then a shift and a mask: two instructions per sixteen weights, neither a shuffle.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void LoadBFloat16Pairs(ref ushort source, nuint elementOffset, out Vector512<float> low, out Vector512<float> high)
+    public static void LoadBFloat16Pairs(ref ushort source, nuint elementOffset, Vector512<float> highMask, out Vector512<float> low, out Vector512<float> high)
     {
-        Vector512<uint> pairs = Vector512.LoadUnsafe(ref source, elementOffset).AsUInt32();
-        low = (pairs << 16).AsSingle();
-        high = (pairs & Vector512.Create(0xFFFF0000u)).AsSingle();
+        Vector512<float> pairs = Vector512.LoadUnsafe(ref source, elementOffset).AsSingle();
+        low = (pairs.AsUInt32() << 16).AsSingle();
+        high = pairs & highMask;
     }
+
+    public static Vector512<float> BFloat16HighMask => Vector512.Create(0xFFFF0000u).AsSingle();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Broadcast(float value) => Vector512.Create(value);

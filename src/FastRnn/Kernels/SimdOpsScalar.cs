@@ -23,11 +23,14 @@ internal readonly struct SimdOpsScalar : ISimdOps<float>
     public static float LoadBFloat16(ref ushort source, nuint elementOffset) => BitConverter.Int32BitsToSingle(Unsafe.Add(ref source, elementOffset) << 16);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void LoadBFloat16Pairs(ref ushort source, nuint elementOffset, out float low, out float high)
+    public static void LoadBFloat16Pairs(ref ushort source, nuint elementOffset, float highMask, out float low, out float high)
     {
         low = LoadBFloat16(ref source, elementOffset);
         high = LoadBFloat16(ref source, elementOffset + 1);
     }
+
+    // Unused: the scalar widening shifts each value on its own.
+    public static float BFloat16HighMask => 0f;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Broadcast(float value) => value;

@@ -22,12 +22,14 @@ internal readonly struct SimdOpsVector128 : ISimdOps<Vector128<float>>
     public static void Store(Vector128<float> value, ref float destination, nuint elementOffset) => value.StoreUnsafe(ref destination, elementOffset);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void LoadBFloat16Pairs(ref ushort source, nuint elementOffset, out Vector128<float> low, out Vector128<float> high)
+    public static void LoadBFloat16Pairs(ref ushort source, nuint elementOffset, Vector128<float> highMask, out Vector128<float> low, out Vector128<float> high)
     {
-        Vector128<uint> pairs = Vector128.LoadUnsafe(ref source, elementOffset).AsUInt32();
-        low = (pairs << 16).AsSingle();
-        high = (pairs & Vector128.Create(0xFFFF0000u)).AsSingle();
+        Vector128<float> pairs = Vector128.LoadUnsafe(ref source, elementOffset).AsSingle();
+        low = (pairs.AsUInt32() << 16).AsSingle();
+        high = pairs & highMask;
     }
+
+    public static Vector128<float> BFloat16HighMask => Vector128.Create(0xFFFF0000u).AsSingle();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Broadcast(float value) => Vector128.Create(value);

@@ -135,9 +135,10 @@ internal static class BFloat16TileKernel<TOps, TVector>
         TVector c50 = n > 5 ? TOps.Load(ref chains, 5 * c) : TOps.Zero, c51 = n > 5 ? TOps.Load(ref chains, (nuint)(5 * c + w)) : TOps.Zero;
 
         ref ushort wj = ref strip;
+        TVector mask = TOps.BFloat16HighMask;
         for (int j = 0; j < columns; j++)
         {
-            TOps.LoadBFloat16Pairs(ref wj, 0, out TVector w0, out TVector w1);
+            TOps.LoadBFloat16Pairs(ref wj, 0, mask, out TVector w0, out TVector w1);
             nint k = 2 * j;
             TVector b = TOps.Broadcast(Unsafe.Add(ref x0, k));
             c00 = TOps.MultiplyAdd(w0, b, c00);
