@@ -55,15 +55,17 @@ internal static class PanelKernel<TOps, TVector>
             ref float x = ref half == 0 ? ref xA : ref xB;
             int cols = half == 0 ? colsA : colsB;
             int j = paired;
+            // The column and x move by reference rather than being recomputed from j (as in BFloat16PanelKernel).
+            ref float wj = ref Unsafe.Add(ref panel, j * PackedMatrix.PanelRows);
+            ref float xj = ref Unsafe.Add(ref x, j);
             for (; j + columnsPerIteration <= cols; j += columnsPerIteration)
             {
-                ref float wj = ref Unsafe.Add(ref panel, j * PackedMatrix.PanelRows);
                 // Accumulator i multiplies column j + i / vectorsPerColumn, i.e. broadcast q[i / 2] with
                 // q[m] = x[j + m * columnsPerIteration / 4]; duplicates fold to one broadcast after specialisation.
-                TVector q0 = TOps.Broadcast(Unsafe.Add(ref x, j));
-                TVector q1 = TOps.Broadcast(Unsafe.Add(ref x, j + columnsPerIteration / 4));
-                TVector q2 = TOps.Broadcast(Unsafe.Add(ref x, j + 2 * columnsPerIteration / 4));
-                TVector q3 = TOps.Broadcast(Unsafe.Add(ref x, j + 3 * columnsPerIteration / 4));
+                TVector q0 = TOps.Broadcast(xj);
+                TVector q1 = TOps.Broadcast(Unsafe.Add(ref xj, columnsPerIteration / 4));
+                TVector q2 = TOps.Broadcast(Unsafe.Add(ref xj, 2 * columnsPerIteration / 4));
+                TVector q3 = TOps.Broadcast(Unsafe.Add(ref xj, 3 * columnsPerIteration / 4));
                 a0 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(0 * w)), q0, a0);
                 a1 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(1 * w)), q0, a1);
                 a2 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(2 * w)), q1, a2);
@@ -72,13 +74,14 @@ internal static class PanelKernel<TOps, TVector>
                 a5 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(5 * w)), q2, a5);
                 a6 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(6 * w)), q3, a6);
                 a7 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(7 * w)), q3, a7);
+                wj = ref Unsafe.Add(ref wj, columnsPerIteration * PackedMatrix.PanelRows);
+                xj = ref Unsafe.Add(ref xj, columnsPerIteration);
             }
 
             // Leftover columns, one at a time: vector i of a single column covers rows i * w, as in the main loop.
             for (; j < cols; j++)
             {
-                ref float wj = ref Unsafe.Add(ref panel, j * PackedMatrix.PanelRows);
-                TVector b = TOps.Broadcast(Unsafe.Add(ref x, j));
+                TVector b = TOps.Broadcast(xj);
                 a0 = TOps.MultiplyAdd(TOps.Load(ref wj, 0), b, a0);
                 a1 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)w), b, a1);
                 if (vectorsPerColumn > 2)
@@ -93,6 +96,8 @@ internal static class PanelKernel<TOps, TVector>
                     a6 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(6 * w)), b, a6);
                     a7 = TOps.MultiplyAdd(TOps.Load(ref wj, (nuint)(7 * w)), b, a7);
                 }
+                wj = ref Unsafe.Add(ref wj, PackedMatrix.PanelRows);
+                xj = ref Unsafe.Add(ref xj, 1);
             }
         }
 
