@@ -40,9 +40,18 @@ internal static class GemmKernel<TOps, TVector>
 
     private static int StripWidth => 2 * TOps.Width;
 
-    // prefetch: fetch each strip's next K block while the tiles after the first multiply this one, for weights that come
-    // from DRAM at every product (KernelSelector.StreamsFromMemory, or the caller's word). For weights in cache it only
-    // costs (10-16 % of a batch-16 LSTM 256 or 512 step, measured).
+    /// <summary>Bytes ahead of the strip column being read that the first tile of a K block asks for, with
+    /// <c>prefetch</c>: 8 KiB, 64 panel columns.</summary>
+    public const int PrefetchBytes = 8 << 10;
+
+    // prefetch: the first tile of each K block, the one that reads the strip from memory, asks for each column's lines
+    // PrefetchBytes ahead as it goes, for weights that come from DRAM at every product (KernelSelector.TiledProductPrefetches,
+    // or the caller's word). For weights in cache it only costs.
+    // Why in the first tile's loop: the tiles after the first used to fetch the next K block in bursts before their
+    // own loops (a share each), which left the first tile waiting on memory and the bursts on the miss buffers. On a
+    // Zen 1 guest, one strip's lines asked for as the loop goes took M = 16 against 8 and 32 MiB of weights from 71 %
+    // to 84-88 % of the FMA peak, M = 6 from 43 to 72 %, M = 64 from 83 to 87 %; asking for the panel column's other
+    // strip's line too was worse (72-78 %), and 2 KiB ahead did less than 8 (77-84 %).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(
         PackedMatrix w, ref float x, int xStride, ref float y, int yStride, int m, ref float bias, bool hasBias, bool accumulate,
@@ -103,29 +112,19 @@ internal static class GemmKernel<TOps, TVector>
                     int kLength = Math.Min(kBlock, k - k0);
                     bool withBias = k0 == 0 && hasBias, into = k0 > 0 || accumulate;
                     ref float strip = ref Unsafe.Add(ref panel, k0 * PackedMatrix.PanelRows + lane);
-                    // From DRAM, only the first tile of a K block reads it from memory, faster than memory gives it, and
-                    // the memory idles while the other tiles reuse it from L1 (a batch-16 step of a 32 MiB LSTM ran at
-                    // half the DRAM bandwidth): the tiles after the first fetch a share each of the next block (this
-                    // strip's, or the next panel's first).
-                    ref float next = ref !prefetch ? ref Unsafe.NullRef<float>()
-                        : ref k0 + kBlock < k ? ref Unsafe.Add(ref strip, kBlock * PackedMatrix.PanelRows)
-                        : ref p + 1 < firstPanel + panels ? ref Unsafe.Add(ref w.PanelRef(p + 1), lane) : ref Unsafe.NullRef<float>();
-                    int nextColumns = Unsafe.IsNullRef(ref next) ? 0 : Math.Min(kBlock, k0 + kBlock < k ? k - k0 - kBlock : k);
-                    int tiles = (m + TileRows - 1) / TileRows, tile = 0;
-                    for (int m0 = 0; m0 < m; m0 += TileRows, tile++)
+                    for (int m0 = 0; m0 < m; m0 += TileRows)
                     {
                         int rows = Math.Min(TileRows, m - m0);
-                        if (nextColumns > 0 && tile > 0)
-                            Prefetch(ref next, nextColumns * (tile - 1) / (tiles - 1), nextColumns * tile / (tiles - 1));
+                        bool ahead = prefetch && m0 == 0;
                         ref float xTile = ref Unsafe.Add(ref x, (nint)m0 * xStride + k0);
                         ref float yTile = ref Unsafe.Add(ref yStrip, (nint)m0 * yStride);
                         if (lanes == stripWidth)
                         {
                             // Whole strips store straight into Y, however few rows of X are left.
-                            TileOfRows(rows, ref strip, ref xTile, xStride, kLength, ref yTile, yStride, ref biasStrip, withBias, into);
+                            TileOfRows(rows, ref strip, ref xTile, xStride, kLength, ref yTile, yStride, ref biasStrip, withBias, into, ahead);
                             continue;
                         }
-                        TileOfRows(rows, ref strip, ref xTile, xStride, kLength, ref scratch, stripWidth, ref scratch, hasBias: false, accumulate: false);
+                        TileOfRows(rows, ref strip, ref xTile, xStride, kLength, ref scratch, stripWidth, ref scratch, hasBias: false, accumulate: false, ahead);
                         for (int r = 0; r < rows; r++)
                             WriteTail(ref Unsafe.Add(ref scratch, r * stripWidth), ref Unsafe.Add(ref yTile, (nint)r * yStride), lanes, ref biasStrip, withBias, into);
                     }
@@ -134,33 +133,20 @@ internal static class GemmKernel<TOps, TVector>
         }
     }
 
-    // Columns [from, to) of a strip into L2: each column's stripWidth floats, one or two cache lines.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Prefetch(ref float strip, int from, int to)
-    {
-        if (!Sse.IsSupported)
-            return;
-        for (int c = from; c < to; c++)
-        {
-            byte* column = (byte*)Unsafe.AsPointer(ref Unsafe.Add(ref strip, c * PackedMatrix.PanelRows));
-            for (int line = 0; line < StripWidth * sizeof(float); line += 64)
-                Sse.Prefetch1(column + line);
-        }
-    }
-
     // The tile instantiation for the rows of X left (1..6).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void TileOfRows(
-        int rows, ref float strip, ref float x, int xStride, int k, ref float d, int dStride, ref float bias, bool hasBias, bool accumulate)
+        int rows, ref float strip, ref float x, int xStride, int k, ref float d, int dStride, ref float bias, bool hasBias, bool accumulate,
+        bool prefetch)
     {
         switch (rows)
         {
-            case 6: Tile<SixVectors>(ref strip, ref x, xStride, k, ref d, dStride, ref bias, hasBias, accumulate); break;
-            case 5: Tile<FiveVectors>(ref strip, ref x, xStride, k, ref d, dStride, ref bias, hasBias, accumulate); break;
-            case 4: Tile<FourVectors>(ref strip, ref x, xStride, k, ref d, dStride, ref bias, hasBias, accumulate); break;
-            case 3: Tile<ThreeVectors>(ref strip, ref x, xStride, k, ref d, dStride, ref bias, hasBias, accumulate); break;
-            case 2: Tile<TwoVectors>(ref strip, ref x, xStride, k, ref d, dStride, ref bias, hasBias, accumulate); break;
-            default: Tile<OneVector>(ref strip, ref x, xStride, k, ref d, dStride, ref bias, hasBias, accumulate); break;
+            case 6: Tile<SixVectors>(ref strip, ref x, xStride, k, ref d, dStride, ref bias, hasBias, accumulate, prefetch); break;
+            case 5: Tile<FiveVectors>(ref strip, ref x, xStride, k, ref d, dStride, ref bias, hasBias, accumulate, prefetch); break;
+            case 4: Tile<FourVectors>(ref strip, ref x, xStride, k, ref d, dStride, ref bias, hasBias, accumulate, prefetch); break;
+            case 3: Tile<ThreeVectors>(ref strip, ref x, xStride, k, ref d, dStride, ref bias, hasBias, accumulate, prefetch); break;
+            case 2: Tile<TwoVectors>(ref strip, ref x, xStride, k, ref d, dStride, ref bias, hasBias, accumulate, prefetch); break;
+            default: Tile<OneVector>(ref strip, ref x, xStride, k, ref d, dStride, ref bias, hasBias, accumulate, prefetch); break;
         }
     }
 
@@ -177,7 +163,8 @@ internal static class GemmKernel<TOps, TVector>
     /// </remarks>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Tile<TRows>(
-        ref float strip, ref float x, int xStride, int k, ref float d, int dStride, ref float bias, bool hasBias, bool accumulate)
+        ref float strip, ref float x, int xStride, int k, ref float d, int dStride, ref float bias, bool hasBias, bool accumulate,
+        bool prefetch)
         where TRows : struct, ITileVectors
     {
         int w = TOps.Width, rows = TRows.Count;
@@ -193,6 +180,8 @@ internal static class GemmKernel<TOps, TVector>
         ref float wj = ref strip;
         for (int j = 0; j < k; j++)
         {
+            if (prefetch)
+                PrefetchAhead(ref wj);
             TVector w0 = TOps.Load(ref wj, 0);
             TVector w1 = TOps.Load(ref wj, (nuint)w);
             TVector b = TOps.Broadcast(Unsafe.Add(ref x0, j));
@@ -249,6 +238,19 @@ internal static class GemmKernel<TOps, TVector>
             StoreRow(c40, c41, ref Unsafe.Add(ref d, 4 * dStride), accumulate);
         if (TRows.Count > 5)
             StoreRow(c50, c51, ref Unsafe.Add(ref d, 5 * dStride), accumulate);
+    }
+
+    // The strip column's lines PrefetchBytes ahead into L2 (one for 256-bit strips, two for 512-bit; a 128-bit strip asks
+    // for its line on every column, a hint for a line already asked for costs only the instruction). The address is
+    // formed as a pointer: past the matrix's end it faults nothing.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void PrefetchAhead(ref float column)
+    {
+        if (!Sse.IsSupported)
+            return;
+        byte* ahead = (byte*)Unsafe.AsPointer(ref column) + PrefetchBytes;
+        for (int line = 0; line < StripWidth * sizeof(float); line += 64)
+            Sse.Prefetch1(ahead + line);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
